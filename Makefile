@@ -1,0 +1,37 @@
+# Every target installs what it needs first, so a fresh clone only needs `make demo` / `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-dev
+
+.PHONY: install demo test lint bench eval-router soak clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	./scripts/bootstrap-python.sh $(PYTHON)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	$(BIN)/python -c "from langchain_bedrock_routing.testing import find_redis_server; print('redis-server:', find_redis_server())"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/bedrock-routing demo $(DEMO_ARGS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check langchain_bedrock_routing tests
+	$(BIN)/ruff format --check langchain_bedrock_routing tests
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+eval-router: $(STAMP)
+	$(BIN)/python -m langchain_bedrock_routing.routing.evaluate ../shared/data/routing-eval/mmlu.jsonl
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -1,0 +1,36 @@
+"""Model catalog: prices, context windows, capabilities and latency of Bedrock models."""
+
+from langchain_bedrock_routing.catalog._catalog import (
+    ModelCatalog,
+    UnknownModelError,
+    base_model_id,
+    get_catalog,
+    prompt_router_id,
+)
+from langchain_bedrock_routing.catalog._spec import (
+    TIERS,
+    EmbeddingModelSpec,
+    LatencyProfile,
+    ModelSpec,
+    Prices,
+    PromptRouterSpec,
+    Tier,
+)
+from langchain_bedrock_routing.catalog.tokens import estimate_messages_tokens, estimate_tokens
+
+__all__ = [
+    "TIERS",
+    "EmbeddingModelSpec",
+    "LatencyProfile",
+    "ModelCatalog",
+    "ModelSpec",
+    "Prices",
+    "PromptRouterSpec",
+    "Tier",
+    "UnknownModelError",
+    "base_model_id",
+    "estimate_messages_tokens",
+    "estimate_tokens",
+    "get_catalog",
+    "prompt_router_id",
+]

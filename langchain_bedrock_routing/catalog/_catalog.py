@@ -1,0 +1,160 @@
+"""Loads ``models.json`` and answers questions about Bedrock model ids.
+
+Context windows and capabilities come from langchain-aws's model profiles where they exist;
+the catalog's ``fallback_profile`` fills in models that langchain-aws does not profile.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from langchain_bedrock_routing.catalog._spec import (
+    EmbeddingModelSpec,
+    LatencyProfile,
+    ModelSpec,
+    Prices,
+    PromptRouterSpec,
+    Tier,
+)
+
+_ARN = re.compile(r"^arn:aws[\w-]*:bedrock:(?P<region>[\w-]*):(?P<account>\d*):(?P<kind>[\w-]+)/(?P<id>.+)$")
+_GEO_PREFIX = re.compile(r"^(us|us-gov|eu|apac|au|jp|ca|in|global)\.(?=[a-z]+\.)")
+
+
+def _langchain_aws_profiles() -> dict[str, dict[str, Any]]:
+    """langchain-aws's generated model profiles (a private module: empty if it moves)."""
+    try:
+        from langchain_aws.data._profiles import _PROFILES
+    except ImportError:
+        return {}
+    return dict(_PROFILES)
+
+
+class UnknownModelError(ValueError):
+    """A model id that is not in the catalog; the message lists the known ids."""
+
+
+def base_model_id(model_id: str) -> str:
+    """Strip an inference-profile ARN or geo prefix (``us.``, ``eu.``, ``apac.``, ``global.`` ...)."""
+    match = _ARN.match(model_id)
+    if match and match.group("kind") in ("inference-profile", "foundation-model"):
+        model_id = match.group("id")
+    return _GEO_PREFIX.sub("", model_id, count=1)
+
+
+def prompt_router_id(model_id: str) -> str | None:
+    """The router id (``anthropic.claude:1``) of a prompt-router ARN, else ``None``."""
+    match = _ARN.match(model_id)
+    if match and match.group("kind") in ("default-prompt-router", "prompt-router"):
+        return match.group("id")
+    return None
+
+
+class ModelCatalog:
+    """Read-only view of the catalog data file, merged with langchain-aws profiles."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.price_sources: dict[str, dict[str, str]] = data.get("price_sources", {})
+        profiles = _langchain_aws_profiles()
+        self._models = {mid: _model_spec(mid, raw, profiles.get(mid, {})) for mid, raw in data["models"].items()}
+        self._embeddings = {mid: _embedding_spec(mid, raw) for mid, raw in data["embedding_models"].items()}
+        self._routers = {rid: _router_spec(rid, raw) for rid, raw in data["prompt_routers"].items()}
+
+    @property
+    def model_ids(self) -> tuple[str, ...]:
+        """Base ids of every chat model in the catalog."""
+        return tuple(self._models)
+
+    def __contains__(self, model_id: object) -> bool:
+        return isinstance(model_id, str) and base_model_id(model_id) in self._models
+
+    def get(self, model_id: str) -> ModelSpec:
+        """The spec of a chat model id, profile id or ARN; raises :class:`UnknownModelError`."""
+        spec = self._models.get(base_model_id(model_id))
+        if spec is None:
+            raise UnknownModelError(
+                f"model id {model_id!r} is not in the catalog; known ids: {', '.join(sorted(self._models))}"
+            )
+        return spec
+
+    def by_tier(self, tier: Tier, family: str | None = None) -> tuple[ModelSpec, ...]:
+        """Models whose default tier is ``tier``, optionally of one family."""
+        return tuple(s for s in self._models.values() if s.tier == tier and family in (None, s.family))
+
+    def embedding_model(self, model_id: str) -> EmbeddingModelSpec:
+        """The spec of an embedding model id; raises :class:`UnknownModelError`."""
+        spec = self._embeddings.get(base_model_id(model_id))
+        if spec is None:
+            raise UnknownModelError(
+                f"embedding model id {model_id!r} is not in the catalog; known ids: {', '.join(self._embeddings)}"
+            )
+        return spec
+
+    def prompt_router(self, router_id_or_arn: str) -> PromptRouterSpec | None:
+        """The prompt router named by an ARN or a bare router id, ``None`` if not a known router."""
+        return self._routers.get(prompt_router_id(router_id_or_arn) or router_id_or_arn)
+
+
+@lru_cache(maxsize=1)
+def get_catalog() -> ModelCatalog:
+    """The catalog shipped with the package (loaded once)."""
+    text = resources.files("langchain_bedrock_routing.catalog").joinpath("models.json").read_text("utf-8")
+    return ModelCatalog(json.loads(text))
+
+
+def _latency(raw: dict[str, Any]) -> LatencyProfile:
+    return LatencyProfile(ttft_ms=float(raw["ttft_ms"]), output_tokens_per_s=float(raw["output_tokens_per_s"]))
+
+
+def _model_spec(model_id: str, raw: dict[str, Any], aws_profile: dict[str, Any]) -> ModelSpec:
+    profile: dict[str, Any] = {**raw.get("fallback_profile", {}), **aws_profile}
+    if "max_input_tokens" not in profile:
+        raise ValueError(f"catalog entry {model_id!r} has no context window and langchain-aws has no profile for it")
+    prices = raw["prices"]
+    cache = raw.get("prompt_cache")
+    return ModelSpec(
+        model_id=model_id,
+        name=raw["name"],
+        family=raw["family"],
+        tier=raw["tier"],
+        prices=Prices(
+            input=prices["input"],
+            output=prices["output"],
+            cache_write=prices["cache_write"],
+            cache_read=prices["cache_read"],
+            source=prices["source"],
+        ),
+        latency=_latency(raw["latency"]),
+        max_input_tokens=int(profile["max_input_tokens"]),
+        max_output_tokens=int(profile.get("max_output_tokens", 4096)),
+        tool_calling=bool(profile.get("tool_calling", False)),
+        image_inputs=bool(profile.get("image_inputs", False)),
+        pdf_inputs=bool(profile.get("pdf_inputs", False)),
+        cache_min_tokens=None if cache is None else int(cache["min_tokens"]),
+    )
+
+
+def _embedding_spec(model_id: str, raw: dict[str, Any]) -> EmbeddingModelSpec:
+    return EmbeddingModelSpec(
+        model_id=model_id,
+        name=raw["name"],
+        dimensions=tuple(raw["dimensions"]),
+        default_dimensions=int(raw["default_dimensions"]),
+        max_input_tokens=int(raw["max_input_tokens"]),
+        input_price=raw["prices"]["input"],
+        latency=_latency(raw["latency"]),
+    )
+
+
+def _router_spec(router_id: str, raw: dict[str, Any]) -> PromptRouterSpec:
+    return PromptRouterSpec(
+        router_id=router_id,
+        name=raw["name"],
+        models=tuple(raw["models"]),
+        fallback_model=raw["fallback_model"],
+        response_quality_difference=float(raw["response_quality_difference"]),
+    )

@@ -1,0 +1,59 @@
+"""Shared fixtures: a real redis-server on a free loopback port, dummy AWS credentials."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from langchain_bedrock_routing.testing import RedisServer
+
+
+@pytest.fixture(autouse=True)
+def _offline_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dummy credentials and region so boto3 never looks for real ones."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture(scope="session")
+def redis_server_session() -> Iterator[RedisServer]:
+    """One redis-server (>= 8) for the whole session; tests get it flushed via ``redis_server``."""
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture
+def redis_server(redis_server_session: RedisServer) -> Iterator[RedisServer]:
+    """The session's redis-server, restarted if a test stopped it, emptied before the test."""
+    if not redis_server_session.running:
+        redis_server_session.start()
+    redis_server_session.client().flushall()
+    return redis_server_session
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """URL of an empty real redis-server."""
+    return redis_server.url
+
+
+@pytest.fixture
+def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
+    """A redis-py client on an empty real redis-server."""
+    client = redis_server.client()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def own_redis_server() -> Iterator[RedisServer]:
+    """A redis-server of the test's own, for tests that stop, kill or reconfigure it."""
+    with RedisServer() as server:
+        yield server

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import pytest
+
+from langchain_bedrock_routing.catalog import (
+    TIERS,
+    UnknownModelError,
+    base_model_id,
+    estimate_messages_tokens,
+    estimate_tokens,
+    get_catalog,
+    prompt_router_id,
+)
+
+WORKSHOP_MODELS = [
+    "anthropic.claude-3-haiku-20240307-v1:0",
+    "anthropic.claude-3-5-sonnet-20240620-v1:0",
+    "anthropic.claude-3-5-sonnet-20241022-v2:0",
+    "anthropic.claude-3-opus-20240229-v1:0",
+    "amazon.nova-micro-v1:0",
+    "amazon.nova-lite-v1:0",
+    "amazon.nova-pro-v1:0",
+]
+
+
+@pytest.mark.parametrize("model_id", WORKSHOP_MODELS)
+def test_workshop_models_are_in_the_catalog(model_id: str) -> None:
+    spec = get_catalog().get(model_id)
+    assert spec.model_id == model_id
+    assert spec.tier in TIERS
+    assert spec.max_input_tokens > 0
+    assert spec.prices.known
+
+
+@pytest.mark.parametrize(
+    ("model_id", "input_price", "output_price"),
+    [
+        ("anthropic.claude-3-haiku-20240307-v1:0", 0.25, 1.25),
+        ("anthropic.claude-3-5-sonnet-20240620-v1:0", 3.0, 15.0),
+        ("anthropic.claude-3-opus-20240229-v1:0", 15.0, 75.0),
+        ("amazon.nova-micro-v1:0", 0.035, 0.14),
+        ("amazon.nova-lite-v1:0", 0.06, 0.24),
+        ("amazon.nova-pro-v1:0", 0.80, 3.20),
+    ],
+)
+def test_public_prices(model_id: str, input_price: float, output_price: float) -> None:
+    prices = get_catalog().get(model_id).prices
+    assert (prices.input, prices.output) == (input_price, output_price)
+
+
+def test_claude_cache_prices_follow_the_published_multipliers() -> None:
+    for model_id in get_catalog().model_ids:
+        spec = get_catalog().get(model_id)
+        p = spec.prices
+        if spec.family.startswith("claude") and p.input is not None and p.cache_write is not None:
+            assert p.cache_write == pytest.approx(1.25 * p.input)
+            assert p.cache_read == pytest.approx(0.1 * p.input)
+
+
+def test_every_known_price_names_a_dated_source() -> None:
+    catalog = get_catalog()
+    for model_id in catalog.model_ids:
+        prices = catalog.get(model_id).prices
+        if prices.known:
+            assert prices.source in catalog.price_sources
+            assert catalog.price_sources[prices.source]["date"]
+
+
+def test_unknown_prices_stay_unknown() -> None:
+    prices = get_catalog().get("anthropic.claude-opus-5-5").prices
+    assert prices.input is None
+    assert not prices.known
+
+
+@pytest.mark.parametrize("prefix", ["us.", "eu.", "apac.", "global.", ""])
+def test_inference_profile_ids_resolve_to_base_model(prefix: str) -> None:
+    spec = get_catalog().get(f"{prefix}anthropic.claude-3-haiku-20240307-v1:0")
+    assert spec.model_id == "anthropic.claude-3-haiku-20240307-v1:0"
+
+
+def test_inference_profile_arn_resolves() -> None:
+    arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.amazon.nova-pro-v1:0"
+    assert base_model_id(arn) == "amazon.nova-pro-v1:0"
+
+
+def test_context_window_comes_from_langchain_aws_profile() -> None:
+    assert get_catalog().get("amazon.nova-micro-v1:0").max_input_tokens == 128_000
+    assert get_catalog().get("amazon.nova-micro-v1:0").image_inputs is False
+
+
+def test_unknown_model_names_the_id_and_the_choices() -> None:
+    with pytest.raises(UnknownModelError, match=r"'acme\.nope-v1'.*amazon\.nova-lite-v1:0"):
+        get_catalog().get("acme.nope-v1")
+
+
+def test_prompt_router_arn() -> None:
+    arn = "arn:aws:bedrock:us-east-1:123456789012:default-prompt-router/anthropic.claude:1"
+    assert prompt_router_id(arn) == "anthropic.claude:1"
+    router = get_catalog().prompt_router(arn)
+    assert router is not None
+    assert all(m in get_catalog() for m in router.models)
+    assert prompt_router_id("anthropic.claude-3-haiku-20240307-v1:0") is None
+
+
+def test_token_estimator() -> None:
+    assert estimate_tokens("") == 0
+    assert estimate_tokens("Hello, world!") == 4
+    assert estimate_tokens("internationalization") == 4
+    assert estimate_messages_tokens(["Hello, world!", "Hi"]) == 4 + 1 + 2 * 3
+    prose = "The quick brown fox jumps over the lazy dog. " * 100
+    assert 900 <= estimate_tokens(prose) <= 1300
