@@ -1,0 +1,55 @@
+"""Errors raised by the router, each naming what went wrong and what to do about it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class NoCandidateError(ValueError):
+    """No configured model can serve this request; raised before any Bedrock call (nothing billed)."""
+
+
+class ContextWindowExceededError(NoCandidateError):
+    """The estimated prompt (plus ``max_tokens``) is larger than every candidate's context window."""
+
+    def __init__(self, estimated_tokens: int, largest_window: int, largest_model: str) -> None:
+        self.estimated_tokens = estimated_tokens
+        self.largest_window = largest_window
+        super().__init__(
+            f"the request needs about {estimated_tokens} tokens (estimated input plus max_tokens) but the largest "
+            f"context window among the configured models is {largest_window} tokens ({largest_model}); shorten the "
+            "conversation or add a model with a larger window to `tiers`"
+        )
+
+
+class CostCapExceededError(NoCandidateError):
+    """Every capable model's estimated cost is above ``max_cost_per_request`` (or its price is unknown)."""
+
+    def __init__(self, cheapest_usd: float | None, cap_usd: float) -> None:
+        self.cheapest_usd = cheapest_usd
+        self.cap_usd = cap_usd
+        cheapest = "no capable model has a known price"
+        if cheapest_usd is not None:
+            cheapest = f"the cheapest is ${cheapest_usd:.6f}"
+        super().__init__(
+            f"no model fits max_cost_per_request=${cap_usd:.6f} ({cheapest}); raise the cap, lower max_tokens "
+            "or shorten the prompt"
+        )
+
+
+class ModelCallError(RuntimeError):
+    """A non-retryable Bedrock error (validation, access denied ...) on ``model_id``; the cause is chained."""
+
+    def __init__(self, model_id: str, error: BaseException) -> None:
+        self.model_id = model_id
+        super().__init__(f"model {model_id!r} failed with a non-retryable error: {error}")
+
+
+class AllModelsFailedError(RuntimeError):
+    """Every candidate failed with a retryable error (throttling, unavailable ...); ``attempts`` lists them."""
+
+    def __init__(self, attempts: Sequence[dict[str, Any]]) -> None:
+        self.attempts = list(attempts)
+        tried = "; ".join(f"{a['model_id']}: {a['error']}" for a in self.attempts) or "no model was tried"
+        super().__init__(f"every candidate model failed ({tried}); retry later or add fallbacks to `tiers`")

@@ -1,0 +1,77 @@
+"""What a request needs from a model, estimated offline before any call: tokens, tools, attachments."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage
+
+from langchain_bedrock_routing.catalog import estimate_messages_tokens, estimate_tokens
+
+_IMAGE_BLOCKS = frozenset({"image", "image_url"})
+_DOCUMENT_BLOCKS = frozenset({"document", "file"})
+
+
+@dataclass(frozen=True)
+class RequestProfile:
+    """Estimated input tokens (messages + tool schemas), requested ``max_tokens`` and needed capabilities.
+
+    ``stable_prefix_tokens`` counts what repeats across turns of a conversation (system messages, tool
+    schemas and every message before the last) — the part a Bedrock prompt-cache point can reuse.
+    """
+
+    input_tokens: int
+    max_tokens: int | None
+    stable_prefix_tokens: int
+    needs_tools: bool
+    needs_images: bool
+    needs_documents: bool
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """Human-readable names of the capabilities this request needs."""
+        flags = (("tool calling", self.needs_tools), ("image input", self.needs_images))
+        return tuple(name for name, on in (*flags, ("document input", self.needs_documents)) if on)
+
+
+def profile_request(
+    messages: Sequence[BaseMessage], tools: Sequence[Any] | None, max_tokens: int | None
+) -> RequestProfile:
+    """Profile one request; ``tools`` are the bound tool schemas (any JSON-serialisable form)."""
+    if not messages:
+        raise ValueError("empty message list: give at least one message")
+    texts = [_message_text(m) for m in messages]
+    tool_tokens = estimate_tokens(json.dumps(list(tools), default=str)) if tools else 0
+    kinds = {kind for m in messages for kind in _block_kinds(m.content)}
+    return RequestProfile(
+        input_tokens=estimate_messages_tokens(texts) + tool_tokens,
+        max_tokens=max_tokens,
+        stable_prefix_tokens=estimate_messages_tokens(texts[:-1]) + tool_tokens,
+        needs_tools=bool(tools),
+        needs_images=bool(kinds & _IMAGE_BLOCKS),
+        needs_documents=bool(kinds & _DOCUMENT_BLOCKS),
+    )
+
+
+def _message_text(message: BaseMessage) -> str:
+    text = str(message.text)
+    if isinstance(message, AIMessage) and message.tool_calls:
+        text += json.dumps([{"name": c["name"], "args": c["args"]} for c in message.tool_calls], default=str)
+    return text
+
+
+def _block_kinds(content: str | list[Any]) -> set[str]:
+    """Block types in a content list: LangChain/OpenAI ``type`` keys or Bedrock-native single keys."""
+    if isinstance(content, str):
+        return set()
+    kinds: set[str] = set()
+    for block in content:
+        if isinstance(block, dict):
+            kinds.add(str(block.get("type", next(iter(block), ""))))
+            nested = block.get("content")
+            if isinstance(nested, list):
+                kinds |= _block_kinds(nested)
+    return kinds
