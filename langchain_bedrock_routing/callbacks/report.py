@@ -1,0 +1,121 @@
+"""Readable tables of :class:`StatsFigures` with ``rich``: calls vs cached answers, models, cost, savings."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from rich.console import Console, Group
+from rich.table import Table
+
+from langchain_bedrock_routing.callbacks.figures import StatsFigures
+from langchain_bedrock_routing.catalog import ModelCatalog
+
+
+def _usd(value: float | None) -> str:
+    return "unknown" if value is None else f"${value:,.6f}"
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _ms(value: float | int | None) -> str:
+    return "-" if value is None else f"{value:,.0f} ms"
+
+
+def _latency(figures: dict[str, Any]) -> str:
+    return f"{_ms(figures['p50'])} / {_ms(figures['p95'])} / {_ms(figures['max'])}"
+
+
+def _model_name(catalog: ModelCatalog, model_id: str) -> str:
+    return catalog.get(model_id).name if model_id in catalog else model_id
+
+
+def _summary(data: dict[str, Any], catalog: ModelCatalog) -> Table:
+    total, baseline = data["total"], data["baseline"]
+    cache = total["cache"]
+    kinds = ", ".join(f"{kind} {n}" for kind, n in cache["hits_by_kind"].items())
+    table = Table(title="Bedrock requests and cache", show_header=False, title_justify="left")
+    table.add_column("figure", style="bold")
+    table.add_column("value", justify="right")
+    rows = [
+        ("Requests", f"{total['requests']:,}"),
+        ("API calls (billed)", f"{total['api_calls']:,}"),
+        ("Cached responses", f"{cache['hits']:,}" + (f" ({kinds})" if kinds else "")),
+        ("Cache misses", f"{cache['misses']:,}"),
+        ("Cache hit rate", _pct(cache["hit_rate"])),
+        ("Errors / fallbacks", f"{total['errors']:,} / {total['fallbacks']:,}"),
+        ("Cost", _usd(total["cost_usd"]["total"])),
+        ("Saved by cache", _usd(total["saved_by_cache"]["cost_usd"])),
+        ("Latency p50 / p95 / max", _latency(total["latency_ms"])),
+        ("Cache-hit latency p50 / p95 / max", _latency(total["hit_latency_ms"])),
+    ]
+    if baseline["model_id"] is not None:
+        rows += [
+            (f"Cost if all on {_model_name(catalog, baseline['model_id'])}", _usd(baseline["cost_usd"])),
+            ("Savings vs baseline", _usd(baseline["savings_usd"])),
+        ]
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def _models(data: dict[str, Any], catalog: ModelCatalog) -> Table:
+    table = Table(title="Model usage", title_justify="left")
+    table.add_column("Model", no_wrap=True)
+    for name in ("Requests", "Hits", "Calls", "Tokens in / out", "Cache R / W", "Cost", "Saved"):
+        table.add_column(name, justify="right", no_wrap=True)
+    requests = data["total"]["requests"]
+    for model_id, m in data["models"].items():
+        tokens = m["tokens"]
+        share = _pct(m["requests"] / requests if requests else None)
+        table.add_row(
+            _model_name(catalog, model_id),
+            f"{m['requests']:,} ({share})",
+            f"{m['cache']['hits']:,}",
+            f"{m['api_calls']:,}",
+            f"{tokens['input']:,} / {tokens['output']:,}",
+            f"{tokens['cache_read']:,} / {tokens['cache_write']:,}",
+            _usd(m["cost_usd"]["total"]),
+            _usd(m["saved_by_cache"]["cost_usd"]),
+        )
+    return table
+
+
+def _tiers(data: dict[str, Any]) -> Table:
+    table = Table(title="Routing tiers", title_justify="left")
+    for name in ("Tier", "Requests", "Routed", "Hits", "Hit rate", "Cost", "Latency p50 / p95 / max"):
+        table.add_column(name, justify="left" if name == "Tier" else "right")
+    for tier, t in data["tiers"].items():
+        table.add_row(
+            tier,
+            f"{t['requests']:,}",
+            f"{data['routes']['by_tier'][tier]:,}",
+            f"{t['cache']['hits']:,}",
+            _pct(t["cache"]["hit_rate"]),
+            _usd(t["cost_usd"]["total"]),
+            _latency(t["latency_ms"]),
+        )
+    return table
+
+
+def render_report(figures: StatsFigures) -> Group:
+    """The report as a ``rich`` renderable: summary, model usage and (when routed) tiers."""
+    data = figures.to_dict()
+    parts: list[Table] = [_summary(data, figures.catalog), _models(data, figures.catalog)]
+    if data["tiers"]:
+        parts.append(_tiers(data))
+    return Group(*parts)
+
+
+def print_report(figures: StatsFigures, *, console: Console | None = None) -> None:
+    """Print :func:`render_report` to ``console`` (stdout by default)."""
+    (console or Console()).print(render_report(figures))
+
+
+def report_text(figures: StatsFigures, *, width: int = 110) -> str:
+    """The report as plain text ``width`` columns wide (for logs and docs)."""
+    console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
+    console.print(render_report(figures))
+    return console.export_text()
