@@ -57,3 +57,24 @@ def own_redis_server() -> Iterator[RedisServer]:
     """A redis-server of the test's own, for tests that stop, kill or reconfigure it."""
     with RedisServer() as server:
         yield server
+
+
+from langchain_bedrock_routing.emulator import BedrockEmulator  # noqa: E402  (appended emulator fixtures)
+
+
+@pytest.fixture(scope="session")
+def emulator_session() -> Iterator[BedrockEmulator]:
+    """One in-process Bedrock emulator (latency_scale=0) for the whole session."""
+    with BedrockEmulator(latency_scale=0.0) as emu:
+        yield emu
+
+
+@pytest.fixture
+def emulator(emulator_session: BedrockEmulator, monkeypatch: pytest.MonkeyPatch) -> BedrockEmulator:
+    """The session's emulator with an empty request log, no faults and an empty prompt cache;
+    ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME`` points boto3 / langchain-aws at it."""
+    emulator_session.clear_requests()
+    emulator_session.clear_prompt_cache()
+    emulator_session.set_faults()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", emulator_session.endpoint_url)
+    return emulator_session

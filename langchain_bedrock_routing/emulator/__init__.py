@@ -1,0 +1,10 @@
+"""Offline Amazon Bedrock Runtime emulator: Converse, ConverseStream and Titan embeddings over HTTP.
+
+Unmodified boto3 / langchain-aws reach it through ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME`` or ``endpoint_url``.
+"""
+
+from langchain_bedrock_routing.emulator.app import BedrockEmulator
+from langchain_bedrock_routing.emulator.errors import BedrockError
+from langchain_bedrock_routing.emulator.requestlog import RequestRecord
+
+__all__ = ["BedrockEmulator", "BedrockError", "RequestRecord"]

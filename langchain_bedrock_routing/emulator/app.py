@@ -1,0 +1,117 @@
+"""``BedrockEmulator``: the offline Bedrock Runtime emulator, run in a background thread or in the foreground."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
+
+from langchain_bedrock_routing.catalog import PromptRouterSpec
+from langchain_bedrock_routing.emulator.faults import FaultConfig, FaultInjector
+from langchain_bedrock_routing.emulator.latency import Sleeper
+from langchain_bedrock_routing.emulator.requestlog import RequestRecord
+from langchain_bedrock_routing.emulator.router import PromptRouters
+from langchain_bedrock_routing.emulator.server import EmulatorHTTPServer
+from langchain_bedrock_routing.emulator.service import EmulatorService
+
+
+class BedrockEmulator:
+    """A local Bedrock Runtime endpoint that unmodified boto3 and langchain-aws can call.
+
+    ``port=0`` picks a free port. ``latency_scale`` multiplies the modeled latency actually
+    slept (0 = no sleeping). ``throttle_rate``/``error_rate`` are per-request probabilities of
+    ``ThrottlingException`` (429) and ``ServiceUnavailableException`` (503); ``fail_models``
+    always get 503 and ``not_ready_models`` ``ModelNotReadyException``. ``prompt_routers`` adds
+    custom routers keyed by ARN or router id. ``clock`` (seconds) drives prompt-cache TTLs.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency_scale: float = 0.0,
+        throttle_rate: float = 0.0,
+        error_rate: float = 0.0,
+        fail_models: Iterable[str] = (),
+        seed: int = 0,
+        prompt_routers: Mapping[str, PromptRouterSpec] | None = None,
+        not_ready_models: Iterable[str] = (),
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        faults = FaultInjector(FaultConfig.build(throttle_rate, error_rate, fail_models, not_ready_models), seed)
+        self.service = EmulatorService(
+            faults=faults, routers=PromptRouters(prompt_routers), sleeper=Sleeper(latency_scale), seed=seed, clock=clock
+        )
+        self._address = (host, port)
+        self._server: EmulatorHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def endpoint_url(self) -> str:
+        """``http://host:port`` of the running server."""
+        host, port = self._require_server().server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """A copy of the request log, in arrival order, failed requests included."""
+        return self.service.log.snapshot()
+
+    def clear_requests(self) -> None:
+        """Empty the request log."""
+        self.service.log.clear()
+
+    def clear_prompt_cache(self) -> None:
+        """Forget every cached prompt prefix."""
+        self.service.cache.clear()
+
+    def set_faults(
+        self,
+        throttle_rate: float = 0.0,
+        error_rate: float = 0.0,
+        fail_models: Iterable[str] = (),
+        not_ready_models: Iterable[str] = (),
+    ) -> None:
+        """Replace the injected faults (omitted arguments mean no such fault)."""
+        self.service.faults.configure(FaultConfig.build(throttle_rate, error_rate, fail_models, not_ready_models))
+
+    def start(self) -> BedrockEmulator:
+        """Bind and serve in a daemon thread; returns ``self``."""
+        if self._server is None:
+            self._server = EmulatorHTTPServer(self._address, self.service)
+            self._thread = threading.Thread(target=self._server.serve_forever, name="bedrock-emulator", daemon=True)
+            self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Bind and serve in the calling thread until interrupted (the CLI's mode)."""
+        self._server = EmulatorHTTPServer(self._address, self.service)
+        try:
+            self._server.serve_forever()
+        finally:
+            self._server.server_close()
+            self._server = None
+
+    def stop(self) -> None:
+        """Stop serving and close the socket (idempotent)."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def _require_server(self) -> EmulatorHTTPServer:
+        if self._server is None:
+            raise RuntimeError("the emulator is not running; call start() or use it as a context manager")
+        return self._server
+
+    def __enter__(self) -> BedrockEmulator:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

@@ -1,0 +1,181 @@
+"""Deterministic replies: tool calls, answers from tool results, extractive answers, short answers.
+
+The same request, model and seed always give the same reply. Order of decisions:
+a required tool choice or a prompt that asks for a tool gives ``toolUse``; a ``toolResult``
+gives an answer built from it; a question answerable from the context (system prompt,
+documents) gives the best-matching sentences; otherwise a short plausible answer.
+``stopSequences`` and ``maxTokens`` then cut text replies (stop reasons ``stop_sequence``, ``max_tokens``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_bedrock_routing.catalog import estimate_tokens
+from langchain_bedrock_routing.emulator.request import ConverseRequest, ToolSpec, document_text
+from langchain_bedrock_routing.emulator.text import content_stems, key_phrase, sentences, truncate_tokens, words
+from langchain_bedrock_routing.emulator.toolschema import PromptFacts, value_for
+
+_ARITHMETIC = re.compile(r"(-?\d+(?:\.\d+)?)\s*([-+*/x\u00d7])\s*(-?\d+(?:\.\d+)?)")
+_GREETINGS = frozenset({"hi", "hello", "hey", "greetings", "howdy"})
+_QUESTION_STARTS = frozenset({"what", "who", "when", "where", "which", "why", "how", "does", "is", "are", "can", "do"})
+_OPENERS = (
+    "In short, {topic} comes down to a few key points.",
+    "Here is a brief overview of {topic}.",
+    "Good question about {topic}.",
+    "Put simply, {topic} is best understood step by step.",
+)
+_BODIES = (
+    "The main idea is to start from the basics, check the relevant facts, and apply them to your case.",
+    "It depends on your context, but the usual approach is well documented and straightforward.",
+    "Most sources agree on the essentials, and the details vary with the specific situation.",
+    "A practical way to think about it is to weigh the trade-offs and pick the simplest option that works.",
+)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A model reply: Converse content blocks, stop reason and estimated output tokens."""
+
+    content: tuple[dict[str, Any], ...]
+    stop_reason: str
+    output_tokens: int
+
+
+def _digest(*parts: object) -> int:
+    raw = json.dumps(parts, sort_keys=True, default=str).encode("utf-8")
+    return int.from_bytes(hashlib.sha256(raw).digest()[:8], "big")
+
+
+def _last_user_text(request: ConverseRequest) -> str:
+    last = request.messages[-1] if request.messages[-1].role == "user" else request.messages[-2]
+    return " ".join(b["text"] for b in last.content if isinstance(b.get("text"), str))
+
+
+def _tool_results(request: ConverseRequest) -> list[tuple[str, dict[str, Any]]]:
+    """(tool name, toolResult) pairs of the last user turn."""
+    names = {
+        b["toolUse"]["toolUseId"]: b["toolUse"]["name"]
+        for m in request.messages
+        for b in m.content
+        if isinstance(b.get("toolUse"), dict)
+    }
+    last = request.messages[-1]
+    results = [b["toolResult"] for b in last.content if isinstance(b.get("toolResult"), dict)]
+    return [(names.get(r["toolUseId"], "tool"), r) for r in results]
+
+
+def _result_text(result: dict[str, Any]) -> str:
+    parts = []
+    for part in result.get("content", []):
+        if "json" in part:
+            data = part["json"]
+            items = data.items() if isinstance(data, dict) else [("result", data)]
+            parts.append(", ".join(f"{k.replace('_', ' ')} is {v}" for k, v in items))
+        elif isinstance(part.get("text"), str):
+            parts.append(part["text"].strip())
+    return "; ".join(p for p in parts if p) or "no content"
+
+
+def _pick_tool(request: ConverseRequest, prompt: str) -> ToolSpec | None:
+    tools = request.tools
+    if not tools or (request.tool_choice in (None, "auto") and _tool_results(request)):
+        return None
+    if request.tool_choice not in (None, "auto", "any"):
+        return next(t for t in tools if t.name == request.tool_choice)
+    asked = content_stems(prompt)
+
+    def score(tool: ToolSpec) -> float:
+        name_hits = len(content_stems(re.sub(r"([a-z])([A-Z])", r"\1 \2", tool.name).replace("_", " ")) & asked)
+        return 2.0 * name_hits + 0.5 * len(content_stems(tool.description) & asked)
+
+    best = max(tools, key=score)
+    if request.tool_choice == "any" or score(best) >= 2.0 or "tool" in words(prompt):
+        return best
+    return None
+
+
+def _tool_use(request: ConverseRequest, tool: ToolSpec, prompt: str, seed: int) -> dict[str, Any]:
+    facts = PromptFacts.of(prompt)
+    tool_input = value_for(tool.schema, facts)
+    if not isinstance(tool_input, dict):
+        tool_input = {}
+    use_id = "tooluse_" + format(_digest(seed, tool.name, prompt, len(request.messages)), "x")[:22]
+    return {"toolUse": {"toolUseId": use_id, "name": tool.name, "input": tool_input}}
+
+
+def _context(request: ConverseRequest) -> list[str]:
+    texts = list(request.system)
+    for message in request.messages:
+        for block in message.content:
+            if isinstance(block.get("document"), dict):
+                texts.append(document_text(block["document"], "document"))
+    return texts
+
+
+def _extractive(question: str, context: list[str]) -> str | None:
+    asked = content_stems(question)
+    if not asked:
+        return None
+    scored = [(len(content_stems(s) & asked), i, s) for i, s in enumerate(s for t in context for s in sentences(t))]
+    best = sorted((x for x in scored if x[0] > 0), key=lambda x: (-x[0], x[1]))[:2]
+    if not best or (best[0][0] < 2 and len(asked) > 2):
+        return None
+    return " ".join(s if s[-1] in ".!?" else s + "." for _, _, s in sorted(best, key=lambda x: x[1]))
+
+
+def _arithmetic(prompt: str) -> str | None:
+    match = _ARITHMETIC.search(prompt)
+    if not match:
+        return None
+    left, op, right = float(match.group(1)), match.group(2), float(match.group(3))
+    if op in "/" and right == 0:
+        return "Division by zero is undefined."
+    value = {"+": left + right, "-": left - right, "/": left / right if right else 0.0}.get(op, left * right)
+    shown = int(value) if value == int(value) else round(value, 6)
+    return f"{match.group(1)} {op} {match.group(3)} = {shown}."
+
+
+def _short_answer(prompt: str, model_id: str, seed: int, temperature: float | None) -> str:
+    said = words(prompt)
+    if said and said[0] in _GREETINGS and len(said) <= 4:
+        return "Hello! How can I help you today?"
+    computed = _arithmetic(prompt)
+    if computed:
+        return computed
+    topic = key_phrase(prompt) or "your request"
+    pick = _digest(prompt, model_id, seed if temperature != 0 else 0)
+    parts = [_OPENERS[pick % len(_OPENERS)].format(topic=topic), _BODIES[(pick >> 8) % len(_BODIES)]]
+    if said and (said[0] in _QUESTION_STARTS or len(said) > 25):
+        parts.append(_BODIES[((pick >> 8) + 1) % len(_BODIES)])
+    return " ".join(parts)
+
+
+def _finish(text: str, request: ConverseRequest) -> Reply:
+    stop_reason = "end_turn"
+    cuts = [text.find(s) for s in request.stop_sequences if s in text]
+    if cuts:
+        text, stop_reason = text[: min(cuts)], "stop_sequence"
+    if request.max_tokens is not None and estimate_tokens(text) > request.max_tokens:
+        text, stop_reason = truncate_tokens(text, request.max_tokens), "max_tokens"
+    return Reply(content=({"text": text},), stop_reason=stop_reason, output_tokens=estimate_tokens(text))
+
+
+def respond(request: ConverseRequest, model_id: str, seed: int) -> Reply:
+    """The deterministic reply of ``model_id`` (base id) to ``request`` under ``seed``."""
+    prompt = _last_user_text(request)
+    tool = _pick_tool(request, prompt)
+    if tool is not None:
+        block = _tool_use(request, tool, prompt, seed)
+        tokens = estimate_tokens(json.dumps(block["toolUse"]["input"])) + estimate_tokens(tool.name)
+        return Reply(content=(block,), stop_reason="tool_use", output_tokens=tokens)
+    results = _tool_results(request)
+    if results:
+        text = " ".join(f"Based on the {name} result, {_result_text(r)}." for name, r in results)
+        return _finish(text, request)
+    answer = _extractive(prompt, _context(request)) if prompt else None
+    return _finish(answer or _short_answer(prompt, model_id, seed, request.temperature), request)

@@ -1,0 +1,173 @@
+"""HTTP front of the emulator: Bedrock Runtime paths plus ``/_emulator/*`` admin endpoints.
+
+Bedrock paths: ``POST /model/{modelId}/converse``, ``/converse-stream`` and ``/invoke``.
+Admin: ``GET /_emulator/requests`` (the request log as JSON), ``DELETE /_emulator/requests``
+(clear it), ``GET|POST /_emulator/faults`` (read or replace injected faults, JSON body with
+``throttle_rate``, ``error_rate``, ``fail_models``, ``not_ready_models``), ``GET /_emulator/health``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote
+
+from langchain_bedrock_routing.emulator.errors import BedrockError, not_found, validation
+from langchain_bedrock_routing.emulator.eventstream import CONTENT_TYPE as EVENTSTREAM
+from langchain_bedrock_routing.emulator.faults import FaultConfig
+from langchain_bedrock_routing.emulator.requestlog import Operation
+from langchain_bedrock_routing.emulator.service import Completion, EmulatorService, decode_json
+from langchain_bedrock_routing.emulator.streaming import stream_messages
+
+logger = logging.getLogger(__name__)
+_ROUTE = re.compile(r"^/model/(?P<model>[^/]+)/(?P<op>converse|converse-stream|invoke)$")
+_OPERATIONS: dict[str, Operation] = {
+    "converse": "Converse",
+    "converse-stream": "ConverseStream",
+    "invoke": "InvokeModel",
+}
+MAX_BODY_BYTES = 32 * 1024 * 1024
+
+
+class EmulatorHTTPServer(ThreadingHTTPServer):
+    """A threading HTTP server holding the :class:`EmulatorService` it fronts."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], service: EmulatorService) -> None:
+        super().__init__(address, BedrockHandler)
+        self.service = service
+
+
+class BedrockHandler(BaseHTTPRequestHandler):
+    """One HTTP/1.1 keep-alive connection speaking Bedrock Runtime's restJson protocol."""
+
+    protocol_version = "HTTP/1.1"
+    server: EmulatorHTTPServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Access log at DEBUG level instead of stderr."""
+        logger.debug("%s " + format, self.address_string(), *args)
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length < 0 or length > MAX_BODY_BYTES:
+            raise validation(f"Request body of {length} bytes exceeds the limit of {MAX_BODY_BYTES} bytes.")
+        return self.rfile.read(length) if length else b""
+
+    def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _send_json(self, status: int, payload: Any) -> None:
+        self._send(status, json.dumps(payload).encode("utf-8"), "application/json")
+
+    def _send_error(self, error: BedrockError) -> None:
+        self._send(error.status, error.body(), "application/json", {"x-amzn-ErrorType": f"{error.code}:"})
+
+    def do_GET(self) -> None:
+        """Admin reads: request log, faults, health."""
+        service = self.server.service
+        if self.path == "/_emulator/requests":
+            self._send_json(200, [r.to_dict() for r in service.log.snapshot()])
+        elif self.path == "/_emulator/faults":
+            config = service.faults.config
+            self._send_json(200, {**config.__dict__, **{k: sorted(v) for k, v in _model_sets(config).items()}})
+        elif self.path == "/_emulator/health":
+            self._send_json(200, {"status": "ok"})
+        else:
+            self._send_error(not_found(f"No route for GET {self.path}."))
+
+    def do_DELETE(self) -> None:
+        """``DELETE /_emulator/requests`` clears the request log."""
+        if self.path == "/_emulator/requests":
+            self.server.service.log.clear()
+            self._send_json(200, {"cleared": True})
+        else:
+            self._send_error(not_found(f"No route for DELETE {self.path}."))
+
+    def do_POST(self) -> None:
+        """Bedrock operations and fault configuration; never lets an exception escape."""
+        try:
+            body = self._body()
+        except (BedrockError, ValueError) as exc:
+            self._send_error(exc if isinstance(exc, BedrockError) else validation("Invalid Content-Length header."))
+            self.close_connection = True
+            return
+        if self.path == "/_emulator/faults":
+            self._set_faults(body)
+            return
+        match = _ROUTE.match(self.path.split("?", 1)[0])
+        if match is None:
+            self._send_error(not_found(f"No Bedrock Runtime operation at POST {self.path}."))
+            return
+        self._operation(_OPERATIONS[match.group("op")], unquote(match.group("model")), body)
+
+    def _set_faults(self, body: bytes) -> None:
+        try:
+            raw = decode_json(body, "faults")
+            if not isinstance(raw, dict):
+                raise validation("faults must be a JSON object")
+            self.server.service.faults.configure(FaultConfig.build(**raw))
+        except (BedrockError, TypeError, ValueError) as exc:
+            self._send_error(exc if isinstance(exc, BedrockError) else validation(f"Invalid faults: {exc}"))
+            return
+        self._send_json(200, {"configured": True})
+
+    def _operation(self, operation: Operation, model_id: str, body: bytes) -> None:
+        service = self.server.service
+        try:
+            if operation == "InvokeModel":
+                response, invoked_id, tokens, latency = service.invoke(model_id, body)
+                service.record(operation, model_id, status=200, invoked=(invoked_id, tokens, latency))
+                self._send_json(200, response)
+                return
+            completion = service.converse(model_id, body)
+        except Exception as exc:
+            if not isinstance(exc, BedrockError):
+                logger.exception("emulator failed on %s %s", operation, model_id)
+            failure = exc if isinstance(exc, BedrockError) else _internal(exc)
+            service.record(operation, model_id, status=failure.status, error=failure)
+            self._send_error(failure)
+            return
+        service.record(operation, model_id, status=200, completion=completion)
+        if operation == "Converse":
+            service.sleeper.sleep_ms(completion.timing.total_ms)
+            self._send_json(200, completion.response())
+        else:
+            self._stream(completion)
+
+    def _stream(self, completion: Completion) -> None:
+        sleeper = self.server.service.sleeper
+        if sleeper.scale == 0:
+            self._send(200, b"".join(message for message, _ in stream_messages(completion)), EVENTSTREAM)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", EVENTSTREAM)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        self.end_headers()
+        for message, delay_ms in stream_messages(completion):
+            sleeper.sleep_ms(delay_ms)
+            self.wfile.write(f"{len(message):x}\r\n".encode("ascii") + message + b"\r\n")
+            self.wfile.flush()
+        self.wfile.write(b"0\r\n\r\n")
+
+
+def _model_sets(config: FaultConfig) -> dict[str, frozenset[str]]:
+    return {"fail_models": config.fail_models, "not_ready_models": config.not_ready_models}
+
+
+def _internal(exc: Exception) -> BedrockError:
+    return BedrockError("InternalServerException", f"Emulator internal error: {type(exc).__name__}.")

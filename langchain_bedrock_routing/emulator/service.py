@@ -1,0 +1,204 @@
+"""The emulator's operations, independent of HTTP: Converse (plain and streamed) and Titan InvokeModel.
+
+Each call resolves the model (or prompt router), applies injected faults, validates the body
+against the model's limits, accounts prompt-cache tokens and builds a deterministic reply.
+Failures raise :class:`BedrockError`; the caller logs every request through :meth:`record`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_bedrock_routing.catalog import ModelSpec, UnknownModelError, estimate_tokens, get_catalog
+from langchain_bedrock_routing.embeddings import hashed_embedding
+from langchain_bedrock_routing.emulator.errors import BedrockError, validation
+from langchain_bedrock_routing.emulator.faults import FaultInjector
+from langchain_bedrock_routing.emulator.latency import Sleeper, Timing, model_timing
+from langchain_bedrock_routing.emulator.prompt_cache import CacheUsage, PromptCache
+from langchain_bedrock_routing.emulator.request import ConverseRequest, parse_converse
+from langchain_bedrock_routing.emulator.requestlog import Operation, RequestLog, RequestRecord
+from langchain_bedrock_routing.emulator.responder import Reply, respond
+from langchain_bedrock_routing.emulator.router import PromptRouters, invoked_model_arn
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A served Converse request: who answered, the reply, token usage and modeled timing."""
+
+    invoked_model_id: str
+    reply: Reply
+    input_tokens: int
+    cache: CacheUsage
+    timing: Timing
+    router_trace: str | None
+
+    def usage(self) -> dict[str, int]:
+        """Bedrock ``TokenUsage``: ``inputTokens`` excludes cache reads and writes, ``totalTokens`` includes them."""
+        out = self.reply.output_tokens
+        return {
+            "inputTokens": self.input_tokens,
+            "outputTokens": out,
+            "totalTokens": self.input_tokens + out + self.cache.read + self.cache.write,
+            "cacheReadInputTokens": self.cache.read,
+            "cacheWriteInputTokens": self.cache.write,
+        }
+
+    def trace(self) -> dict[str, Any] | None:
+        """``{"promptRouter": {"invokedModelId": ...}}`` for prompt-router requests, else ``None``."""
+        return None if self.router_trace is None else {"promptRouter": {"invokedModelId": self.router_trace}}
+
+    def response(self) -> dict[str, Any]:
+        """The Converse response body."""
+        body: dict[str, Any] = {
+            "output": {"message": {"role": "assistant", "content": list(self.reply.content)}},
+            "stopReason": self.reply.stop_reason,
+            "usage": self.usage(),
+            "metrics": {"latencyMs": self.timing.total_ms},
+        }
+        trace = self.trace()
+        if trace is not None:
+            body["trace"] = trace
+        return body
+
+
+def decode_json(raw: bytes, what: str) -> Any:
+    """The JSON value of a request body; ``ValidationException`` if it is not JSON."""
+    try:
+        return json.loads(raw.decode("utf-8")) if raw else {}
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise validation(
+            f"Malformed input request: {what} is not valid JSON ({exc}), please reformat your input."
+        ) from None
+
+
+def _model_spec(model_id: str) -> ModelSpec:
+    try:
+        return get_catalog().get(model_id)
+    except UnknownModelError as exc:
+        raise validation(f"The provided model identifier is invalid: {exc}") from None
+
+
+def _check_limits(spec: ModelSpec, request: ConverseRequest) -> None:
+    if request.tools and not spec.tool_calling:
+        raise validation(f"This model doesn't support tool use: {spec.model_id}.")
+    if request.max_tokens is not None and request.max_tokens > spec.max_output_tokens:
+        raise validation(
+            f"inferenceConfig.maxTokens {request.max_tokens} exceeds the model limit of {spec.max_output_tokens}."
+        )
+    if request.input_tokens > spec.max_input_tokens:
+        raise validation(
+            f"Input is too long for requested model: {request.input_tokens} tokens (estimated) exceed "
+            f"the context window of {spec.max_input_tokens} tokens of {spec.model_id}."
+        )
+
+
+class EmulatorService:
+    """Serves requests against the catalog's models with the configured faults, latency and cache."""
+
+    def __init__(
+        self,
+        *,
+        faults: FaultInjector,
+        routers: PromptRouters,
+        sleeper: Sleeper,
+        seed: int = 0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.faults = faults
+        self.routers = routers
+        self.sleeper = sleeper
+        self.seed = seed
+        self.cache = PromptCache(clock)
+        self.log = RequestLog()
+
+    def converse(self, model_id: str, raw_body: bytes) -> Completion:
+        """Serve one Converse request; raises :class:`BedrockError`."""
+        request = parse_converse(decode_json(raw_body, "body"))
+        router = self.routers.find(model_id)
+        chosen = self.routers.choose(router, request) if router is not None else model_id
+        spec = _model_spec(chosen)
+        error = self.faults.check(spec.model_id)
+        if error is not None:
+            raise error
+        _check_limits(spec, request)
+        allow_1h = spec.family.startswith("claude")
+        cache = self.cache.account(
+            spec.model_id, spec.cache_min_tokens, request.segments, request.cache_points, allow_1h
+        )
+        reply = respond(request, spec.model_id, self.seed)
+        uncached = request.input_tokens - cache.read - cache.write
+        timing = model_timing(spec.latency, uncached + cache.write, cache.read, reply.output_tokens)
+        trace = invoked_model_arn(model_id, spec.model_id) if router is not None else None
+        return Completion(spec.model_id, reply, uncached, cache, timing, trace)
+
+    def invoke(self, model_id: str, raw_body: bytes) -> tuple[dict[str, Any], str, int, int]:
+        """Serve a Titan embeddings InvokeModel: (response body, base model id, input tokens, latency ms)."""
+        catalog = get_catalog()
+        try:
+            spec = catalog.embedding_model(model_id)
+        except UnknownModelError as exc:
+            if model_id in catalog:
+                raise validation(f"The emulator serves chat model {model_id} through Converse only.") from None
+            raise validation(f"The provided model identifier is invalid: {exc}") from None
+        body = decode_json(raw_body, "body")
+        if not isinstance(body, dict):
+            raise validation(
+                "Malformed input request: #: expected type: JSONObject, please reformat your input."
+            ) from None
+        text = body.get("inputText")
+        if not isinstance(text, str) or not text:
+            raise validation("Malformed input request: #: required key [inputText] not found or empty.")
+        dims = body.get("dimensions", spec.default_dimensions)
+        if dims not in spec.dimensions or isinstance(dims, bool):
+            raise validation(f"Malformed input request: #/dimensions: {dims!r} is not one of {list(spec.dimensions)}.")
+        normalize = body.get("normalize", True)
+        if not isinstance(normalize, bool):
+            raise validation("Malformed input request: #/normalize: expected type: Boolean.")
+        tokens = estimate_tokens(text)
+        if tokens > spec.max_input_tokens:
+            raise validation(f"Input is too long for requested model: {tokens} tokens > {spec.max_input_tokens}.")
+        error = self.faults.check(spec.model_id)
+        if error is not None:
+            raise error
+        vector = hashed_embedding(text, dims, normalize=normalize)
+        response: dict[str, Any] = {"embedding": vector, "inputTextTokenCount": tokens}
+        if isinstance(body.get("embeddingTypes"), list) and "float" in body["embeddingTypes"]:
+            response["embeddingsByType"] = {"float": vector}
+        latency = round(spec.latency.ttft_ms)
+        self.sleeper.sleep_ms(latency)
+        return response, spec.model_id, tokens, latency
+
+    def record(
+        self,
+        operation: Operation,
+        model_id: str,
+        *,
+        status: int,
+        error: BedrockError | None = None,
+        completion: Completion | None = None,
+        invoked: tuple[str, int, int] | None = None,
+    ) -> None:
+        """Log one request: a failure (``error``), a Converse ``completion`` or an invoke (id, tokens, ms)."""
+        usage = completion.usage() if completion else {}
+        if completion is not None:
+            invoked = (completion.invoked_model_id, usage["inputTokens"], completion.timing.total_ms)
+        self.log.append(
+            RequestRecord(
+                operation=operation,
+                model_id=model_id,
+                invoked_model_id=invoked[0] if invoked else None,
+                status=status,
+                error_code=error.code if error else None,
+                input_tokens=invoked[1] if invoked else 0,
+                output_tokens=usage.get("outputTokens", 0),
+                cache_read_input_tokens=usage.get("cacheReadInputTokens", 0),
+                cache_write_input_tokens=usage.get("cacheWriteInputTokens", 0),
+                latency_ms=invoked[2] if invoked else 0,
+                timestamp=time.time(),
+                billed=error is None and invoked is not None,
+            )
+        )
