@@ -1,0 +1,27 @@
+"""Response caches for LangChain chat models: exact (Redis or in process), tenancy, policy, fail-open."""
+
+from langchain_bedrock_routing.caching.base import CacheBase
+from langchain_bedrock_routing.caching.breaker import CacheStats, CircuitBreaker
+from langchain_bedrock_routing.caching.context import RequestCacheContext, cache_scope, current_request
+from langchain_bedrock_routing.caching.envelope import CorruptEntryError, mark_hit
+from langchain_bedrock_routing.caching.factory import default_cache, make_cache
+from langchain_bedrock_routing.caching.memory import InMemoryExactCache
+from langchain_bedrock_routing.caching.policy import CachePolicy, contains_pii
+from langchain_bedrock_routing.caching.redis_cache import RedisCache
+
+__all__ = [
+    "CacheBase",
+    "CachePolicy",
+    "CacheStats",
+    "CircuitBreaker",
+    "CorruptEntryError",
+    "InMemoryExactCache",
+    "RedisCache",
+    "RequestCacheContext",
+    "cache_scope",
+    "contains_pii",
+    "current_request",
+    "default_cache",
+    "make_cache",
+    "mark_hit",
+]

@@ -1,0 +1,145 @@
+"""Per-request cache tenant and directive, carried to ``BaseCache.lookup``/``update`` by context variables.
+
+``BaseCache.lookup(prompt, llm_string)`` sees no run config, so a callback handler registered for every
+run (inheritable, ``run_inline``) copies ``config["metadata"]["tenant_id"]`` and
+``config["metadata"]["cache"]`` into a context variable at ``on_chat_model_start``, which LangChain
+calls before its cache lookup, and removes them at ``on_llm_end``/``on_llm_error``. ``cache_scope``
+sets the same values explicitly around any block of code. Only chat models are covered: LangChain
+looks the cache up for plain LLMs before their start callback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, Literal, cast, get_args
+from uuid import UUID
+
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.messages import BaseMessage
+from langchain_core.outputs import LLMResult
+from langchain_core.tracers.context import register_configure_hook
+
+Directive = Literal["no-cache", "no-store", "refresh"]
+DIRECTIVES: tuple[str, ...] = get_args(Directive)
+TENANT_METADATA_KEY = "tenant_id"
+DIRECTIVE_METADATA_KEY = "cache"
+
+
+@dataclass(frozen=True)
+class RequestCacheContext:
+    """What the current request allows: its tenant (``None`` = shared) and cache directive."""
+
+    tenant: str | None = None
+    directive: Directive | None = None
+
+    @property
+    def may_lookup(self) -> bool:
+        """False for ``"no-cache"`` and ``"refresh"``."""
+        return self.directive not in ("no-cache", "refresh")
+
+    @property
+    def may_store(self) -> bool:
+        """False for ``"no-store"``."""
+        return self.directive != "no-store"
+
+
+_EMPTY = RequestCacheContext()
+_scope: ContextVar[RequestCacheContext] = ContextVar("lbr_cache_scope", default=_EMPTY)
+_runs: ContextVar[tuple[tuple[UUID, RequestCacheContext], ...]] = ContextVar("lbr_cache_runs", default=())
+
+
+def validate_tenant(tenant: object, source: str = "tenant") -> str | None:
+    """``tenant`` as a non-empty string or ``None``; raises ``ValueError`` naming ``source`` otherwise."""
+    if tenant is None:
+        return None
+    if not isinstance(tenant, str) or not tenant:
+        raise ValueError(f"{source} must be a non-empty string or None, got {tenant!r}")
+    return tenant
+
+
+def validate_directive(directive: object, source: str = "directive") -> Directive | None:
+    """``directive`` if it is one of :data:`DIRECTIVES` or ``None``; raises ``ValueError`` otherwise."""
+    if directive is None:
+        return None
+    if directive not in DIRECTIVES:
+        raise ValueError(f"{source} must be one of {', '.join(DIRECTIVES)} (or unset), got {directive!r}")
+    return cast("Directive", directive)
+
+
+def _merge(base: RequestCacheContext, tenant: str | None, directive: Directive | None) -> RequestCacheContext:
+    if tenant is not None and base.tenant is not None and tenant != base.tenant:
+        raise ValueError(f"conflicting cache tenants for one request: {base.tenant!r} and {tenant!r}")
+    return RequestCacheContext(tenant=tenant or base.tenant, directive=directive or base.directive)
+
+
+def current_request() -> RequestCacheContext:
+    """The tenant and directive in force here: the innermost running chat model's, else ``cache_scope``'s."""
+    runs = _runs.get()
+    return runs[-1][1] if runs else _scope.get()
+
+
+@contextmanager
+def cache_scope(*, tenant: str | None = None, directive: Directive | None = None) -> Iterator[RequestCacheContext]:
+    """Run the block as ``tenant`` with ``directive``; run metadata may add to it but not change the tenant."""
+    merged = _merge(_scope.get(), validate_tenant(tenant), validate_directive(directive, "cache_scope(directive=...)"))
+    token = _scope.set(merged)
+    try:
+        yield merged
+    finally:
+        _scope.reset(token)
+
+
+def tenant_scope(cache_tenant: str | None, request: RequestCacheContext) -> str:
+    """A stable string naming who may see an entry: the cache's own tenant and the request's (both count)."""
+    if cache_tenant is None and request.tenant is None:
+        return ""
+    return f"{len(cache_tenant or '')}:{cache_tenant or ''}|{request.tenant or ''}"
+
+
+class _RunMetadataHandler(BaseCallbackHandler):
+    """Copies cache tenant/directive from each chat model run's metadata into the caller's context."""
+
+    run_inline = True
+    raise_error = True  # a bad directive or conflicting tenant must fail the request, not be logged
+
+    def on_chat_model_start(
+        self,
+        serialized: dict[str, Any],
+        messages: list[list[BaseMessage]],
+        *,
+        run_id: UUID,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Push this run's context (merged over ``cache_scope``) for the cache calls that follow."""
+        meta = metadata or {}
+        tenant = validate_tenant(meta.get(TENANT_METADATA_KEY), f'config["metadata"]["{TENANT_METADATA_KEY}"]')
+        directive = validate_directive(
+            meta.get(DIRECTIVE_METADATA_KEY), f'config["metadata"]["{DIRECTIVE_METADATA_KEY}"]'
+        )
+        _runs.set((*_runs.get(), (run_id, _merge(_scope.get(), tenant, directive))))
+
+    def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
+        """Drop this run's context."""
+        self._pop(run_id)
+
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """Drop this run's context."""
+        self._pop(run_id)
+
+    @staticmethod
+    def _pop(run_id: UUID) -> None:
+        runs = _runs.get()
+        if any(rid == run_id for rid, _ in runs):
+            _runs.set(tuple(run for run in runs if run[0] != run_id))
+
+
+# A default (not .set()) so every thread and task sees the handler; it keeps no per-run state itself.
+_handler_var: ContextVar[BaseCallbackHandler | None] = ContextVar(
+    "lbr_cache_context_handler",
+    default=_RunMetadataHandler(),  # noqa: B039
+)
+register_configure_hook(_handler_var, inheritable=True)

@@ -1,0 +1,247 @@
+"""Versioned byte envelope for cached generations, and the hit marker put on served answers.
+
+Layout: ``b"LBR"``, version byte, flags byte (bit 0 zlib, bit 1 AES-GCM), then the body. The body
+is JSON ``{"created_at": <unix s>, "meta": {...}, "generations": <langchain_core.load.dumps>}``,
+compressed first when that helps, then encrypted (12-byte nonce + ciphertext; the header and the
+caller's ``associated_data``, e.g. the Redis key, are authenticated). Decoding revives only
+LangChain generation and AI message classes. Anything else raises :class:`CorruptEntryError`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import time
+import warnings
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from langchain_core.load import Serializable, dumps, loads
+from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, Generation, GenerationChunk
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+ENVELOPE_VERSION = 1
+KEY_ENV_VAR = "LBR_CACHE_KEY"
+"""Environment variable holding the base64 AES key (16, 24 or 32 bytes) for encryption at rest."""
+
+_MAGIC = b"LBR"
+_FLAG_ZLIB = 1
+_FLAG_AESGCM = 2
+_NONCE_BYTES = 12
+_MIN_COMPRESS_BYTES = 256
+_MAX_BODY_BYTES = 64 * 1024 * 1024
+_ALLOWED_CLASSES: list[type[Serializable]] = [
+    AIMessage,
+    AIMessageChunk,
+    ChatGeneration,
+    ChatGenerationChunk,
+    Generation,
+    GenerationChunk,
+]
+
+HitKind = Literal["exact", "semantic"]
+
+
+class CorruptEntryError(ValueError):
+    """A cached value that cannot be used: not ours, wrong version or key, truncated, tampered with."""
+
+
+@dataclass(frozen=True)
+class CachedEntry:
+    """A decoded envelope: the generations, caller metadata and creation time (unix seconds)."""
+
+    generations: list[Generation]
+    meta: dict[str, Any] = field(default_factory=dict)
+    created_at: float = 0.0
+
+    def age_s(self, now: float | None = None) -> float:
+        """Seconds since the entry was stored (never negative)."""
+        return max(0.0, (time.time() if now is None else now) - self.created_at)
+
+
+def _load_key(raw: bytes | str | None) -> bytes:
+    """The AES key from ``raw`` (bytes, or base64 text) or, when ``None``, from ``$LBR_CACHE_KEY``."""
+    source = "encryption_key" if raw is not None else f"${KEY_ENV_VAR}"
+    if raw is None:
+        raw = os.environ.get(KEY_ENV_VAR)
+        if not raw:
+            raise ValueError(
+                f"encryption requested but {source} is not set: put a base64 AES key (16/24/32 bytes) there"
+            )
+    if isinstance(raw, str):
+        try:
+            raw = base64.b64decode(raw, validate=True)
+        except binascii.Error as exc:
+            raise ValueError(f"{source} is not valid base64") from exc
+    if len(raw) not in (16, 24, 32):
+        raise ValueError(f"{source} decodes to {len(raw)} bytes; AES-GCM needs 16, 24 or 32")
+    return raw
+
+
+def _aesgcm(key: bytes) -> AESGCM:
+    try:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("encryption at rest needs `pip install langchain-bedrock-routing[crypto]`") from exc
+    return AESGCM(key)
+
+
+class EnvelopeCodec:
+    """Encodes and decodes envelopes with one compression and encryption setting.
+
+    ``encrypt=True`` takes the key from ``encryption_key`` (bytes or base64 text) or ``$LBR_CACHE_KEY``;
+    a codec that encrypts refuses plaintext entries, and one without a key refuses encrypted ones.
+    """
+
+    def __init__(
+        self, *, compress: bool = True, encrypt: bool = False, encryption_key: bytes | str | None = None
+    ) -> None:
+        self.compress = compress
+        self._cipher = _aesgcm(_load_key(encryption_key)) if encrypt or encryption_key is not None else None
+
+    @property
+    def encrypts(self) -> bool:
+        """True when values are encrypted at rest."""
+        return self._cipher is not None
+
+    def encode(
+        self,
+        generations: Sequence[Generation],
+        *,
+        meta: Mapping[str, Any] | None = None,
+        created_at: float | None = None,
+        associated_data: bytes = b"",
+    ) -> bytes:
+        """Serialize ``generations`` with ``meta`` (JSON-able) and the creation time (default: now)."""
+        body = json.dumps(
+            {
+                "created_at": time.time() if created_at is None else created_at,
+                "meta": dict(meta or {}),
+                "generations": dumps(list(generations)),
+            },
+            separators=(",", ":"),
+        ).encode("utf-8")
+        flags = 0
+        if self.compress and len(body) >= _MIN_COMPRESS_BYTES:
+            packed = zlib.compress(body, 6)
+            if len(packed) < len(body):
+                body, flags = packed, flags | _FLAG_ZLIB
+        if self._cipher is not None:
+            flags |= _FLAG_AESGCM
+            header = _MAGIC + bytes([ENVELOPE_VERSION, flags])
+            nonce = os.urandom(_NONCE_BYTES)
+            return header + nonce + self._cipher.encrypt(nonce, body, header + associated_data)
+        return _MAGIC + bytes([ENVELOPE_VERSION, flags]) + body
+
+    def decode(self, blob: bytes, *, associated_data: bytes = b"") -> CachedEntry:
+        """The entry in ``blob``; raises :class:`CorruptEntryError` on anything unexpected."""
+        if not isinstance(blob, bytes | bytearray) or len(blob) < 5 or blob[:3] != _MAGIC:
+            raise CorruptEntryError("not a langchain-bedrock-routing cache entry")
+        version, flags = blob[3], blob[4]
+        if version != ENVELOPE_VERSION:
+            raise CorruptEntryError(f"envelope version {version}, this library reads {ENVELOPE_VERSION}")
+        body = bytes(blob[5:])
+        if flags & _FLAG_AESGCM:
+            body = self._decrypt(bytes(blob[:5]), body, associated_data)
+        elif self._cipher is not None:
+            raise CorruptEntryError("plaintext entry where encryption is required")
+        if flags & _FLAG_ZLIB:
+            body = _inflate(body)
+        return _parse_body(body)
+
+    def _decrypt(self, header: bytes, body: bytes, associated_data: bytes) -> bytes:
+        if self._cipher is None:
+            raise CorruptEntryError("encrypted entry but no key configured (encrypt=True, $LBR_CACHE_KEY)")
+        from cryptography.exceptions import InvalidTag
+
+        try:
+            return self._cipher.decrypt(body[:_NONCE_BYTES], body[_NONCE_BYTES:], header + associated_data)
+        except (InvalidTag, ValueError) as exc:
+            raise CorruptEntryError("entry fails authentication (wrong key, wrong slot or tampered)") from exc
+
+
+def _inflate(body: bytes) -> bytes:
+    inflater = zlib.decompressobj()
+    try:
+        out = inflater.decompress(body, _MAX_BODY_BYTES)
+    except zlib.error as exc:
+        raise CorruptEntryError(f"bad zlib data: {exc}") from exc
+    if inflater.unconsumed_tail or not inflater.eof:
+        raise CorruptEntryError(f"compressed body truncated or larger than {_MAX_BODY_BYTES} bytes")
+    return out
+
+
+def _parse_body(body: bytes) -> CachedEntry:
+    try:
+        doc = json.loads(body)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # `loads` is marked beta
+            generations = loads(doc["generations"], allowed_objects=_ALLOWED_CLASSES)
+        created_at = float(doc["created_at"])
+        meta = doc["meta"]
+    except Exception as exc:  # any parse or revive failure is the same problem for the caller
+        raise CorruptEntryError(f"unreadable entry body: {exc!r}") from exc
+    if not isinstance(meta, dict) or not isinstance(generations, list):
+        raise CorruptEntryError("entry body has the wrong shape")
+    if not all(isinstance(g, Generation) for g in generations):
+        raise CorruptEntryError("entry holds objects that are not generations")
+    return CachedEntry(generations=generations, meta=meta, created_at=created_at)
+
+
+_PLAIN = EnvelopeCodec()
+
+
+def encode_generations(
+    generations: Sequence[Generation], *, meta: Mapping[str, Any] | None = None, codec: EnvelopeCodec = _PLAIN
+) -> bytes:
+    """Envelope bytes for ``generations`` (compressed, not encrypted, unless ``codec`` says otherwise)."""
+    return codec.encode(generations, meta=meta)
+
+
+def decode_generations(blob: bytes, *, codec: EnvelopeCodec = _PLAIN) -> tuple[list[Generation], dict[str, Any]]:
+    """``(generations, meta)`` from envelope bytes; ``meta`` includes ``created_at`` (unix s)."""
+    entry = codec.decode(blob)
+    return entry.generations, {**entry.meta, "created_at": entry.created_at}
+
+
+def usage_meta(generations: Sequence[Generation]) -> dict[str, Any]:
+    """Usage and model id of the answer (summed over generations), so a later hit can be priced."""
+    usage: dict[str, int] = {}
+    model: str | None = None
+    for gen in generations:
+        message = getattr(gen, "message", None)
+        if not isinstance(message, AIMessage):
+            continue
+        for name, value in (message.usage_metadata or {}).items():
+            if isinstance(value, int):
+                usage[name] = usage.get(name, 0) + value
+        model = model or message.response_metadata.get("model_id") or message.response_metadata.get("model_name")
+    return {"usage": usage, "model": model}
+
+
+def mark_hit(
+    generations: Sequence[Generation], kind: HitKind, *, similarity: float | None = None, age_s: float = 0.0
+) -> list[Generation]:
+    """Copies of ``generations`` whose chat messages carry ``response_metadata["cache"]``.
+
+    Plain ``Generation`` objects have no message and are returned unchanged; usage metadata is kept
+    so the saved cost can be priced.
+    """
+    marker = {"hit": True, "kind": kind, "similarity": similarity, "age_s": round(age_s, 3)}
+    marked: list[Generation] = []
+    for gen in generations:
+        if isinstance(gen, ChatGeneration):
+            message = gen.message.model_copy(
+                update={"response_metadata": {**gen.message.response_metadata, "cache": dict(marker)}}
+            )
+            marked.append(gen.model_copy(update={"message": message}))
+        else:
+            marked.append(gen)
+    return marked

@@ -1,0 +1,154 @@
+"""``RedisCache``: the exact LangChain cache on Redis 6.2+, Valkey or Redis Cluster, failing open.
+
+One key per entry, ``<namespace>:exact:{sha256(llm_string, prompt, tenant scope)}``, written with
+``SET key value PX ttl`` so the TTL is atomic. The value is a versioned envelope (see
+:mod:`.envelope`). ``clear()`` SCANs and UNLINKs only ``<namespace>:exact:*``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from langchain_core.outputs import Generation
+
+from langchain_bedrock_routing.caching.base import CacheBase
+from langchain_bedrock_routing.caching.breaker import CircuitBreaker, FailOpen
+from langchain_bedrock_routing.caching.envelope import (
+    CachedEntry,
+    CorruptEntryError,
+    EnvelopeCodec,
+    HitKind,
+    usage_meta,
+)
+from langchain_bedrock_routing.caching.keys import EXACT_KIND, exact_key, kind_pattern, validate_namespace
+from langchain_bedrock_routing.caching.policy import CachePolicy
+from langchain_bedrock_routing.caching.redis_conn import DEFAULT_TIMEOUT_S, AsyncClient, RedisConnection, SyncClient
+
+_FAILED = object()
+
+
+class RedisCache(CacheBase):
+    """Exact-match LangChain cache in Redis. Use with ``set_llm_cache(RedisCache(redis_url=...))``.
+
+    Args:
+        redis_url: ``redis://``, ``rediss://`` or ``unix://`` URL (or pass ``client=``/``async_client=``).
+        ttl: seconds an entry lives (``None``: until evicted by Redis).
+        namespace: first key segment; ``clear()`` touches only this namespace's exact entries.
+        compress: zlib-compress values when that makes them smaller.
+        encrypt: AES-GCM encrypt values with ``encryption_key`` or ``$LBR_CACHE_KEY`` (base64).
+        tenant: a fixed tenant for this cache; requests may add one via ``config["metadata"]["tenant_id"]``.
+        policy: what may be stored (:class:`CachePolicy`).
+        cluster: treat ``redis_url`` as a Redis Cluster node.
+        timeout_s: socket connect/read timeout. ``breaker``: the circuit breaker (3 failures, 10 s cooldown).
+    """
+
+    kind: ClassVar[HitKind] = "exact"
+
+    def __init__(
+        self,
+        redis_url: str | None = None,
+        *,
+        client: SyncClient | None = None,
+        async_client: AsyncClient | None = None,
+        ttl: float | None = None,
+        namespace: str = "lbr",
+        compress: bool = True,
+        encrypt: bool = False,
+        encryption_key: bytes | str | None = None,
+        tenant: str | None = None,
+        policy: CachePolicy | None = None,
+        cluster: bool = False,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
+        super().__init__(ttl=ttl, tenant=tenant, policy=policy)
+        self.namespace = validate_namespace(namespace)
+        self.connection = RedisConnection(
+            redis_url, client=client, async_client=async_client, cluster=cluster, timeout_s=timeout_s
+        )
+        self.codec = EnvelopeCodec(compress=compress, encrypt=encrypt, encryption_key=encryption_key)
+        self.fail_open = FailOpen(f"RedisCache[{self.namespace}]", self.stats, breaker)
+
+    @property
+    def breaker(self) -> CircuitBreaker:
+        """The circuit breaker guarding this cache's Redis calls."""
+        return self.fail_open.breaker
+
+    def _key(self, prompt: str, llm_string: str, scope: str) -> str:
+        return exact_key(self.namespace, llm_string=llm_string, prompt=prompt, tenant_scope=scope)
+
+    def _set_kwargs(self) -> dict[str, Any]:
+        return {} if self.ttl is None else {"px": max(1, round(self.ttl * 1000))}
+
+    def _entry(self, key: str, blob: Any) -> CachedEntry | None:
+        """Decode what GET returned; failures and corrupt values are counted misses."""
+        if blob is _FAILED:
+            self.stats.add("error_misses")
+            return None
+        if blob is None:
+            return None
+        try:
+            return self.codec.decode(bytes(blob), associated_data=key.encode())
+        except CorruptEntryError as exc:
+            self.stats.add("corrupt")
+            self.fail_open.log.warning(f"{self.fail_open.name}: unusable entry served as a miss: {exc}")
+            return None
+
+    def _encode(self, key: str, generations: Sequence[Generation]) -> bytes:
+        return self.codec.encode(generations, meta=usage_meta(generations), associated_data=key.encode())
+
+    def lookup(self, prompt: str, llm_string: str) -> list[Generation] | None:
+        """The marked cached generations for this prompt, model and tenant, or ``None``."""
+        scope = self._lookup_scope()
+        if scope is None:
+            return None
+        key = self._key(prompt, llm_string, scope)
+        blob = self.fail_open.call("lookup", lambda: self.connection.client.get(key), _FAILED)
+        return self._served(self._entry(key, blob))
+
+    def update(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:
+        """Store ``return_val`` unless the request's directive or the policy says not to."""
+        scope = self._store_scope(prompt, return_val)
+        if scope is None:
+            return
+        key = self._key(prompt, llm_string, scope)
+        blob = self._encode(key, return_val)
+        if self.fail_open.call(
+            "update", lambda: bool(self.connection.client.set(key, blob, **self._set_kwargs())), False
+        ):
+            self.stats.add("stores")
+
+    def clear(self, **kwargs: Any) -> None:
+        """Remove this namespace's exact entries (SCAN + UNLINK in batches, every primary); Redis errors raise."""
+        self.connection.unlink_matching(kind_pattern(self.namespace, EXACT_KIND))
+
+    async def alookup(self, prompt: str, llm_string: str) -> list[Generation] | None:
+        """Async :meth:`lookup` on ``redis.asyncio``."""
+        scope = self._lookup_scope()
+        if scope is None:
+            return None
+        key = self._key(prompt, llm_string, scope)
+        blob = await self.fail_open.acall("lookup", lambda: self.connection.acall("get", key), _FAILED)
+        return self._served(self._entry(key, blob))
+
+    async def aupdate(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:
+        """Async :meth:`update` on ``redis.asyncio``."""
+        scope = self._store_scope(prompt, return_val)
+        if scope is None:
+            return
+        key = self._key(prompt, llm_string, scope)
+        blob = self._encode(key, return_val)
+        stored = await self.fail_open.acall(
+            "update", lambda: self.connection.acall("set", key, blob, **self._set_kwargs()), False
+        )
+        if stored:
+            self.stats.add("stores")
+
+    async def aclear(self, **kwargs: Any) -> None:
+        """Async :meth:`clear`."""
+        await self.connection.aunlink_matching(kind_pattern(self.namespace, EXACT_KIND))
+
+    def close(self) -> None:
+        """Close the Redis client this cache made."""
+        self.connection.close()
