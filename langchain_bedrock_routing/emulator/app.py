@@ -84,14 +84,10 @@ class BedrockEmulator:
             self._thread.start()
         return self
 
-    def serve_forever(self) -> None:
-        """Bind and serve in the calling thread until interrupted (the CLI's mode)."""
-        self._server = EmulatorHTTPServer(self._address, self.service)
-        try:
-            self._server.serve_forever()
-        finally:
-            self._server.server_close()
-            self._server = None
+    def wait(self) -> None:
+        """Block until the server stops (the CLI's foreground mode; Ctrl-C interrupts)."""
+        while self._thread is not None and self._thread.is_alive():
+            self._thread.join(timeout=0.5)
 
     def stop(self) -> None:
         """Stop serving and close the socket (idempotent)."""

@@ -122,9 +122,10 @@ def _extractive(question: str, context: list[str]) -> str | None:
     if not asked:
         return None
     scored = [(len(content_stems(s) & asked), i, s) for i, s in enumerate(s for t in context for s in sentences(t))]
-    best = sorted((x for x in scored if x[0] > 0), key=lambda x: (-x[0], x[1]))[:2]
-    if not best or (best[0][0] < 2 and len(asked) > 2):
+    top = max((x[0] for x in scored), default=0)
+    if top == 0 or (top < 2 and len(asked) > 2):
         return None
+    best = [x for x in scored if x[0] == top][:2]
     return " ".join(s if s[-1] in ".!?" else s + "." for _, _, s in sorted(best, key=lambda x: x[1]))
 
 

@@ -18,6 +18,10 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _QUOTED = re.compile(r"[\"“']([^\"”']{1,80})[\"”']")
 _PROPER = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 _DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+_LISTING = re.compile(r"((?:[\w-]+,\s*)*[\w-]+),?\s+(?:and|or)\s+([\w-]+)")
+_PLACE = re.compile(r"\b(?:in|at|from|to|near)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)")
+_PLACE_WORDS = frozenset({"location", "city", "place", "country", "town", "destination", "origin", "region"})
+_FIRST_SENTENCE = re.compile(r"[^.!?\n]+")
 _MAX_DEPTH = 6
 
 
@@ -29,12 +33,20 @@ class PromptFacts:
     numbers: list[float] = field(default_factory=list)
     proper_nouns: list[str] = field(default_factory=list)
     quoted: list[str] = field(default_factory=list)
+    listing: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, text: str) -> PromptFacts:
         """Facts of ``text``: numbers, capitalised names (not sentence-initial stopwords), quoted strings."""
         proper = [p for p in _PROPER.findall(text) if p.split()[0].lower() not in STOPWORDS]
-        return cls(text, [float(n) for n in _NUMBER.findall(text)], proper, _QUOTED.findall(text))
+        found = _LISTING.findall(text)
+        listing = [*found[-1][0].replace(",", " ").split(), found[-1][1]] if found else []
+        return cls(text, [float(n) for n in _NUMBER.findall(text)], proper, _QUOTED.findall(text), listing)
+
+    def sentence(self) -> str:
+        """The prompt's first sentence (at most 80 characters), a fallback for free-text fields."""
+        match = _FIRST_SENTENCE.search(self.text)
+        return match.group().strip()[:80] if match else ""
 
     def keyed(self, name: str) -> str | None:
         """The value after ``name:``, ``name =`` or ``name is`` in the prompt, if any."""
@@ -80,23 +92,38 @@ def _number(schema: dict[str, Any], name: str, facts: PromptFacts, integer: bool
     return int(value) if integer else value
 
 
-def _string(schema: dict[str, Any], name: str, facts: PromptFacts) -> str:
+def _string(schema: dict[str, Any], name: str, facts: PromptFacts, given: str | None = None) -> str:
     fmt = schema.get("format")
     if fmt in ("date", "date-time"):
         found = _DATE.search(facts.text)
         day = found.group() if found else "2024-01-01"
         return day if fmt == "date" else f"{day}T00:00:00Z"
     name_words = set(words(name.replace("_", " ")))
-    value = facts.keyed(name)
-    if value is None and name_words & {"location", "city", "place", "country", "name", "person", "company", "town"}:
+    value = given if given is not None else facts.keyed(name)
+    if value is None and name_words & _PLACE_WORDS:
+        found = _PLACE.search(facts.text)
+        value = found.group(1) if found else (facts.proper_nouns[-1] if facts.proper_nouns else None)
+    if value is None and name_words & {"name", "person", "company", "author", "who"}:
         value = facts.proper_nouns[0] if facts.proper_nouns else None
     if value is None and facts.quoted:
         value = facts.quoted[0]
     if value is None:
-        value = key_phrase(facts.text) or name.replace("_", " ")
+        value = facts.sentence() or name.replace("_", " ")
     low, high = int(schema.get("minLength", 0)), schema.get("maxLength")
     value = value.ljust(low, ".")
     return value[: int(high)] if isinstance(high, int) else value
+
+
+def _array(schema: dict[str, Any], facts: PromptFacts, name: str, root: Any, depth: int) -> list[Any]:
+    items = schema.get("items", {})
+    low, high = max(int(schema.get("minItems", 1)), 0), schema.get("maxItems")
+    wanted = max(low, len(facts.listing), 1)
+    count = min(wanted, int(high)) if isinstance(high, int) else wanted
+    item_schema = _resolve(items, root) if isinstance(items, dict) else {}
+    if _type_of(item_schema) == "string" and not {"enum", "const", "format"} & set(item_schema) and facts.listing:
+        picked = [facts.listing[i % len(facts.listing)] for i in range(count)]
+        return [_string(item_schema, name, facts, p) for p in picked]
+    return [value_for(items, facts, name, root, depth + 1) for _ in range(count)]
 
 
 def value_for(schema: Any, facts: PromptFacts, name: str = "value", root: Any = None, depth: int = 0) -> Any:
@@ -119,13 +146,18 @@ def value_for(schema: Any, facts: PromptFacts, name: str = "value", root: Any = 
     kind = _type_of(schema)
     if kind == "object":
         props = schema.get("properties", {}) if depth < _MAX_DEPTH else {}
+        props = props if isinstance(props, dict) else {}
         required = [r for r in schema.get("required", []) if isinstance(r, str)]
-        keys = list(props) if isinstance(props, dict) else []
-        return {k: value_for(props.get(k, {}), facts, k, root, depth + 1) for k in dict.fromkeys(keys + required)}
+        out = {}
+        for key in dict.fromkeys([*required, *props]):
+            prop = props.get(key, {})
+            if key in required or facts.keyed(key) is not None or not isinstance(prop, dict) or "default" not in prop:
+                out[key] = value_for(prop, facts, key, root, depth + 1)
+            else:
+                out[key] = prop["default"]
+        return out
     if kind == "array":
-        count = max(int(schema.get("minItems", 1)), 1)
-        count = min(count, int(schema.get("maxItems", count)))
-        return [value_for(schema.get("items", {}), facts, name, root, depth + 1) for _ in range(count)]
+        return _array(schema, facts, name, root, depth)
     if kind in ("integer", "number"):
         return _number(schema, name, facts, kind == "integer")
     if kind == "boolean":

@@ -1,0 +1,61 @@
+"""CLI: ``python -m langchain_bedrock_routing.emulator [--host H] [--port P] [--latency-scale F] ...``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from langchain_bedrock_routing.emulator.app import BedrockEmulator
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m langchain_bedrock_routing.emulator",
+        description="Offline Amazon Bedrock Runtime emulator. Point boto3 at it with "
+        "AWS_ENDPOINT_URL_BEDROCK_RUNTIME=http://HOST:PORT.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765, help="TCP port, 0 = any free port (default 8765)")
+    parser.add_argument(
+        "--latency-scale", type=float, default=1.0, help="multiplier of modeled latency slept (0 = none)"
+    )
+    parser.add_argument("--throttle-rate", type=float, default=0.0, help="probability of ThrottlingException (0..1)")
+    parser.add_argument("--error-rate", type=float, default=0.0, help="probability of ServiceUnavailableException")
+    parser.add_argument("--fail-model", action="append", default=[], metavar="ID", help="model that always fails")
+    parser.add_argument("--seed", type=int, default=0, help="seed of replies and injected faults")
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Serve until interrupted; prints the endpoint URL on the first line of stdout."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
+    try:
+        emulator = BedrockEmulator(
+            host=args.host,
+            port=args.port,
+            latency_scale=args.latency_scale,
+            throttle_rate=args.throttle_rate,
+            error_rate=args.error_rate,
+            fail_models=args.fail_model,
+            seed=args.seed,
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    emulator.start()
+    print(f"Bedrock emulator listening on {emulator.endpoint_url}", flush=True)
+    try:
+        emulator.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
