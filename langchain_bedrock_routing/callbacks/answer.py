@@ -43,6 +43,8 @@ class Answer:
     classifier: str | None
     failed_attempts: tuple[Attempt, ...]
     has_tool_calls: bool
+    routing: Mapping[str, Any]
+    """The router's record as it came (empty when no router answered)."""
 
     @property
     def cached(self) -> bool:
@@ -79,11 +81,17 @@ def read_answer(message: AIMessage, fallback_model_id: str | None = None) -> Ans
         cache_similarity=None if similarity is None else float(similarity),
         tier=routing.get("tier"),
         classifier=routing.get("classifier"),
-        failed_attempts=tuple(
-            Attempt(a.get("model_id"), str(a["error"])) for a in routing.get("attempts") or () if a.get("error")
-        ),
+        failed_attempts=failed_attempts(routing.get("attempts")),
         has_tool_calls=bool(message.tool_calls),
+        routing=dict(routing),
     )
+
+
+def failed_attempts(attempts: Any) -> tuple[Attempt, ...]:
+    """The failed entries of a router's ``attempts`` list (``[{"model_id", "error"}, ...]``)."""
+    if not isinstance(attempts, list):
+        return ()
+    return tuple(Attempt(a.get("model_id"), str(a["error"])) for a in attempts if a.get("error"))
 
 
 def error_code(error: BaseException) -> str:

@@ -17,7 +17,7 @@ from uuid import UUID
 
 from langchain_bedrock_routing.callbacks.answer import Answer, Attempt
 from langchain_bedrock_routing.callbacks.pricing import Cost, TokenUsage, price_counterfactual, price_usage
-from langchain_bedrock_routing.catalog import ModelCatalog, get_catalog
+from langchain_bedrock_routing.catalog import ModelCatalog, base_model_id, get_catalog
 
 UNKNOWN = "unknown"
 """Key used for a model, tier or tenant that a request did not name."""
@@ -41,11 +41,31 @@ class RequestOutcome:
     """Model calls that failed before the answer (throttling, unavailable ...)."""
     error: str | None = None
     tenant: str | None = None
+    prompt: str = ""
+    """The conversation as text, for sinks that hash it; the figures never keep it."""
 
     @property
     def tier(self) -> str | None:
         """The routing tier of the answer, if a router chose one."""
         return self.answer.tier if self.answer else None
+
+
+def outcome_cost(catalog: ModelCatalog, outcome: RequestOutcome) -> Cost:
+    """USD billed for one request: each billed call at its own model's prices."""
+    return sum((price_usage(catalog, m, u) for m, u in outcome.spend), Cost())
+
+
+def outcome_saved(catalog: ModelCatalog, outcome: RequestOutcome) -> Decimal | None:
+    """USD a response-cache hit saved (its cached usage at the producing model), 0 for other requests."""
+    answer = outcome.answer
+    if answer is None or not answer.cached:
+        return Decimal(0)
+    return price_usage(catalog, answer.model_id, answer.usage).total
+
+
+def _model_key(model_id: str | None) -> str:
+    """Per-model key: the base id, so ``us.``/``eu.`` profiles and ARNs of one model count together."""
+    return UNKNOWN if not model_id else base_model_id(model_id)
 
 
 def percentile(samples: list[float], pct: float) -> float | None:
@@ -194,7 +214,7 @@ class StatsFigures:
 
     def add(self, outcome: RequestOutcome) -> None:
         """Count one request in the total and in its model, tier and tenant slices."""
-        model_key = outcome.model_id or UNKNOWN
+        model_key = _model_key(outcome.model_id)
         with self._lock:
             slices = [self.total]
             if outcome.tier is not None:
@@ -204,10 +224,10 @@ class StatsFigures:
             for bucket in [*slices, self.models[model_key]]:
                 bucket.add_request(outcome)
             for model_id, usage in outcome.spend:
-                for bucket in [*slices, self.models[model_id or UNKNOWN]]:
+                for bucket in [*slices, self.models[_model_key(model_id)]]:
                     bucket.add_spend(model_id, usage)
             for attempt in outcome.api_errors:
-                for bucket in [*slices, self.models[attempt.model_id or UNKNOWN]]:
+                for bucket in [*slices, self.models[_model_key(attempt.model_id)]]:
                     bucket.add_api_error(attempt)
             answer = outcome.answer
             if answer is not None:

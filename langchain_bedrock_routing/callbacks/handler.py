@@ -20,11 +20,11 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
-from langchain_core.messages import BaseMessage
+from langchain_core.messages import BaseMessage, get_buffer_string
 from langchain_core.outputs import LLMResult
 from langchain_core.tracers.context import register_configure_hook
 
-from langchain_bedrock_routing.callbacks.answer import Attempt, error_code, first_message, read_answer
+from langchain_bedrock_routing.callbacks.answer import Attempt, error_code, failed_attempts, first_message, read_answer
 from langchain_bedrock_routing.callbacks.figures import RequestOutcome, StatsFigures
 from langchain_bedrock_routing.callbacks.pricing import TokenUsage
 from langchain_bedrock_routing.catalog import ModelCatalog
@@ -45,6 +45,7 @@ class _ChatRun:
     model_id: str | None
     request_id: UUID
     tenant: str | None
+    prompt: str
     has_calls: bool = False
     spend: list[tuple[str | None, TokenUsage]] = field(default_factory=list)
     api_errors: list[Attempt] = field(default_factory=list)
@@ -184,6 +185,7 @@ class BedrockStatsCallbackHandler(BaseCallbackHandler):
                 model_id=metadata.get("ls_model_name"),
                 request_id=run_id if request is None else request.request_id,
                 tenant=None if tenant is None else str(tenant),
+                prompt="" if request is not None or not messages else get_buffer_string(messages[0]),
             )
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
@@ -212,6 +214,7 @@ class BedrockStatsCallbackHandler(BaseCallbackHandler):
                 spend=tuple(spend),
                 api_errors=tuple(failed),
                 tenant=run.tenant,
+                prompt=run.prompt,
             )
         )
 
@@ -229,6 +232,7 @@ class BedrockStatsCallbackHandler(BaseCallbackHandler):
                     request.api_errors.append(Attempt(run.model_id, code))
                 return
             spend = tuple(run.spend)
+            failed = tuple(run.api_errors) or failed_attempts(getattr(error, "attempts", None))
         self._finish(
             RequestOutcome(
                 run_id=run_id,
@@ -236,9 +240,10 @@ class BedrockStatsCallbackHandler(BaseCallbackHandler):
                 latency_ms=(ended - run.started) * 1000,
                 answer=None,
                 spend=spend,
-                api_errors=tuple(run.api_errors),
+                api_errors=failed,
                 error=code,
                 tenant=run.tenant,
+                prompt=run.prompt,
             )
         )
 
