@@ -1,0 +1,410 @@
+"""``RoutedChatBedrock``: one LangChain chat model that sends each request to the right Bedrock model."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+from langchain_core.callbacks import CallbackManager, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.language_models.base import LangSmithParams
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable, RunnableConfig, ensure_config
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from langchain_core.utils.utils import secret_from_env
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from typing_extensions import Self
+
+from langchain_bedrock_routing.catalog import TIERS, Tier, get_catalog
+from langchain_bedrock_routing.routing import chunks, stream_cache
+from langchain_bedrock_routing.routing.attempts import RouteRun
+from langchain_bedrock_routing.routing.classifiers import HeuristicComplexityClassifier
+from langchain_bedrock_routing.routing.decision import RouteDecision
+from langchain_bedrock_routing.routing.delegates import DelegatePool, DelegateSettings
+from langchain_bedrock_routing.routing.fallback import Cooldown
+from langchain_bedrock_routing.routing.policy import PRIORITIES, Priority, plan_route, validate_priority
+from langchain_bedrock_routing.routing.prompt_cache import PROMPT_CACHE_MODES, PromptCacheMode
+from langchain_bedrock_routing.routing.request import profile_request
+from langchain_bedrock_routing.routing.targets import Target, make_target, resolve_tiers
+
+_CONFIGURABLE = "routing_configurable"
+"""Call keyword carrying ``config["configurable"]`` to the classifier; kept out of the cache key."""
+_ROUTER_KWARGS = frozenset({"priority", "model", "tools", "tool_choice", _CONFIGURABLE})
+
+
+class RoutedChatBedrock(BaseChatModel):
+    """A chat model that classifies each request and sends it to a Bedrock model of the matching tier.
+
+    ``tiers`` maps ``simple``/``medium``/``complex`` to ordered model ids or prompt-router ARNs (first is
+    primary, the rest same-tier fallbacks); ``preset`` (``claude``, ``claude-3``, ``nova``; default
+    ``claude``) fills tiers not given. ``priority`` (``cost``/``balanced``/``performance``/``latency``, also
+    per call via ``config={"configurable": {"priority": ...}}``) shifts and orders candidates (see
+    :mod:`~langchain_bedrock_routing.routing.policy`). ``model=`` on a call pins one catalog model.
+
+    Each tier target is a ``ChatBedrockConverse`` delegate (built lazily, reused, ``cache=False``, botocore
+    retries set to ``max_retries`` so fallback is quick). Throttling, unavailable, not-ready, timeouts and
+    5xx move to the next candidate (then the next tier up when ``escalate_on_failure``); a model failing
+    ``cooldown_failures`` times in a row rests ``cooldown_seconds``. Other errors raise
+    :class:`ModelCallError` naming the model. Every result carries ``response_metadata["routing"]``.
+
+    ``prompt_cache="auto"`` passes ``cache_control`` to the delegate only when the stable prefix (system
+    messages, tool schemas, earlier turns; estimated) reaches the chosen model's ``cache_min_tokens``
+    from the catalog; ``"off"`` (default) never does.
+
+    Async calls run the routed sync call in LangChain's executor: langchain-aws and boto3 have no
+    async Bedrock client, so a thread hop is the honest implementation.
+    """
+
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+
+    tiers: dict[str, list[str] | str] | None = None
+    """Tier -> ordered model ids / prompt-router ARNs; overrides ``preset`` tier by tier."""
+    preset: str | None = None
+    """``claude`` (Haiku 4.5 / Sonnet 4.6 / Opus 4.6), ``claude-3`` or ``nova``; default ``claude``."""
+    priority: str = "balanced"
+    """Default priority: ``cost``, ``balanced``, ``performance`` or ``latency``."""
+    classifier: Any = "heuristic"
+    """A classifier name or a ``Runnable`` from messages to :class:`RouteDecision`."""
+    prompt_cache: str = "off"
+    """``"auto"`` adds Bedrock prompt-cache points when the stable prefix is cacheable; ``"off"`` never."""
+    max_cost_per_request: float | None = None
+    """Cap (USD, estimated from catalog prices) on one request; pricier or unpriced models are skipped."""
+    escalate_on_failure: bool = True
+    """After a tier's candidates fail (throttled, unavailable ...), try the tiers above it."""
+    cooldown_failures: int = 2
+    """Consecutive retryable failures after which a model rests."""
+    cooldown_seconds: float = 30.0
+    """How long a failing model rests (tried only after every healthy candidate)."""
+    output_tokens_estimate: int = 512
+    """Reply length assumed for cost/latency estimates when ``max_tokens`` is unset."""
+
+    region_name: str | None = None
+    endpoint_url: str | None = Field(default=None, alias="base_url")
+    credentials_profile_name: str | None = Field(default=None, exclude=True)
+    aws_access_key_id: SecretStr | None = Field(default=None, exclude=True)
+    aws_secret_access_key: SecretStr | None = Field(default=None, exclude=True)
+    aws_session_token: SecretStr | None = Field(default=None, exclude=True)
+    bedrock_api_key: SecretStr | None = Field(
+        default_factory=secret_from_env("AWS_BEARER_TOKEN_BEDROCK", default=None), alias="api_key", exclude=True
+    )
+    config: Any = Field(default=None, exclude=True)
+    """A botocore ``Config`` for the shared client; default: ``max_retries`` standard-mode retries."""
+    timeout: float | None = None
+    """Connect and read timeout in seconds (when ``config`` is not given)."""
+    max_retries: int = 1
+    """botocore retries per model before falling back (standard mode; when ``config`` is not given)."""
+    client: Any = Field(default=None, exclude=True)
+    """A boto3 ``bedrock-runtime`` client to share with every delegate."""
+
+    temperature: float | None = None
+    max_tokens: int | None = None
+    top_p: float | None = None
+    stop: list[str] | None = Field(default=None, alias="stop_sequences")
+    streaming: bool = False
+    delegate_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Further ``ChatBedrockConverse`` fields for every delegate (``guardrails``, ``performance_config`` ...)."""
+
+    _targets: dict[Tier, tuple[Target, ...]] = PrivateAttr(default_factory=dict)
+    _classifier: Runnable[Any, RouteDecision] = PrivateAttr()
+    _pool: DelegatePool = PrivateAttr()
+    _cooldown: Cooldown = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _configure(self) -> Self:
+        validate_priority(self.priority)
+        if self.prompt_cache not in PROMPT_CACHE_MODES:
+            raise ValueError(f"unknown prompt_cache {self.prompt_cache!r}; valid: {', '.join(PROMPT_CACHE_MODES)}")
+        self._targets = resolve_tiers(self.tiers, self.preset)
+        self._classifier = resolve_classifier(self.classifier)
+        self._cooldown = Cooldown(self.cooldown_failures, self.cooldown_seconds)
+        self._pool = DelegatePool(
+            DelegateSettings(
+                region_name=self.region_name,
+                endpoint_url=self.endpoint_url,
+                credentials_profile_name=self.credentials_profile_name,
+                aws_access_key_id=self.aws_access_key_id,
+                aws_secret_access_key=self.aws_secret_access_key,
+                aws_session_token=self.aws_session_token,
+                api_key=self.bedrock_api_key,
+                config=self.config,
+                timeout=self.timeout,
+                max_retries=self.max_retries,
+                temperature=self.temperature,
+                max_tokens=self.max_tokens,
+                top_p=self.top_p,
+                stop=self.stop,
+                client=self.client,
+                extra=dict(self.delegate_kwargs),
+            )
+        )
+        return self
+
+    @property
+    def _llm_type(self) -> str:
+        return "routed-chat-bedrock"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        """Everything that changes answers; part of LangChain's cache key (``llm_string``)."""
+        classifier = self.classifier if isinstance(self.classifier, str) else repr(self._classifier)
+        return {
+            "tiers": {tier: [t.model_id for t in targets] for tier, targets in self._targets.items()},
+            "priority": self.priority,
+            "classifier": classifier,
+            "prompt_cache": self.prompt_cache,
+            "max_cost_per_request": self.max_cost_per_request,
+            "escalate_on_failure": self.escalate_on_failure,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "top_p": self.top_p,
+            "stop": self.stop,
+            "delegate_kwargs": self.delegate_kwargs,
+        }
+
+    def _get_llm_string(self, stop: list[str] | None = None, **kwargs: Any) -> str:
+        kwargs.pop(_CONFIGURABLE, None)
+        return super()._get_llm_string(stop=stop, **kwargs)
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        """LangSmith params: a pinned ``model=`` when given, else the default tier's primary model.
+
+        The model that actually answered is ``response_metadata["model_name"]`` (and ``["routing"]``).
+        """
+        pinned = kwargs.get("model")
+        params = LangSmithParams(
+            ls_provider="amazon_bedrock",
+            ls_model_name=pinned if isinstance(pinned, str) else self._primary_model(),
+            ls_model_type="chat",
+        )
+        temperature = kwargs.get("temperature", self.temperature)
+        if isinstance(temperature, (int, float)):
+            params["ls_temperature"] = temperature
+        max_tokens = kwargs.get("max_tokens", self.max_tokens)
+        if isinstance(max_tokens, int):
+            params["ls_max_tokens"] = max_tokens
+        if stop or self.stop:
+            params["ls_stop"] = stop or self.stop
+        return params
+
+    def _primary_model(self) -> str:
+        for tier in ("medium", *TIERS):
+            if tier in self._targets:
+                return self._targets[tier][0].model_id
+        return ""
+
+    # -- public helpers -------------------------------------------------------------------------------
+
+    def classify(self, messages_or_text: LanguageModelInput, config: RunnableConfig | None = None) -> RouteDecision:
+        """The classifier's decision for a prompt (str, messages or PromptValue), without calling a model."""
+        return self._classifier.invoke(self._convert_input(messages_or_text).to_messages(), config)
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: dict[str, Any] | str | bool | None = None,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools for every call: only tool-capable models are candidates; each delegate formats them.
+
+        ``tool_choice``: ``"auto"``, ``"any"`` (or ``True``), a tool name or a Converse ``toolChoice`` dict.
+        """
+        formatted = [convert_to_openai_tool(tool, strict=strict) for tool in tools]
+        choice = "any" if tool_choice is True else (tool_choice or None)
+        return self.bind(tools=formatted, tool_choice=choice, **kwargs)
+
+    # -- per-call priority from the run config -------------------------------------------------------
+
+    def invoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AIMessage:
+        return super().invoke(input, config, stop=stop, **_with_config(config, kwargs))
+
+    async def ainvoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AIMessage:
+        return await super().ainvoke(input, config, stop=stop, **_with_config(config, kwargs))
+
+    def stream(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> Iterator[AIMessageChunk]:
+        yield from super().stream(input, config, stop=stop, **_with_config(config, kwargs))
+
+    async def astream(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[AIMessageChunk]:
+        async for chunk in super().astream(input, config, stop=stop, **_with_config(config, kwargs)):
+            yield chunk
+
+    # -- the routed call -----------------------------------------------------------------------------
+
+    def _route(
+        self, messages: list[BaseMessage], kwargs: dict[str, Any], run_manager: CallbackManagerForLLMRun | None
+    ) -> RouteRun:
+        """Classify and plan one request; raises ``ValueError`` (bad input, no candidate) before any call."""
+        call_kwargs = {k: v for k, v in kwargs.items() if k not in _ROUTER_KWARGS}
+        priority: Priority = validate_priority(kwargs.get("priority", self.priority))
+        tools = kwargs.get("tools")
+        max_tokens = call_kwargs.get("max_tokens", self.max_tokens)
+        profile = profile_request(messages, tools, max_tokens)
+        pinned = kwargs.get("model")
+        if pinned is not None:
+            target = _pinned_target(pinned)
+            decision = RouteDecision(
+                tier=target.tier,
+                score=TIERS.index(target.tier) / 2,
+                reason="model pinned by the caller",
+                classifier="pinned",
+            )
+            targets: Mapping[Tier, Sequence[Target]] = {target.tier: (target,)}
+        else:
+            config: RunnableConfig = {"configurable": kwargs.get(_CONFIGURABLE) or {}}
+            if run_manager is not None:
+                config["callbacks"] = _child_callbacks(run_manager)
+            decision = self._classifier.invoke(messages, config)
+            targets = self._targets
+        plan = plan_route(
+            decision.tier,
+            priority,
+            targets,
+            profile,
+            max_cost_usd=self.max_cost_per_request,
+            escalate=self.escalate_on_failure,
+            output_tokens_estimate=self.output_tokens_estimate,
+        )
+        prompt_cache: PromptCacheMode = "auto" if self.prompt_cache == "auto" else "off"
+        return RouteRun(
+            decision=decision,
+            priority=priority,
+            plan=plan,
+            profile=profile,
+            pool=self._pool,
+            cooldown=self._cooldown,
+            prompt_cache=prompt_cache,
+            call_kwargs=call_kwargs,
+            tools=tools,
+            tool_choice=kwargs.get("tool_choice"),
+        )
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        run = self._route(messages, kwargs, run_manager)
+        for attempt in run:
+            try:
+                result = attempt.delegate._generate(messages, stop=stop, **attempt.kwargs)
+            except Exception as error:
+                run.failed(attempt, error)
+                continue
+            message = result.generations[0].message
+            _mark(message, run.succeeded(attempt, message.response_metadata))
+            return result
+        run.exhausted()
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        cached = stream_cache.lookup(self, messages, stop, kwargs)
+        if cached is not None:
+            yield from chunks.replay(cached[0])
+            return
+        run = self._route(messages, kwargs, run_manager)
+        for attempt in run:
+            stream = chunks.delegate_chunks(attempt, messages, stop)
+            try:
+                first = next(stream)
+            except Exception as error:
+                run.failed(attempt, error)
+                continue
+            aggregate = first
+            yield first
+            for chunk in stream:
+                aggregate += chunk
+                yield chunk
+            last = chunks.last_chunk(first, run.succeeded(attempt, aggregate.message.response_metadata))
+            yield last
+            aggregate += last
+            stream_cache.update(self, messages, stop, kwargs, chunks.as_generation(aggregate))
+            return
+        run.exhausted()
+
+
+def _child_callbacks(run_manager: CallbackManagerForLLMRun) -> CallbackManager:
+    """Callbacks for the classifier's run, nested under the chat model's run (so its LLM calls are counted)."""
+    return CallbackManager(
+        handlers=run_manager.inheritable_handlers,
+        inheritable_handlers=run_manager.inheritable_handlers,
+        parent_run_id=run_manager.run_id,
+        tags=run_manager.inheritable_tags,
+        inheritable_tags=run_manager.inheritable_tags,
+        metadata=run_manager.inheritable_metadata,
+        inheritable_metadata=run_manager.inheritable_metadata,
+    )
+
+
+def resolve_classifier(classifier: object) -> Runnable[Any, RouteDecision]:
+    """A Runnable classifier as is, or the classifier named ``"heuristic"``; else ``ValueError``."""
+    if isinstance(classifier, Runnable):
+        return classifier
+    if classifier == "heuristic":
+        return HeuristicComplexityClassifier()
+    raise ValueError(f"unknown classifier {classifier!r}; valid: heuristic, or a Runnable returning a RouteDecision")
+
+
+def _with_config(config: RunnableConfig | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Call kwargs plus ``priority`` (validated) and the rest of ``config["configurable"]`` for the classifier."""
+    configurable = dict(ensure_config(config).get("configurable") or {})
+    if not configurable:
+        return kwargs
+    merged = dict(kwargs)
+    if "priority" in configurable and "priority" not in merged:
+        merged["priority"] = validate_priority(configurable["priority"])
+    merged[_CONFIGURABLE] = configurable
+    return merged
+
+
+def _pinned_target(model_id: object) -> Target:
+    """The target for a ``model=`` call override: a catalog model id (its catalog tier) or a known router."""
+    if not isinstance(model_id, str):
+        raise ValueError(f"model must be a model id string, got {model_id!r}")
+    catalog = get_catalog()
+    return make_target(model_id, catalog.get(model_id).tier if model_id in catalog else "medium", catalog)
+
+
+def _mark(message: BaseMessage, routing: dict[str, Any]) -> None:
+    message.response_metadata["routing"] = routing
+    message.response_metadata["model_name"] = routing["model_id"]
+
+
+__all__ = ["PRIORITIES", "RoutedChatBedrock"]
