@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+import zstandard
 from botocore.exceptions import ClientError
 from langchain_core.callbacks import CallbackManager, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
@@ -132,3 +134,55 @@ def usage_of() -> Callable[..., dict[str, Any]]:
 @pytest.fixture
 def throttling() -> Callable[[], ClientError]:
     return throttled
+
+
+class RecordingServer:
+    """A loopback HTTP server that records every request and answers with ``respond(method, path, headers, body)``."""
+
+    def __init__(self, respond: Callable[[str, str, Any, bytes], tuple[int, dict[str, str], bytes]]) -> None:
+        self.requests: list[tuple[str, str, Any, bytes]] = []
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def _handle(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.headers.get("Content-Encoding") == "zstd":
+                    body = zstandard.ZstdDecompressor().decompressobj().decompress(body)
+                with server._lock:
+                    server.requests.append((self.command, self.path, self.headers, body))
+                status, headers, payload = respond(self.command, self.path, self.headers, body)
+                self.send_response(status)
+                for name, value in {**headers, "Content-Length": str(len(payload))}.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PATCH = _handle  # noqa: N815
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def __enter__(self) -> RecordingServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+@pytest.fixture
+def recording_server() -> type[RecordingServer]:
+    return RecordingServer
