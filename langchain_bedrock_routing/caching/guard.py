@@ -1,0 +1,199 @@
+"""Near-miss guard: refuse a semantic hit when the query and the cached question differ in meaning.
+
+Embeddings put "flights from Paris to London" next to "flights from London to Paris" and
+"is X safe" next to "is X not safe". Before a semantic cache serves a neighbour's answer,
+:func:`near_miss_reason` compares the two questions on what such neighbours differ in:
+numbers, dates, negation, named entities (different, or swapped across a directional word such
+as "to", "from", "than"), opposite words and scope
+words ("only", "per", "total" ...). Word lists live in ``guard_lexicon.json``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+Guard = Callable[[str, str], "str | None"]
+"""A guard takes (query, cached question) and returns why they must not share an answer, or None."""
+
+_TOKEN = re.compile(r"\w+(?:['\u2019.\-]\w+)*", re.UNICODE)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_SENTENCE_END = re.compile(r"[.?!:;\"“(\[]\s*$")
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    number_words: dict[str, str]
+    ordinal_suffixes: tuple[str, ...]
+    months: dict[str, str]
+    ambiguous_months: frozenset[str]
+    date_words: dict[str, str]
+    relative_date_heads: frozenset[str]
+    date_units: frozenset[str]
+    negations: frozenset[str]
+    negation_suffix: str
+    opposites: tuple[tuple[str, str], ...]
+    scope_words: frozenset[str]
+    stopwords: frozenset[str]
+    directional_words: frozenset[str]
+
+
+@cache
+def _lexicon() -> _Lexicon:
+    raw: dict[str, Any] = json.loads(
+        resources.files("langchain_bedrock_routing.caching").joinpath("guard_lexicon.json").read_text("utf-8")
+    )
+    return _Lexicon(
+        number_words=dict(raw["number_words"]),
+        ordinal_suffixes=tuple(raw["ordinal_suffixes"]),
+        months=dict(raw["months"]),
+        ambiguous_months=frozenset(raw["ambiguous_months"]),
+        date_words=dict(raw["date_words"]),
+        relative_date_heads=frozenset(raw["relative_date_heads"]),
+        date_units=frozenset(raw["date_units"]),
+        negations=frozenset(raw["negations"]),
+        negation_suffix=raw["negation_suffix"],
+        opposites=tuple((a, b) for a, b in raw["opposites"]),
+        scope_words=frozenset(raw["scope_words"]),
+        stopwords=frozenset(raw["stopwords"]),
+        directional_words=frozenset(raw["directional_words"]),
+    )
+
+
+@dataclass(frozen=True)
+class _Token:
+    text: str
+    lower: str
+    sentence_start: bool
+
+
+def _tokens(text: str) -> list[_Token]:
+    out: list[_Token] = []
+    for match in _TOKEN.finditer(text):
+        before = text[: match.start()]
+        start = not before.strip() or bool(_SENTENCE_END.search(before))
+        word = match.group(0).replace("\u2019", "'")
+        word = word[:-2] if word.lower().endswith("'s") and len(word) > 2 else word
+        out.append(_Token(word, word.lower(), start))
+    return out
+
+
+def _numbers(text: str, tokens: list[_Token]) -> Counter[str]:
+    lex = _lexicon()
+    found: Counter[str] = Counter()
+    for raw in _NUMBER.findall(text):
+        value = raw.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+", raw) else raw
+        found[value.rstrip(".")] += 1
+    for token in tokens:
+        if token.lower in lex.number_words:
+            found[lex.number_words[token.lower]] += 1
+        elif re.fullmatch(r"\d+(st|nd|rd|th)", token.lower):
+            found[f"#{token.lower[:-2]}"] += 1
+            found[token.lower[:-2]] -= 1
+    return +found
+
+
+def _dates(tokens: list[_Token]) -> set[str]:
+    lex = _lexicon()
+    found: set[str] = set()
+    for i, token in enumerate(tokens):
+        word = token.lower
+        if word in lex.months:
+            near_number = any(_NUMBER.fullmatch(t.lower) for t in tokens[max(0, i - 1) : i + 2])
+            capital_mid = token.text[0].isupper() and not token.sentence_start
+            if word not in lex.ambiguous_months or near_number or capital_mid:
+                found.add(lex.months[word])
+        if word in lex.date_words:
+            found.add(lex.date_words[word])
+        if word in lex.relative_date_heads and i + 1 < len(tokens) and tokens[i + 1].lower in lex.date_units:
+            found.add(f"{word} {tokens[i + 1].lower.rstrip('s')}")
+    return found
+
+
+def _negations(tokens: list[_Token]) -> int:
+    lex = _lexicon()
+    return sum(t.lower in lex.negations or t.lower.endswith(lex.negation_suffix) for t in tokens)
+
+
+def _entity_candidates(tokens: list[_Token]) -> set[str]:
+    """Lowercased words that look like names: capitalized mid-sentence, acronyms, or letters mixed with digits."""
+    lex = _lexicon()
+    found: set[str] = set()
+    for token in tokens:
+        text, word = token.text, token.lower
+        if word in lex.stopwords or not any(c.isalpha() for c in text):
+            continue
+        acronym = len(text) >= 2 and text.isupper()
+        mixed = any(c.isdigit() for c in text) or any(c.isupper() for c in text[1:])
+        if acronym or mixed or (text[0].isupper() and not token.sentence_start):
+            found.add(word)
+    return found
+
+
+def _entity_reason(q_tokens: list[_Token], c_tokens: list[_Token]) -> str | None:
+    names = _entity_candidates(q_tokens) | _entity_candidates(c_tokens)
+    q_order = list(dict.fromkeys(t.lower for t in q_tokens if t.lower in names))
+    c_order = list(dict.fromkeys(t.lower for t in c_tokens if t.lower in names))
+    if set(q_order) != set(c_order):
+        return f"named entities differ: {sorted(set(q_order) ^ set(c_order))}"
+    for a, b in itertools.combinations(q_order, 2):
+        if c_order.index(a) > c_order.index(b) and (_directed(q_tokens, a, b) or _directed(c_tokens, b, a)):
+            return f"named entities swapped: {a!r} and {b!r}"
+    return None
+
+
+def _directed(tokens: list[_Token], first: str, second: str) -> bool:
+    """True when a directional word ("to", "than", "from" ...) stands between ``first`` and ``second``."""
+    words = [t.lower for t in tokens]
+    start, end = words.index(first), words.index(second)
+    return any(w in _lexicon().directional_words for w in words[min(start, end) + 1 : max(start, end)])
+
+
+def _opposite_reason(q_words: set[str], c_words: set[str]) -> str | None:
+    for a, b in _lexicon().opposites:
+        for x, y in ((a, b), (b, a)):
+            if x in q_words - c_words and y in c_words - q_words:
+                return f"opposite words: {x!r} vs {y!r}"
+    return None
+
+
+def near_miss_reason(query: str, cached: str) -> str | None:
+    """Why ``query`` must not be answered with ``cached``'s answer, or ``None`` if the guard sees no trap."""
+    q_tokens, c_tokens = _tokens(query), _tokens(cached)
+    q_numbers, c_numbers = _numbers(query, q_tokens), _numbers(cached, c_tokens)
+    if q_numbers != c_numbers:
+        return f"numbers differ: {sorted(q_numbers.elements())} vs {sorted(c_numbers.elements())}"
+    q_dates, c_dates = _dates(q_tokens), _dates(c_tokens)
+    if q_dates != c_dates:
+        return f"dates differ: {sorted(q_dates)} vs {sorted(c_dates)}"
+    if _negations(q_tokens) != _negations(c_tokens):
+        return "negation differs"
+    entity = _entity_reason(q_tokens, c_tokens)
+    if entity is not None:
+        return entity
+    q_words, c_words = {t.lower for t in q_tokens}, {t.lower for t in c_tokens}
+    opposite = _opposite_reason(q_words, c_words)
+    if opposite is not None:
+        return opposite
+    scope = _lexicon().scope_words
+    if (q_words & scope) != (c_words & scope):
+        return f"scope differs: {sorted((q_words ^ c_words) & scope)}"
+    return None
+
+
+def resolve_guard(guard: bool | Guard) -> Guard | None:
+    """``True`` -> :func:`near_miss_reason`, ``False`` -> no guard, a callable -> itself."""
+    if guard is True:
+        return near_miss_reason
+    if guard is False:
+        return None
+    if callable(guard):
+        return guard
+    raise ValueError(f"guard must be True, False or a callable (query, cached) -> reason | None, got {guard!r}")

@@ -1,0 +1,105 @@
+"""Split a LangChain cache key into an exact partition and the text a semantic cache embeds.
+
+``BaseChatModel`` looks the cache up with ``prompt = dumps(messages)`` and ``llm_string`` (the
+model's serialized parameters, which also carry tools bound with ``bind_tools``). A semantic
+cache must not embed that JSON: the answer depends on everything in it. We parse it back
+(chat-message classes only) and keep the last human turn's text as the *semantic text*; the
+rest of the conversation (system prompt, earlier turns, turns after it such as tool results,
+non-text blocks of the last human turn), the llm_string and the tenant are hashed into the
+*partition*. Two prompts can share an answer only inside one partition.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.load import load
+from langchain_core.messages import BaseMessage, HumanMessage
+
+_PARTITION_VERSION = "p1"
+_LAST_HUMAN_PLACEHOLDER = "<last-human-turn>"
+
+
+@dataclass(frozen=True)
+class PromptParts:
+    """A cache prompt split for semantic lookup.
+
+    ``semantic_text`` is the last human turn's text, or ``None`` when the prompt has none (then
+    only an exact match is safe). ``context`` is a canonical JSON string of everything else.
+    """
+
+    semantic_text: str | None
+    context: str
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _text_and_rest(content: str | list[Any]) -> tuple[str, list[Any]]:
+    """The text of a message's content and its non-text blocks (images, documents ...)."""
+    if isinstance(content, str):
+        return content, []
+    texts: list[str] = []
+    rest: list[Any] = []
+    for block in content:
+        if isinstance(block, str):
+            texts.append(block)
+        elif isinstance(block, dict) and block.get("type") == "text" and isinstance(block.get("text"), str):
+            texts.append(block["text"])
+        else:
+            rest.append(block)
+    return "\n".join(texts), rest
+
+
+def _parse_messages(prompt: str) -> tuple[list[Any], list[BaseMessage]] | None:
+    """The raw JSON items and the messages of a ``dumps(messages)`` prompt, or ``None`` if it is not one."""
+    if not prompt.startswith("["):
+        return None
+    try:
+        raw = json.loads(prompt)
+        messages = load(raw, allowed_objects="messages")
+    except (ValueError, TypeError, KeyError, NotImplementedError):
+        return None
+    if not isinstance(messages, list) or not all(isinstance(m, BaseMessage) for m in messages):
+        return None
+    return raw, messages
+
+
+def split_prompt(prompt: str) -> PromptParts:
+    """Split a cache ``prompt`` into the last human turn's text and the rest (see module docstring).
+
+    A prompt that is not a serialized message list (a plain LLM prompt) is its own semantic
+    text with an empty context. A JSON prompt that does not load as chat messages is kept whole
+    in the context, so it can only ever match itself exactly.
+    """
+    parsed = _parse_messages(prompt)
+    if parsed is None:
+        if prompt.startswith("["):
+            return PromptParts(semantic_text=None, context=_canonical(["unparsed", prompt]))
+        return PromptParts(semantic_text=prompt, context="")
+    raw, messages = parsed
+    last_human = next((i for i in range(len(messages) - 1, -1, -1) if isinstance(messages[i], HumanMessage)), None)
+    if last_human is None:
+        return PromptParts(semantic_text=None, context=_canonical(raw))
+    text, rest = _text_and_rest(messages[last_human].content)
+    human = messages[last_human]
+    others = {k: v for k, v in human.model_dump().items() if k not in {"content", "id"} and v}
+    context = [*raw[:last_human], [_LAST_HUMAN_PLACEHOLDER, rest, others], *raw[last_human + 1 :]]
+    if not text.strip():
+        return PromptParts(semantic_text=None, context=_canonical([*context, ["text", text]]))
+    return PromptParts(semantic_text=text, context=_canonical(context))
+
+
+def partition_id(llm_string: str, context: str, tenant: str | None) -> str:
+    """Hex digest naming the partition of (llm_string, conversation context, tenant); 32 chars."""
+    payload = _canonical([_PARTITION_VERSION, llm_string, context, tenant])
+    return hashlib.blake2b(payload.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def entry_id(semantic_text: str) -> str:
+    """Hex digest of a semantic text inside a partition (its exact-match id); 24 chars."""
+    return hashlib.blake2b(semantic_text.encode("utf-8"), digest_size=12).hexdigest()

@@ -1,0 +1,209 @@
+"""What the Redis and in-process semantic caches share: settings, where a prompt lives, embeddings, the guard.
+
+Similarity scale, for both caches: the vector-set score ``(1 + cosine) / 2`` in [0, 1], where 1 is
+the same direction, 0.5 unrelated (orthogonal) and 0 opposite. A cached question is served only
+when its score is at least ``similarity_threshold`` and the near-miss guard accepts the pair.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar, TypeVar
+
+from langchain_core.embeddings import Embeddings
+
+from langchain_bedrock_routing.caching.base import CacheBase, validate_unit_interval
+from langchain_bedrock_routing.caching.breaker import CircuitBreaker, FailOpen
+from langchain_bedrock_routing.caching.envelope import HitKind
+from langchain_bedrock_routing.caching.guard import Guard, resolve_guard
+from langchain_bedrock_routing.caching.partition import entry_id, partition_id, split_prompt
+from langchain_bedrock_routing.caching.policy import CachePolicy
+from langchain_bedrock_routing.caching.vectorsets import VectorDimensionError, VectorSetsUnavailableError
+
+T = TypeVar("T")
+D = TypeVar("D")
+
+
+class Failed:
+    """The value of a backend call that failed open (a counted error miss)."""
+
+
+FAILED = Failed()
+
+DEFAULT_SIMILARITY_THRESHOLD = 0.9
+"""Default minimum vector-set similarity ``(1 + cos) / 2`` for a semantic hit (cosine >= 0.8); see evals/."""
+
+CONFIG_ERRORS: tuple[type[Exception], ...] = (VectorDimensionError, VectorSetsUnavailableError)
+"""Errors that mean misconfiguration: raised to the caller instead of being served as misses."""
+
+
+def cosine_to_score(cosine: float) -> float:
+    """Map a cosine in [-1, 1] to the vector-set similarity scale [0, 1]."""
+    return min(1.0, max(0.0, (1.0 + cosine) / 2.0))
+
+
+def validate_max_entries(value: object) -> int | None:
+    """``value`` as an int >= 1, or ``None`` for no limit; ``ValueError`` naming the value otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"max_entries_per_partition must be an int >= 1 or None (no limit), got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where a prompt lives: its partition, its exact-match id there, and the text to embed (or ``None``)."""
+
+    partition: str
+    entry: str
+    text: str | None
+
+
+class EmbeddingMemo:
+    """A thread-safe LRU of text -> embedding, so a lookup followed by an update embeds the text once."""
+
+    def __init__(self, embeddings: Embeddings, maxsize: int = 1024) -> None:
+        self.embeddings = embeddings
+        self.maxsize = maxsize
+        self.calls = 0
+        self._memo: OrderedDict[str, list[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _get(self, text: str) -> list[float] | None:
+        with self._lock:
+            vector = self._memo.get(text)
+            if vector is not None:
+                self._memo.move_to_end(text)
+            return vector
+
+    def _put(self, text: str, vector: list[float]) -> list[float]:
+        with self._lock:
+            self.calls += 1
+            self._memo[text] = vector
+            while len(self._memo) > self.maxsize:
+                self._memo.popitem(last=False)
+        return vector
+
+    def embed(self, text: str) -> list[float]:
+        """The embedding of ``text`` (computed once while it stays in the memo)."""
+        cached = self._get(text)
+        return cached if cached is not None else self._put(text, list(self.embeddings.embed_query(text)))
+
+    async def aembed(self, text: str) -> list[float]:
+        """Async :meth:`embed` (``aembed_query``)."""
+        cached = self._get(text)
+        return cached if cached is not None else self._put(text, list(await self.embeddings.aembed_query(text)))
+
+
+class SemanticCacheBase(CacheBase):
+    """Settings and decisions shared by the semantic caches (see the module docstring for the scale).
+
+    ``guard``: ``True`` for the built-in near-miss guard, ``False`` for none, or your own
+    ``(query, cached_question) -> reason | None``. ``max_entries_per_partition`` evicts the oldest.
+    Backend and embedding failures are counted misses behind ``breaker``; configuration errors
+    (wrong embedding dimension, a Redis without vector sets) are raised.
+    """
+
+    kind: ClassVar[HitKind] = "semantic"
+    candidates: ClassVar[int] = 4
+    """How many nearest neighbours a lookup considers (the guard may reject the closest)."""
+
+    def __init__(
+        self,
+        embeddings: Embeddings,
+        *,
+        similarity_threshold: float = DEFAULT_SIMILARITY_THRESHOLD,
+        ttl: float | None = None,
+        max_entries_per_partition: int | None = None,
+        tenant: str | None = None,
+        guard: bool | Guard = True,
+        policy: CachePolicy | None = None,
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
+        super().__init__(ttl=ttl, tenant=tenant, policy=policy)
+        if not isinstance(embeddings, Embeddings):
+            raise ValueError(f"embeddings must be a langchain_core Embeddings, got {type(embeddings).__name__}")
+        self.similarity_threshold = validate_unit_interval(similarity_threshold, "similarity_threshold")
+        self.max_entries_per_partition = validate_max_entries(max_entries_per_partition)
+        self.guard: Guard | None = resolve_guard(guard)
+        self.embedder = EmbeddingMemo(embeddings)
+        self.guard_rejections = 0
+        self._counter_lock = threading.Lock()
+        self.fail_open = FailOpen(type(self).__name__, self.stats, breaker)
+
+    @property
+    def breaker(self) -> CircuitBreaker:
+        """The circuit breaker guarding this cache's backend calls (and embedding calls)."""
+        return self.fail_open.breaker
+
+    def settle(self, result: T | Failed) -> T | None:
+        """A lookup's result, with a failed call counted as an error miss (``None``)."""
+        if isinstance(result, Failed):
+            self.stats.add("error_misses")
+            return None
+        return result
+
+    def call(self, operation: str, fn: Callable[[], T], default: D) -> T | D:
+        """``fn()`` failing open to ``default``, except configuration errors, which are raised."""
+        config_error: list[Exception] = []
+
+        def run() -> T | D:
+            try:
+                return fn()
+            except CONFIG_ERRORS as exc:
+                config_error.append(exc)
+                return default
+
+        fallback: T | D = default
+        result = self.fail_open.call(operation, run, fallback)
+        if config_error:
+            raise config_error[0]
+        return result
+
+    async def acall(self, operation: str, fn: Callable[[], Awaitable[T]], default: D) -> T | D:
+        """Async :meth:`call`."""
+        config_error: list[Exception] = []
+
+        async def run() -> T | D:
+            try:
+                return await fn()
+            except CONFIG_ERRORS as exc:
+                config_error.append(exc)
+                return default
+
+        fallback: T | D = default
+        result = await self.fail_open.acall(operation, run, fallback)
+        if config_error:
+            raise config_error[0]
+        return result
+
+    @staticmethod
+    def locate(prompt: str, llm_string: str, scope: str) -> Located:
+        """The partition (llm_string, context, tenant scope), exact id and semantic text of a prompt."""
+        parts = split_prompt(prompt)
+        return Located(
+            partition=partition_id(llm_string, parts.context, scope),
+            entry=entry_id(parts.semantic_text or ""),
+            text=parts.semantic_text,
+        )
+
+    def accepts(self, query: str, cached_question: str, score: float) -> bool:
+        """True when ``score`` reaches the threshold and the guard sees no near-miss trap."""
+        if score < self.similarity_threshold:
+            return False
+        if self.guard is not None and self.guard(query, cached_question) is not None:
+            with self._counter_lock:
+                self.guard_rejections += 1
+            return False
+        return True
+
+    def pick(self, query: str, candidates: Sequence[tuple[float, str, T]]) -> tuple[float, T] | None:
+        """The best ``(score, item)`` among ``(score, cached_question, item)`` that :meth:`accepts`."""
+        for score, question, item in sorted(candidates, key=lambda c: -c[0]):
+            if self.accepts(query, question, score):
+                return score, item
+        return None

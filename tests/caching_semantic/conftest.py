@@ -1,0 +1,83 @@
+"""Fixtures for the semantic-cache tests: both caches behind one factory, prompts, answers, a Redis 7."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+
+import pytest
+from langchain_core.globals import get_llm_cache, set_llm_cache
+from langchain_core.load import dumps
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.outputs import ChatGeneration
+
+from langchain_bedrock_routing.caching.semantic_base import SemanticCacheBase
+from langchain_bedrock_routing.caching.semantic_memory import InMemorySemanticCache
+from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache
+from langchain_bedrock_routing.embeddings import HashingEmbeddings
+from langchain_bedrock_routing.testing import RedisServer
+
+SemanticFactory = Callable[..., SemanticCacheBase]
+
+
+def prompt(question: str, system: str | None = "You are helpful.", history: list[BaseMessage] | None = None) -> str:
+    """The cache prompt LangChain builds for a chat model call: ``dumps(messages)``."""
+    messages: list[BaseMessage] = [SystemMessage(system)] if system is not None else []
+    return dumps([*messages, *(history or []), HumanMessage(question)])
+
+
+def answer(text: str) -> list[ChatGeneration]:
+    """A complete chat answer, as a model would return it."""
+    message = AIMessage(
+        text,
+        response_metadata={"stopReason": "end_turn"},
+        usage_metadata={"input_tokens": 12, "output_tokens": 5, "total_tokens": 17},
+    )
+    return [ChatGeneration(message=message)]
+
+
+@pytest.fixture(autouse=True)
+def _no_global_cache() -> Iterator[None]:
+    """Each test starts and ends without a global LangChain cache."""
+    previous = get_llm_cache()
+    set_llm_cache(None)
+    yield
+    set_llm_cache(previous)
+
+
+@pytest.fixture(params=["memory", "redis"])
+def make_semantic(request: pytest.FixtureRequest) -> Iterator[SemanticFactory]:
+    """A factory of empty semantic caches: in process, or on the session's real Redis 8."""
+    made: list[RedisSemanticCache] = []
+
+    def make(**kwargs: object) -> SemanticCacheBase:
+        kwargs.setdefault("embeddings", HashingEmbeddings())
+        if request.param == "memory":
+            return InMemorySemanticCache(**kwargs)  # type: ignore[arg-type]
+        url = request.getfixturevalue("redis_url")
+        cache = RedisSemanticCache(redis_url=url, **kwargs)  # type: ignore[arg-type]
+        made.append(cache)
+        return cache
+
+    yield make
+    for cache in made:
+        cache.close()
+
+
+def _redis_below_8() -> str:
+    for binary in (shutil.which("redis-server"), "/usr/bin/redis-server"):
+        if binary:
+            out = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False).stdout
+            if "v=6." in out or "v=7." in out:
+                return binary
+    raise RuntimeError(
+        "these tests need a redis-server 6 or 7 (without vector sets): `apt-get install redis-server` on Debian 12"
+    )
+
+
+@pytest.fixture(scope="session")
+def redis7_server() -> Iterator[RedisServer]:
+    """A real Redis 7 (Debian 12's package): no vector sets, where RedisCache still works."""
+    with RedisServer(binary=_redis_below_8()) as server:
+        yield server
