@@ -48,6 +48,7 @@ class BedrockHandler(BaseHTTPRequestHandler):
     """One HTTP/1.1 keep-alive connection speaking Bedrock Runtime's restJson protocol."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     server: EmulatorHTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:

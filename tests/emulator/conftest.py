@@ -18,7 +18,7 @@ def runtime(emulator: BedrockEmulator) -> Any:
         "bedrock-runtime",
         region_name="us-east-1",
         endpoint_url=emulator.endpoint_url,
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
     )
 
 
