@@ -1,0 +1,163 @@
+"""Shared statistics across processes: per-window counters in Redis, so many workers report one figure.
+
+Each request adds to one Redis hash per time window (``{prefix}:{window_start}``) in a single
+MULTI/EXEC with the key's expiry. Only integer counts and token totals are stored; costs are
+priced from the catalog when read, so every reader gets the same exact totals.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import fields
+from typing import Any
+
+import redis
+
+from langchain_bedrock_routing.callbacks.figures import RequestOutcome
+from langchain_bedrock_routing.callbacks.pricing import Cost, TokenUsage, price_usage
+from langchain_bedrock_routing.catalog import ModelCatalog, base_model_id, get_catalog
+
+_SEP = "|"
+_TOKEN_FIELDS = tuple(f.name for f in fields(TokenUsage))
+
+
+class RedisStatsAggregator:
+    """An :class:`OutcomeSink` counting into Redis; :meth:`totals` reads the sum over recent windows.
+
+    ``window_s``: window length in seconds; ``retention_s``: how long a window's counters live.
+    ``clock``: wall-clock seconds (``time.time``), injectable for tests.
+    """
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        prefix: str = "bedrock-stats",
+        window_s: int = 60,
+        retention_s: int = 7 * 24 * 3600,
+        catalog: ModelCatalog | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if window_s < 1 or retention_s < window_s:
+            raise ValueError(f"need 1 <= window_s <= retention_s, got window_s={window_s}, retention_s={retention_s}")
+        self.client = client
+        self.prefix = prefix
+        self.window_s = window_s
+        self.retention_s = retention_s
+        self.catalog = catalog or get_catalog()
+        self._clock = clock
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> RedisStatsAggregator:
+        """An aggregator on ``redis.Redis.from_url(url)`` with short timeouts (a dead Redis must not stall calls)."""
+        return cls(redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5), **kwargs)
+
+    def _window_start(self, at: float) -> int:
+        return int(at // self.window_s) * self.window_s
+
+    def _key(self, window_start: int) -> str:
+        return f"{self.prefix}:{window_start}"
+
+    def record(self, outcome: RequestOutcome) -> None:
+        """Add one request's counts to the current window."""
+        counts: defaultdict[str, int] = defaultdict(int)
+        answer = outcome.answer
+        scopes = ["all", f"model{_SEP}{base_model_id(outcome.model_id or 'unknown')}"]
+        scopes += [f"tier{_SEP}{_esc(outcome.tier)}"] if outcome.tier else []
+        scopes += [f"tenant{_SEP}{_esc(outcome.tenant)}"] if outcome.tenant else []
+        for scope in scopes:
+            counts[f"{scope}{_SEP}requests"] += 1
+            if answer is None:
+                counts[f"{scope}{_SEP}errors"] += 1
+            elif answer.cached:
+                counts[f"{scope}{_SEP}hits{_SEP}{_esc(answer.cache_kind)}"] += 1
+            else:
+                counts[f"{scope}{_SEP}misses"] += 1
+        if answer is not None and answer.cached:
+            self._add_tokens(counts, "saved", answer.model_id, answer.usage)
+        for model_id, usage in outcome.spend:
+            counts[f"api_calls{_SEP}{base_model_id(model_id or 'unknown')}"] += 1
+            self._add_tokens(counts, "spend", model_id, usage)
+        for attempt in outcome.api_errors:
+            counts[f"api_errors{_SEP}{_esc(attempt.error)}"] += 1
+        counts["fallbacks"] += bool(answer is not None and outcome.api_errors)
+        key = self._key(self._window_start(self._clock()))
+        pipe = self.client.pipeline(transaction=True)
+        for name, value in counts.items():
+            if value:
+                pipe.hincrby(key, name, value)
+        pipe.expire(key, self.retention_s)
+        pipe.execute()
+
+    @staticmethod
+    def _add_tokens(counts: defaultdict[str, int], what: str, model_id: str | None, usage: TokenUsage) -> None:
+        model = base_model_id(model_id or "unknown")
+        for name in _TOKEN_FIELDS:
+            counts[f"{what}{_SEP}{model}{_SEP}{name}"] += getattr(usage, name)
+
+    def windows(self, count: int = 1) -> dict[int, dict[str, int]]:
+        """Raw counters of the current window and the ``count - 1`` before it, by window start (seconds)."""
+        current = self._window_start(self._clock())
+        starts = [current - i * self.window_s for i in range(count)]
+        pipe = self.client.pipeline(transaction=False)
+        for start in starts:
+            pipe.hgetall(self._key(start))
+        return {
+            start: {_text(k): int(v) for k, v in raw.items()} for start, raw in zip(starts, pipe.execute(), strict=True)
+        }
+
+    def totals(self, windows: int = 1) -> dict[str, Any]:
+        """JSON-safe sums over the last ``windows`` windows: requests, hits, hit rate, tokens, cost, savings."""
+        counts: defaultdict[str, int] = defaultdict(int)
+        for window in self.windows(windows).values():
+            for name, value in window.items():
+                counts[name] += value
+        spend = _usage_by_model(counts, "spend")
+        saved = _usage_by_model(counts, "saved")
+        cost = sum((price_usage(self.catalog, m, u) for m, u in spend.items()), Cost())
+        saved_cost = sum((price_usage(self.catalog, m, u) for m, u in saved.items()), Cost()).total
+        scopes: defaultdict[str, dict[str, Any]] = defaultdict(lambda: {"requests": 0, "hits": {}, "misses": 0})
+        for name, value in counts.items():
+            parts = name.split(_SEP)
+            if parts[0] in ("all", "model", "tier", "tenant"):
+                scope = "all" if parts[0] == "all" else _SEP.join(parts[:2])
+                metric = parts[1:] if parts[0] == "all" else parts[2:]
+                entry = scopes[scope]
+                if metric[0] == "hits":
+                    entry["hits"][metric[1]] = value
+                else:
+                    entry[metric[0]] = value
+        for entry in scopes.values():
+            hits = sum(entry["hits"].values())
+            entry["hit_rate"] = hits / (hits + entry["misses"]) if hits + entry["misses"] else None
+        total = scopes.pop("all", {"requests": 0, "hits": {}, "misses": 0, "hit_rate": None})
+        return {
+            **total,
+            "api_calls": sum(v for k, v in counts.items() if k.startswith(f"api_calls{_SEP}")),
+            "api_errors": {k.split(_SEP, 1)[1]: v for k, v in counts.items() if k.startswith(f"api_errors{_SEP}")},
+            "fallbacks": counts["fallbacks"],
+            "tokens": sum(spend.values(), TokenUsage()).as_dict(),
+            "cost_usd": cost.as_dict(),
+            "saved_by_cache_usd": None if saved_cost is None else float(saved_cost),
+            "by": {scope: scopes[scope] for scope in sorted(scopes)},
+        }
+
+
+def _usage_by_model(counts: dict[str, int], what: str) -> dict[str, TokenUsage]:
+    tokens: defaultdict[str, dict[str, int]] = defaultdict(dict)
+    for name, value in counts.items():
+        parts = name.split(_SEP)
+        if parts[0] == what:
+            tokens[parts[1]][parts[2]] = value
+    return {model: TokenUsage(**values) for model, values in tokens.items()}
+
+
+def _esc(value: str | None) -> str:
+    """A name safe inside a ``|``-separated field."""
+    return str(value).replace(_SEP, "%7C")
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
