@@ -31,7 +31,6 @@ from langchain_bedrock_routing.caching.semantic_base import (
     SemanticCacheBase,
     cosine_to_score,
 )
-from langchain_bedrock_routing.caching.vectorsets import VectorDimensionError
 
 
 @dataclass(frozen=True)
@@ -111,11 +110,6 @@ class InMemorySemanticCache(SemanticCacheBase):
             items = [item for item in (entries or {}).values() if item.vector is not None]
         if not items or loc.text is None:
             return None
-        if items[0].vector is not None and items[0].vector.shape != query.shape:
-            raise VectorDimensionError(
-                f"the embeddings give {query.shape[0]}-dimensional vectors but this cache holds "
-                f"{items[0].vector.shape[0]}-dimensional ones: clear() it or use the same embeddings"
-            )
         scores = np.stack([item.vector for item in items if item.vector is not None]) @ query
         best = np.argsort(-scores)[: self.candidates]
         return self.pick(
