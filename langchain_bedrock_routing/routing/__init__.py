@@ -1,0 +1,26 @@
+"""Routing: ``RoutedChatBedrock``, its policy, fallbacks and errors; classifiers live in ``routing.classifiers``."""
+
+from langchain_bedrock_routing.routing.chat_model import RoutedChatBedrock
+from langchain_bedrock_routing.routing.decision import RouteDecision
+from langchain_bedrock_routing.routing.errors import (
+    AllModelsFailedError,
+    ContextWindowExceededError,
+    CostCapExceededError,
+    ModelCallError,
+    NoCandidateError,
+)
+from langchain_bedrock_routing.routing.policy import PRIORITIES, Priority
+from langchain_bedrock_routing.routing.targets import presets
+
+__all__ = [
+    "PRIORITIES",
+    "AllModelsFailedError",
+    "ContextWindowExceededError",
+    "CostCapExceededError",
+    "ModelCallError",
+    "NoCandidateError",
+    "Priority",
+    "RouteDecision",
+    "RoutedChatBedrock",
+    "presets",
+]

@@ -77,6 +77,17 @@ def test_tool_choice_forces_a_call_and_streams(emulator):
     assert full.response_metadata["routing"]["tier"] == "simple"
 
 
+def test_unicode_tool_arguments_survive_the_router(emulator):
+    def register(customer_name: str) -> str:
+        """Register a customer."""
+        return customer_name
+
+    model = routed().bind_tools([register], tool_choice="any")
+    for name in ("你好啊集团", "こんにちは株式会社", "Привет"):
+        reply = model.invoke(f"Register this customer. customer name: {name}")
+        assert reply.tool_calls[0]["args"] == {"customer_name": name}
+
+
 def test_structured_output(emulator):
     model = routed().with_structured_output(Person)
     person = model.invoke("Ada Lovelace was 36 years old.")
