@@ -1,9 +1,10 @@
 """``BedrockStatsCallbackHandler``: counts every chat-model request, cache hit and billed call.
 
 A *request* is a chat-model run with no chat-model ancestor. Chat-model runs nested under it
-(a router's delegate calls, an LLM classifier) are the billed *calls*: their usage is the
-request's spend and their errors its failed attempts. A request without nested calls is billed
-for its own usage, unless it was answered from a response cache, which is never spend.
+(an LLM classifier, delegates called with the run's callbacks) are billed *calls*: their usage is
+spend and their errors the request's failed attempts. The request's own answer is billed too,
+unless the last nested call already carried the same model and usage (a wrapper passing its
+delegate's answer on) or it came from a response cache, which is never spend.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from langchain_core.tracers.context import register_configure_hook
 from langchain_bedrock_routing.callbacks.answer import Attempt, error_code, failed_attempts, first_message, read_answer
 from langchain_bedrock_routing.callbacks.figures import RequestOutcome, StatsFigures
 from langchain_bedrock_routing.callbacks.pricing import TokenUsage
-from langchain_bedrock_routing.catalog import ModelCatalog
+from langchain_bedrock_routing.catalog import ModelCatalog, base_model_id
 
 logger = logging.getLogger(__name__)
 
@@ -203,8 +204,9 @@ class BedrockStatsCallbackHandler(BaseCallbackHandler):
                 if request is not None and not run.has_calls:
                     request.spend.extend(own_spend)
                 return
-            spend = run.spend if run.has_calls else own_spend
-            failed = run.api_errors or (list(answer.failed_attempts) if answer else [])
+            spend = run.spend + [call for call in own_spend if not run.spend or not _same_call(run.spend[-1], call)]
+            # A cached answer keeps its original routing record: its failed attempts were not this request's.
+            failed = run.api_errors or (list(answer.failed_attempts) if answer and not answer.cached else [])
         self._finish(
             RequestOutcome(
                 run_id=run_id,
@@ -254,6 +256,11 @@ class BedrockStatsCallbackHandler(BaseCallbackHandler):
                 sink.record(outcome)
             except Exception:
                 logger.warning("stats sink %r failed; the request is unaffected", sink, exc_info=True)
+
+
+def _same_call(a: tuple[str | None, TokenUsage], b: tuple[str | None, TokenUsage]) -> bool:
+    """True when two billed calls are one: same base model and usage (a wrapper passing its delegate's answer on)."""
+    return base_model_id(a[0] or "") == base_model_id(b[0] or "") and a[1] == b[1]
 
 
 _context_vars: list[ContextVar[BedrockStatsCallbackHandler | None]] = []

@@ -31,7 +31,7 @@ def answer_figures(answer: Answer, catalog: ModelCatalog) -> dict[str, Any]:
             "classifier": answer.classifier,
             "priority": answer.routing.get("priority"),
             "score": answer.routing.get("score"),
-            "fallbacks": len(answer.failed_attempts),
+            "fallbacks": 0 if answer.cached else len(answer.failed_attempts),
         },
         "tokens": answer.usage.as_dict(),
         "cost_usd": 0.0 if answer.cached else value,
