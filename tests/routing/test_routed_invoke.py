@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from langchain_core.caches import InMemoryCache
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -131,6 +133,17 @@ def test_images_go_to_models_that_accept_them(emulator):
     reply = model.invoke([HumanMessage([{"type": "text", "text": "what is in this picture?"}, image])])
     assert reply.response_metadata["routing"]["model_id"] == "anthropic.claude-3-haiku-20240307-v1:0"
     assert [r.model_id for r in emulator.requests] == ["anthropic.claude-3-haiku-20240307-v1:0"]
+
+
+def test_documents_go_to_models_that_accept_them(emulator):
+    pdf = base64.b64encode(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF").decode()
+    document = {"type": "file", "base64": pdf, "mime_type": "application/pdf", "filename": "report.pdf"}
+    reply = routed(emulator).invoke([HumanMessage([{"type": "text", "text": "summarize the report"}, document])])
+    routing = reply.response_metadata["routing"]
+    assert routing["model_id"] == "anthropic.claude-3-haiku-20240307-v1:0"
+    assert routing["skipped"] == [
+        {"model_id": "amazon.nova-micro-v1:0", "tier": "simple", "reason": "lacks document input"}
+    ]
 
 
 def test_cost_cap_caps_the_tier(emulator):
