@@ -150,5 +150,9 @@ class RedisCache(CacheBase):
         await self.connection.aunlink_matching(kind_pattern(self.namespace, EXACT_KIND))
 
     def close(self) -> None:
-        """Close the Redis client this cache made."""
+        """Close the sync Redis client this cache made."""
         self.connection.close()
+
+    async def aclose(self) -> None:
+        """Close the async Redis client this cache made for the running event loop."""
+        await self.connection.aclose()

@@ -161,6 +161,13 @@ class RedisConnection:
             removed += int(await client.unlink(*batch))
         return removed
 
+    async def aclose(self) -> None:
+        """Close the async client this object made for the running loop (a given one stays open)."""
+        with self._lock:
+            client = self._async_clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()
+
     def close(self) -> None:
         """Close the sync client this object made (a given ``client`` stays open for its owner)."""
         with self._lock:

@@ -62,6 +62,8 @@ async def test_async_cluster_client_and_clear_on_every_primary(cluster: RedisClu
     assert sum(len(keys) for keys in _keys_per_node(cluster)) == 1
     assert await other.alookup("p", "llm") == [Generation(text="kept")]
     assert cache.stats.errors == 0
+    await cache.aclose()
+    await other.aclose()
 
 
 def test_given_cluster_client_and_sync_clear_on_every_primary(cluster: RedisClusterServers, cluster_url: str):

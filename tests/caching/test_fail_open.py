@@ -77,6 +77,7 @@ async def test_async_calls_survive_a_redis_outage_and_recover(own_redis_server: 
     assert cache.breaker.state == "closed"
     await model.ainvoke("after")
     assert (await model.ainvoke("after")).response_metadata["cache"]["hit"] is True
+    await cache.aclose()
 
 
 def test_unreachable_host_at_startup_is_a_miss(numbered_model):

@@ -11,8 +11,12 @@ from langchain_bedrock_routing.emulator import BedrockEmulator
 
 
 @pytest.fixture(params=["redis", "memory"])
-def cache(request, redis_url: str):
-    return RedisCache(redis_url, ttl=300) if request.param == "redis" else InMemoryExactCache(ttl=300)
+async def cache(request, redis_url: str):
+    cache = RedisCache(redis_url, ttl=300) if request.param == "redis" else InMemoryExactCache(ttl=300)
+    yield cache
+    if isinstance(cache, RedisCache):
+        await cache.aclose()
+        cache.close()
 
 
 def _chat() -> ChatBedrockConverse:

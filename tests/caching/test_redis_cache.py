@@ -82,6 +82,8 @@ async def test_aclear_removes_only_its_own_namespace(redis_client: redis.Redis, 
     await mine.aclear()
     assert redis_client.dbsize() == 1
     assert await other.alookup(PROMPT, LLM) is not None
+    await mine.aclose()
+    await other.aclose()
 
 
 def test_tenant_on_the_cache_isolates_entries(redis_url: str):

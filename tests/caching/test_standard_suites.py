@@ -23,7 +23,7 @@ class TestRedisCacheAsync(AsyncCacheTestSuite):
     async def cache(self, redis_url: str) -> AsyncIterator[RedisCache]:
         cache = RedisCache(redis_url, ttl=60)
         yield cache
-        cache.close()
+        await cache.aclose()
 
 
 class TestRedisCacheEncryptedSync(SyncCacheTestSuite):
