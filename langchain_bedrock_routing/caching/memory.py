@@ -55,6 +55,10 @@ class InMemoryExactCache(CacheBase):
         """Entries held, including expired ones not yet dropped."""
         return len(self._entries)
 
+    def __bool__(self) -> bool:
+        """Always true: an empty cache is still a cache (``cache or fallback`` must not skip it)."""
+        return True
+
     def _get(self, key: str, now: float) -> CachedEntry | None:
         with self._lock:
             entry = self._entries.get(key)

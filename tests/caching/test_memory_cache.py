@@ -38,6 +38,7 @@ def test_ttl_expiry_and_age_on_the_injected_clock():
 
 def test_least_recently_used_entry_is_evicted_first():
     cache = InMemoryExactCache(max_entries=2)
+    assert cache  # truthy while empty
     cache.update("a", "llm", _gen("A"))
     cache.update("b", "llm", _gen("B"))
     assert cache.lookup("a", "llm") is not None  # "a" is now the most recent
