@@ -74,6 +74,9 @@ class LLMComplexityClassifier(ScoringClassifier):
     model_id: str = DEFAULT_MODEL_ID
     region_name: str | None = None
     endpoint_url: str | None = None
+    timeout_s: float = Field(default=5.0, gt=0.0)
+    """Connect and read timeout (seconds) of the default model; it makes one attempt, no retries: on
+    failure the fallback decides at once instead of holding up the request."""
     max_request_chars: int = Field(default=4000, gt=0)
     """The latest request is cut to this many characters before rating (bounds the classifier's cost)."""
     max_context_chars: int = Field(default=1500, gt=0)
@@ -174,6 +177,7 @@ class LLMComplexityClassifier(ScoringClassifier):
             return self._chain
 
     def _default_llm(self) -> BaseChatModel:
+        from botocore.config import Config
         from langchain_aws import ChatBedrockConverse
 
         model: BaseChatModel = ChatBedrockConverse(
@@ -182,5 +186,10 @@ class LLMComplexityClassifier(ScoringClassifier):
             base_url=self.endpoint_url,
             temperature=0,
             max_tokens=200,
+            config=Config(
+                retries={"mode": "standard", "total_max_attempts": 1},
+                connect_timeout=self.timeout_s,
+                read_timeout=self.timeout_s,
+            ),
         )
         return model

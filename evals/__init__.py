@@ -1,0 +1,1 @@
+"""Offline evaluation and training programs for the router's classifiers (not part of the installed package)."""

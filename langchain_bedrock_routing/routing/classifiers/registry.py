@@ -1,0 +1,51 @@
+"""Choose a classifier by name (``"heuristic"``, ``"llm"``, ``"embedding"``, ``"cascade"``) or pass your own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from langchain_bedrock_routing.routing.classifiers.banded import BandedClassifier
+from langchain_bedrock_routing.routing.classifiers.embedding import EmbeddingComplexityClassifier
+from langchain_bedrock_routing.routing.classifiers.heuristic import HeuristicComplexityClassifier
+from langchain_bedrock_routing.routing.classifiers.llm import LLMComplexityClassifier
+from langchain_bedrock_routing.routing.decision import RouteDecision
+
+CLASSIFIERS: dict[str, Callable[[], Runnable[Any, RouteDecision]]] = {
+    "heuristic": HeuristicComplexityClassifier,
+    "llm": LLMComplexityClassifier,
+    "embedding": EmbeddingComplexityClassifier.default,
+    "cascade": BandedClassifier,
+}
+"""Name -> factory of a classifier with default settings; ``"heuristic"`` is the router's default."""
+DEFAULT_CLASSIFIER = "heuristic"
+
+
+def resolve_classifier(
+    name_or_runnable: str | Runnable[Any, RouteDecision] | Callable[..., Any] | None = None,
+) -> Runnable[Any, RouteDecision]:
+    """A classifier for a registry name, a Runnable (returned as is) or a function (wrapped in ``RunnableLambda``).
+
+    ``None`` gives the default (heuristic). An unknown name raises ``ValueError`` listing the valid
+    names; any other type raises ``TypeError``.
+    """
+    if name_or_runnable is None:
+        name_or_runnable = DEFAULT_CLASSIFIER
+    if isinstance(name_or_runnable, str):
+        factory = CLASSIFIERS.get(name_or_runnable.strip().lower())
+        if factory is None:
+            raise ValueError(
+                f"unknown classifier {name_or_runnable!r}; valid choices: {', '.join(CLASSIFIERS)} "
+                "(or pass a Runnable that returns a RouteDecision)"
+            )
+        return factory()
+    if isinstance(name_or_runnable, Runnable):
+        return name_or_runnable
+    if callable(name_or_runnable):
+        return RunnableLambda(name_or_runnable)
+    raise TypeError(
+        f"classifier must be a name ({', '.join(CLASSIFIERS)}), a Runnable or a function, "
+        f"got {type(name_or_runnable).__name__}"
+    )
