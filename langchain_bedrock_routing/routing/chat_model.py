@@ -20,7 +20,7 @@ from typing_extensions import Self
 from langchain_bedrock_routing.catalog import TIERS, Tier, get_catalog
 from langchain_bedrock_routing.routing import chunks, stream_cache
 from langchain_bedrock_routing.routing.attempts import RouteRun
-from langchain_bedrock_routing.routing.classifiers import HeuristicComplexityClassifier
+from langchain_bedrock_routing.routing.classifiers import resolve_classifier
 from langchain_bedrock_routing.routing.decision import RouteDecision
 from langchain_bedrock_routing.routing.delegates import DelegatePool, DelegateSettings
 from langchain_bedrock_routing.routing.fallback import Cooldown
@@ -66,7 +66,7 @@ class RoutedChatBedrock(BaseChatModel):
     priority: str = "balanced"
     """Default priority: ``cost``, ``balanced``, ``performance`` or ``latency``."""
     classifier: Any = "heuristic"
-    """A classifier name or a ``Runnable`` from messages to :class:`RouteDecision`."""
+    """``heuristic``, ``llm``, ``embedding``, ``cascade``, or a ``Runnable`` from messages to :class:`RouteDecision`."""
     prompt_cache: str = "off"
     """``"auto"`` adds Bedrock prompt-cache points when the stable prefix is cacheable; ``"off"`` never."""
     max_cost_per_request: float | None = None
@@ -371,15 +371,6 @@ def _child_callbacks(run_manager: CallbackManagerForLLMRun) -> CallbackManager:
         metadata=run_manager.inheritable_metadata,
         inheritable_metadata=run_manager.inheritable_metadata,
     )
-
-
-def resolve_classifier(classifier: object) -> Runnable[Any, RouteDecision]:
-    """A Runnable classifier as is, or the classifier named ``"heuristic"``; else ``ValueError``."""
-    if isinstance(classifier, Runnable):
-        return classifier
-    if classifier == "heuristic":
-        return HeuristicComplexityClassifier()
-    raise ValueError(f"unknown classifier {classifier!r}; valid: heuristic, or a Runnable returning a RouteDecision")
 
 
 def _with_config(config: RunnableConfig | None, kwargs: dict[str, Any]) -> dict[str, Any]:
