@@ -298,3 +298,7 @@ class RedisSemanticCache(SemanticCacheBase):
     def close(self) -> None:
         """Close the Redis client this cache made (a given ``client`` stays open)."""
         self.connection.close()
+
+    async def aclose(self) -> None:
+        """Close the async Redis client this cache made for the running event loop."""
+        await self.connection.aclose()

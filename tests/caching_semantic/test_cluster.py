@@ -67,3 +67,4 @@ async def test_async_paths_on_the_cluster(cluster: RedisClusterServers):
     assert hit[0].text == "second"
     assert cache.stats.errors == 0
     await cache.aclear()
+    await cache.aclose()

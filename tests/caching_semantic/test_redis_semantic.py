@@ -101,10 +101,13 @@ def test_other_embedding_dimension_fails_at_first_use_naming_both(redis_url: str
 
 
 async def test_other_embedding_dimension_fails_on_the_async_path_too(redis_url: str):
-    await _cache(redis_url).aupdate(prompt(STORED), LLM, answer("384-d"))
+    wide = _cache(redis_url)
+    await wide.aupdate(prompt(STORED), LLM, answer("384-d"))
     narrow = RedisSemanticCache(HashingEmbeddings(dimensions=256), redis_url=redis_url)
     with pytest.raises(VectorDimensionError, match=r"give 256-dimensional .* holds 384-dimensional"):
         await narrow.alookup(prompt(PARAPHRASE), LLM)
+    await wide.aclose()
+    await narrow.aclose()
 
 
 def test_redis_7_gets_a_clear_error_and_the_exact_cache_works_there(redis7_server: RedisServer):

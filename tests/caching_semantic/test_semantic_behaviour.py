@@ -9,6 +9,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.messages import AIMessage, HumanMessage
 
 from langchain_bedrock_routing.caching.context import cache_scope
+from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache
 
 from .conftest import SemanticFactory, answer, prompt
 
@@ -140,6 +141,8 @@ async def test_async_paths_match_the_sync_ones(make_semantic: SemanticFactory):
     assert await cache.alookup(prompt(STORED, system="other"), LLM) is None
     await cache.aclear()
     assert await cache.alookup(prompt(STORED), LLM) is None
+    if isinstance(cache, RedisSemanticCache):
+        await cache.aclose()
 
 
 def test_directives_and_store_policy(make_semantic: SemanticFactory):

@@ -25,6 +25,7 @@ class TestRedisSemanticCacheAsync(AsyncCacheTestSuite):
     async def cache(self, redis_url: str) -> AsyncIterator[RedisSemanticCache]:
         cache = RedisSemanticCache(HashingEmbeddings(), redis_url=redis_url, ttl=60)
         yield cache
+        await cache.aclose()
         cache.close()
 
 
