@@ -122,3 +122,21 @@ def test_composes_with_other_runnables(classifier):
     chain = RunnableLambda(lambda q: f"Question: {q}") | classifier | RunnableLambda(lambda d: d.tier)
     assert chain.invoke("hi") == "simple"
     assert isinstance(classifier.invoke("hi"), RouteDecision)
+
+
+def test_invoke_is_traced_through_callbacks(classifier):
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    class Recorder(BaseCallbackHandler):
+        def __init__(self) -> None:
+            self.events: list[tuple[str, object]] = []
+
+        def on_chain_start(self, serialized, inputs, **kwargs) -> None:
+            self.events.append(("start", kwargs.get("name")))
+
+        def on_chain_end(self, outputs, **kwargs) -> None:
+            self.events.append(("end", outputs))
+
+    recorder = Recorder()
+    decision = classifier.invoke("hi", {"callbacks": [recorder], "run_name": "route-classifier"})
+    assert recorder.events == [("start", "route-classifier"), ("end", decision)]

@@ -97,3 +97,18 @@ def test_an_injected_model_is_used_and_priced(emulator):
     assert usage.cost_usd == pytest.approx(
         (usage.input_tokens * prices.input + usage.output_tokens * prices.output) / 1e6
     )
+
+
+def test_the_rating_call_is_a_child_run_of_the_classifier(emulator):
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    class Recorder(BaseCallbackHandler):
+        def __init__(self) -> None:
+            self.chat_models: list[str] = []
+
+        def on_chat_model_start(self, serialized, messages, **kwargs) -> None:
+            self.chat_models.append(str((kwargs.get("metadata") or {}).get("ls_model_name")))
+
+    recorder = Recorder()
+    LLMComplexityClassifier(region_name="us-east-1").invoke(QUESTION, {"callbacks": [recorder]})
+    assert recorder.chat_models == [DEFAULT_MODEL_ID]

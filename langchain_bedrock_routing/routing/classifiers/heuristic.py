@@ -28,21 +28,20 @@ REASONING_MARKERS = frozenset(
 )
 """Words that ask for reasoning, analysis, comparison, hypotheticals, negation or judgement."""
 _PUNCTUATION = "\"'.,;:!?()[]{}<>"
-_MATH = (
+_MATH_PATTERNS = (
     re.compile(r"\d\s*[-+*/^=<>]\s*[\d(a-z]"),  # an operator between numbers: 3 * 4, x^2, 2(x+1)
-    re.compile(r"[=^√∑∫≤≥±π∞]"),  # math symbols
     re.compile(r"\\[a-z]{2,}"),  # LaTeX commands: \frac, \sqrt
 )
-_CODE = (
-    re.compile(r"```"),  # fences
+_MATH_SYMBOLS = tuple("=^√∑∫≤≥±π∞")
+_CODE_PATTERNS = (
     re.compile(r"\n[ \t]*(?:def|class|import|from \S+ import|#include|public|private|fn|func|let|const|var)\b"),
-    re.compile(r"[{};][ \t]*\n"),  # statements and blocks ending a line
-    re.compile(r"=>|::|\+\+|&&|\|\|"),  # operators of C-like languages
 )
-_PARTS = (
-    re.compile(r"\n[ \t]*(?:\d{1,2}[.)]|[ivxIVX]{1,4}[.)]|\(?[a-zA-Z]\)|[-*•])[ \t]"),  # numbered/bulleted lines
-    re.compile(r"(?:part|step|statement|scenario|question|task|item) ?\d"),  # "Statement 2", "part 3" (lowercased)
-)
+_CODE_TOKENS = ("```", ";\n", "{\n", "}\n", "=>", "::", "++", "&&", "||")  # fences, line-ending statements, operators
+_LIST_ITEMS = re.compile(
+    r"\n[ \t]*(?:\d{1,2}[.)]|[ivxIVX]{1,4}[.)]|\(?[a-zA-Z]\)|[-*•])[ \t]"
+)  # numbered/bulleted lines
+_PART_WORDS = ("part", "step", "statement", "scenario", "question", "task", "item")
+_NAMED_PARTS = re.compile(rf"(?:{'|'.join(_PART_WORDS)}) ?\d")  # "statement 2", "part 3" (in lowercased text)
 CHARS_PER_TOKEN = 4
 """The heuristic's token estimate is ``characters / 4`` (cheaper than the catalog's estimator)."""
 
@@ -94,9 +93,9 @@ class HeuristicComplexityClassifier(ScoringClassifier):
         return {
             "length": w.length * self._length(len(turn.text)),
             "reasoning": w.reasoning * math.log1p(markers),
-            "multi_part": w.multi_part * math.log1p(_count(_PARTS[0], text) + _count(_PARTS[1], lower)),
-            "math": w.math * math.log1p(sum(_count(pattern, text) for pattern in _MATH)),
-            "code": w.code * math.log1p(sum(_count(pattern, text) for pattern in _CODE)),
+            "multi_part": w.multi_part * math.log1p(_parts(text, lower)),
+            "math": w.math * math.log1p(_occurrences(text, _MATH_PATTERNS, _MATH_SYMBOLS)),
+            "code": w.code * math.log1p(_occurrences(text, _CODE_PATTERNS, _CODE_TOKENS)),
             "context": w.context * self._length(sum(len(message_parts(m).text) for m in earlier)),
             "depth": w.depth * math.log1p(sum(1 for m in earlier if m.type == "human")),
             "image": w.image * math.log1p(turn.images),
@@ -116,5 +115,12 @@ class HeuristicComplexityClassifier(ScoringClassifier):
         return math.log1p(characters / CHARS_PER_TOKEN) / math.log1p(self.weights.saturation_tokens)
 
 
-def _count(pattern: re.Pattern[str], text: str) -> int:
-    return len(pattern.findall(text))
+def _occurrences(text: str, patterns: tuple[re.Pattern[str], ...], needles: tuple[str, ...]) -> int:
+    """Matches of ``patterns`` plus occurrences of the literal ``needles`` (``str.count`` is much faster)."""
+    return sum(len(p.findall(text)) for p in patterns) + sum(text.count(n) for n in needles)
+
+
+def _parts(text: str, lower: str) -> int:
+    """Numbered or bulleted lines plus named parts ("Statement 2"); the regex runs only if a part word occurs."""
+    named = len(_NAMED_PARTS.findall(lower)) if any(word in lower for word in _PART_WORDS) else 0
+    return len(_LIST_ITEMS.findall(text)) + named
