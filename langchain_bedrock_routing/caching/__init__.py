@@ -1,27 +1,38 @@
-"""Response caches for LangChain chat models: exact (Redis or in process), tenancy, policy, fail-open."""
+"""Response caches for LangChain chat models: exact and semantic, Redis or in process; tenancy, policy, fail-open."""
 
 from langchain_bedrock_routing.caching.base import CacheBase
 from langchain_bedrock_routing.caching.breaker import CacheStats, CircuitBreaker
 from langchain_bedrock_routing.caching.context import RequestCacheContext, cache_scope, current_request
 from langchain_bedrock_routing.caching.envelope import CorruptEntryError, mark_hit
 from langchain_bedrock_routing.caching.factory import default_cache, make_cache
+from langchain_bedrock_routing.caching.guard import near_miss_reason
 from langchain_bedrock_routing.caching.memory import InMemoryExactCache
 from langchain_bedrock_routing.caching.policy import CachePolicy, contains_pii
 from langchain_bedrock_routing.caching.redis_cache import RedisCache
+from langchain_bedrock_routing.caching.semantic_base import DEFAULT_SIMILARITY_THRESHOLD
+from langchain_bedrock_routing.caching.semantic_memory import InMemorySemanticCache
+from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache
+from langchain_bedrock_routing.caching.vectorsets import VectorDimensionError, VectorSetsUnavailableError
 
 __all__ = [
+    "DEFAULT_SIMILARITY_THRESHOLD",
     "CacheBase",
     "CachePolicy",
     "CacheStats",
     "CircuitBreaker",
     "CorruptEntryError",
     "InMemoryExactCache",
+    "InMemorySemanticCache",
     "RedisCache",
+    "RedisSemanticCache",
     "RequestCacheContext",
+    "VectorDimensionError",
+    "VectorSetsUnavailableError",
     "cache_scope",
     "contains_pii",
     "current_request",
     "default_cache",
     "make_cache",
     "mark_hit",
+    "near_miss_reason",
 ]

@@ -14,6 +14,8 @@ from typing import Any
 from langchain_bedrock_routing.caching.base import CacheBase, validate_ttl
 from langchain_bedrock_routing.caching.memory import InMemoryExactCache
 from langchain_bedrock_routing.caching.redis_cache import RedisCache
+from langchain_bedrock_routing.caching.semantic_memory import InMemorySemanticCache
+from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache
 
 REDIS_URL_ENV = "REDIS_URL"
 TTL_ENV = "LBR_CACHE_TTL_S"
@@ -21,6 +23,7 @@ NAMESPACE_ENV = "LBR_CACHE_NAMESPACE"
 
 _BACKENDS: dict[str, tuple[Callable[..., CacheBase], Callable[..., CacheBase]]] = {
     "exact": (RedisCache, InMemoryExactCache),
+    "semantic": (RedisSemanticCache, InMemorySemanticCache),
 }
 
 

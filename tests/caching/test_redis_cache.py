@@ -209,7 +209,7 @@ def test_factory_picks_redis_when_redis_url_is_set(redis_url: str, monkeypatch):
     monkeypatch.setenv("LBR_CACHE_TTL_S", "-1")
     with pytest.raises(ValueError, match="LBR_CACHE_TTL_S"):
         default_cache()
-    with pytest.raises(ValueError, match="unknown cache kind 'fuzzy'; choose one of exact"):
+    with pytest.raises(ValueError, match="unknown cache kind 'fuzzy'; choose one of exact, semantic"):
         make_cache("fuzzy")
 
 
@@ -230,3 +230,14 @@ async def test_async_with_only_a_sync_client_runs_in_a_thread(redis_server):
     assert hit[0].message.response_metadata["cache"]["hit"] is True
     await cache.aclear()
     assert await cache.alookup(PROMPT, LLM) is None
+
+
+def test_factory_semantic_kind_picks_redis_or_in_process(redis_url: str):
+    from langchain_bedrock_routing.caching import InMemorySemanticCache, RedisSemanticCache
+    from langchain_bedrock_routing.embeddings import HashingEmbeddings
+
+    embeddings = HashingEmbeddings()
+    assert isinstance(make_cache("semantic", embeddings=embeddings), InMemorySemanticCache)
+    redis_semantic = make_cache("semantic", redis_url=redis_url, embeddings=embeddings, ttl=5)
+    assert isinstance(redis_semantic, RedisSemanticCache)
+    redis_semantic.close()
