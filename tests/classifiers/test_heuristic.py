@@ -140,3 +140,13 @@ def test_invoke_is_traced_through_callbacks(classifier):
     recorder = Recorder()
     decision = classifier.invoke("hi", {"callbacks": [recorder], "run_name": "route-classifier"})
     assert recorder.events == [("start", "route-classifier"), ("end", decision)]
+
+
+def test_long_turns_are_scanned_at_head_and_tail_but_measured_in_full():
+    classifier = HeuristicComplexityClassifier(max_scan_chars=100)
+    filler = "x " * 500
+    assert classifier.features([HumanMessage(f"{filler} why")])["reasoning"] > 0.0
+    assert classifier.features([HumanMessage(f"why {filler}")])["reasoning"] > 0.0
+    assert classifier.features([HumanMessage(f"{filler} why {filler}")])["reasoning"] == 0.0
+    longer = classifier.features([HumanMessage(filler * 2)])["length"]
+    assert longer > classifier.features([HumanMessage(filler)])["length"]

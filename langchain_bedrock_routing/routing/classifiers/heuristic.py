@@ -80,6 +80,9 @@ class HeuristicComplexityClassifier(ScoringClassifier):
     conversation around it. Pure CPU, deterministic; tune with ``weights`` and ``thresholds``."""
 
     weights: HeuristicWeights = Field(default_factory=HeuristicWeights)
+    max_scan_chars: int = Field(default=4000, gt=0)
+    """Markers, parts, math and code are counted in the first 3/4 and last 1/4 of this many characters of a
+    longer turn (length still counts it all), so the cost per request stays bounded for huge prompts."""
 
     def features(self, messages: Sequence[BaseMessage]) -> dict[str, float]:
         """Each feature's weighted contribution to ``z`` (before squashing) for a non-empty conversation."""
@@ -87,7 +90,7 @@ class HeuristicComplexityClassifier(ScoringClassifier):
         last = last_human_index(messages)
         turn = message_parts(messages[last])
         earlier = [m for m in messages[:last] if m.type != "system"]
-        text = f"\n{turn.text}\n"
+        text = f"\n{self._scanned(turn.text)}\n"
         lower = text.lower()
         markers = sum(1 for word in lower.split() if word.strip(_PUNCTUATION) in REASONING_MARKERS)
         return {
@@ -110,6 +113,12 @@ class HeuristicComplexityClassifier(ScoringClassifier):
         top = sorted(((v, k) for k, v in contributions.items() if v > 0.0), reverse=True)[:3]
         detail = ", ".join(f"{name} +{value:.2f}" for value, name in top) or "no complexity features"
         return self.decide(score, f"heuristic score {score:.2f} ({detail})", "heuristic")
+
+    def _scanned(self, text: str) -> str:
+        if len(text) <= self.max_scan_chars:
+            return text
+        head = self.max_scan_chars * 3 // 4
+        return f"{text[:head]}\n{text[len(text) - (self.max_scan_chars - head) :]}"
 
     def _length(self, characters: int) -> float:
         return math.log1p(characters / CHARS_PER_TOKEN) / math.log1p(self.weights.saturation_tokens)
