@@ -87,3 +87,16 @@ def test_documents_are_context_for_extractive_answers(emulator: BedrockEmulator,
     ]
     reply = runtime.converse(modelId=HAIKU, messages=[{"role": "user", "content": content}])
     assert _text(reply) == "Its first stage lands on a drone ship."
+
+
+def test_name_fields_prefer_quoted_values_over_sentence_initial_words(emulator):
+    from langchain_aws import ChatBedrockConverse
+    from pydantic import BaseModel
+
+    class Customer(BaseModel):
+        customer_name: str
+
+    model = ChatBedrockConverse(model="amazon.nova-lite-v1:0", region_name="us-east-1")
+    result = model.with_structured_output(Customer).invoke("Create a customer named '你好啊集团'.")
+    assert isinstance(result, Customer)
+    assert result.customer_name == "你好啊集团"
