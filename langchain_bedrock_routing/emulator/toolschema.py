@@ -104,7 +104,7 @@ def _string(schema: dict[str, Any], name: str, facts: PromptFacts, given: str | 
         found = _PLACE.search(facts.text)
         value = found.group(1) if found else (facts.proper_nouns[-1] if facts.proper_nouns else None)
     if value is None and name_words & {"name", "person", "company", "author", "who"}:
-        value = (facts.quoted or facts.proper_nouns or [None])[0]
+        value = next(iter(facts.quoted or facts.proper_nouns), None)
     if value is None and facts.quoted:
         value = facts.quoted[0]
     if value is None:
