@@ -20,7 +20,7 @@ from typing_extensions import Self
 from langchain_bedrock_routing.catalog import TIERS, Tier, get_catalog
 from langchain_bedrock_routing.routing import chunks, stream_cache
 from langchain_bedrock_routing.routing.attempts import RouteRun
-from langchain_bedrock_routing.routing.classifiers import resolve_classifier
+from langchain_bedrock_routing.routing.classifiers import StickyClassifier, resolve_classifier
 from langchain_bedrock_routing.routing.decision import RouteDecision
 from langchain_bedrock_routing.routing.delegates import DelegatePool, DelegateSettings
 from langchain_bedrock_routing.routing.fallback import Cooldown
@@ -67,6 +67,8 @@ class RoutedChatBedrock(BaseChatModel):
     """Default priority: ``cost``, ``balanced``, ``performance`` or ``latency``."""
     classifier: Any = "heuristic"
     """``heuristic``, ``llm``, ``embedding``, ``cascade``, or a ``Runnable`` from messages to :class:`RouteDecision`."""
+    sticky: bool = False
+    """Keep a conversation on the highest tier it reached (see :class:`StickyClassifier`) instead of bouncing down."""
     prompt_cache: str = "off"
     """``"auto"`` adds Bedrock prompt-cache points when the stable prefix is cacheable; ``"off"`` never."""
     max_cost_per_request: float | None = None
@@ -118,6 +120,8 @@ class RoutedChatBedrock(BaseChatModel):
             raise ValueError(f"unknown prompt_cache {self.prompt_cache!r}; valid: {', '.join(PROMPT_CACHE_MODES)}")
         self._targets = resolve_tiers(self.tiers, self.preset)
         self._classifier = resolve_classifier(self.classifier)
+        if self.sticky:
+            self._classifier = StickyClassifier(classifier=self._classifier)
         self._cooldown = Cooldown(self.cooldown_failures, self.cooldown_seconds)
         self._pool = DelegatePool(
             DelegateSettings(
@@ -153,6 +157,7 @@ class RoutedChatBedrock(BaseChatModel):
             "tiers": {tier: [t.model_id for t in targets] for tier, targets in self._targets.items()},
             "priority": self.priority,
             "classifier": classifier,
+            "sticky": self.sticky,
             "prompt_cache": self.prompt_cache,
             "max_cost_per_request": self.max_cost_per_request,
             "escalate_on_failure": self.escalate_on_failure,

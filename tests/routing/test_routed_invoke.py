@@ -217,3 +217,25 @@ def test_stop_sequences_reach_the_delegate(emulator):
     assert reply.response_metadata["stopReason"] == "stop_sequence"
     assert cut_word not in reply.text
     assert len(reply.text) < len(full)
+
+
+def test_sticky_keeps_a_conversation_on_the_tier_it_escalated_to(emulator):
+    from langchain_core.messages import AIMessage
+
+    from langchain_bedrock_routing.catalog import TIERS
+
+    hard = (
+        "1. Prove that the sum of the first n odd numbers is n^2 by induction.\n"
+        "2. Analyze the time complexity of `sum(i*j for i in range(n) for j in range(i))` and derive a bound.\n"
+        "3. Compare three alternative designs, evaluate the trade-offs step by step, and justify your choice."
+    )
+    conversation = [HumanMessage(hard), AIMessage("Here is the analysis ..."), HumanMessage("thanks!")]
+    config = {"configurable": {"thread_id": "t-1"}}
+    plain = RoutedChatBedrock(tiers=NOVA_TIERS)
+    sticky = RoutedChatBedrock(tiers=NOVA_TIERS, sticky=True)
+    escalated = plain.classify(hard).tier
+    assert TIERS.index(plain.classify(conversation, config).tier) < TIERS.index(escalated)
+    assert sticky.classify(hard, config).tier == escalated
+    reply = sticky.invoke(conversation, config=config)
+    assert reply.response_metadata["routing"]["tier"] == escalated
+    assert reply.response_metadata["routing"]["reason"].startswith("sticky:")
