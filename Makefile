@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+ROUTING_EVAL_DATA ?= ../shared/data/routing-eval/mmlu.jsonl
+LINTED := langchain_bedrock_routing tests evals benchmarks
 STAMP  := $(VENV)/.installed-dev
 
 .PHONY: install demo test lint bench eval-router soak clean
@@ -23,15 +25,15 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check langchain_bedrock_routing tests
-	$(BIN)/ruff format --check langchain_bedrock_routing tests
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 eval-router: $(STAMP)
-	$(BIN)/python -m langchain_bedrock_routing.routing.evaluate ../shared/data/routing-eval/mmlu.jsonl
+	$(BIN)/python -m evals.router $(ROUTING_EVAL_DATA)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
