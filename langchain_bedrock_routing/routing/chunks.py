@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,8 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk
 
 from langchain_bedrock_routing.routing.attempts import Attempt
 from langchain_bedrock_routing.routing.metadata import invoked_model_id
+
+_WORD_WITH_SPACE = re.compile(r"\s*\S+\s*|\s+")
 
 
 def delegate_chunks(
@@ -54,5 +57,15 @@ def as_generation(chunk: ChatGenerationChunk) -> ChatGeneration:
 
 
 def replay(generation: ChatGeneration) -> Iterator[ChatGenerationChunk]:
-    """A cached generation as a one-chunk stream."""
-    yield ChatGenerationChunk(message=to_chunk(generation.message, chunk_position="last"))
+    """A cached generation as a stream: one chunk per word of text, then a last chunk with the metadata.
+
+    The last chunk carries tool calls, usage, ``response_metadata`` (the cache hit marker) and
+    ``chunk_position="last"``, so the aggregated stream equals the cached message.
+    """
+    message = generation.message
+    if isinstance(message.content, str) and message.content:
+        for word in _WORD_WITH_SPACE.findall(message.content):
+            yield ChatGenerationChunk(message=AIMessageChunk(content=word, id=message.id))
+        yield ChatGenerationChunk(message=to_chunk(message, content="", chunk_position="last"))
+        return
+    yield ChatGenerationChunk(message=to_chunk(message, chunk_position="last"))

@@ -166,3 +166,21 @@ def test_delegates_are_built_lazily_and_reused(emulator):
     target = model._targets["simple"][0]
     assert model._pool.get(target) is model._pool.get(target)
     assert model._pool.get(target).cache is False
+
+
+async def test_a_streamed_hit_is_replayed_word_by_word_with_the_marker_on_the_last_chunk(emulator):
+    from langchain_bedrock_routing.caching import InMemoryExactCache
+
+    model = routed(cache=InMemoryExactCache())
+    answer = model.invoke("Tell me a little about the Bedrock emulator.")
+    replayed = [chunk async for chunk in model.astream("Tell me a little about the Bedrock emulator.")]
+    assert len(emulator.requests) == 1
+    assert len(replayed) == len(answer.text.split()) + 1
+    assert "".join(c.text for c in replayed) == answer.text
+    assert replayed[-1].chunk_position == "last"
+    assert replayed[-1].response_metadata["cache"]["hit"] is True
+    assert all("cache" not in c.response_metadata for c in replayed[:-1])
+    merged = replayed[0]
+    for chunk in replayed[1:]:
+        merged += chunk
+    assert merged.usage_metadata == answer.usage_metadata
