@@ -3,6 +3,7 @@
 from langchain_bedrock_routing.caching import (
     DEFAULT_SIMILARITY_THRESHOLD,
     CachePolicy,
+    CachingChatBedrockConverse,
     CorruptEntryError,
     InMemoryExactCache,
     InMemorySemanticCache,
@@ -44,6 +45,7 @@ __all__ = [
     "BedrockEmulator",
     "BedrockStatsCallbackHandler",
     "CachePolicy",
+    "CachingChatBedrockConverse",
     "ContextWindowExceededError",
     "CorruptEntryError",
     "CostCapExceededError",

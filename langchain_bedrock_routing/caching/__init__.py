@@ -1,6 +1,7 @@
 """Response caches for LangChain chat models: exact and semantic, Redis or in process; tenancy, policy, fail-open."""
 
 from langchain_bedrock_routing.caching.base import CacheBase
+from langchain_bedrock_routing.caching.bedrock_converse import CachingChatBedrockConverse
 from langchain_bedrock_routing.caching.breaker import CacheStats, CircuitBreaker
 from langchain_bedrock_routing.caching.context import RequestCacheContext, cache_scope, current_request
 from langchain_bedrock_routing.caching.envelope import CorruptEntryError, mark_hit
@@ -19,6 +20,7 @@ __all__ = [
     "CacheBase",
     "CachePolicy",
     "CacheStats",
+    "CachingChatBedrockConverse",
     "CircuitBreaker",
     "CorruptEntryError",
     "InMemoryExactCache",

@@ -17,8 +17,9 @@ from langchain_core.utils.utils import secret_from_env
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 from typing_extensions import Self
 
+from langchain_bedrock_routing.caching import streaming as stream_cache
 from langchain_bedrock_routing.catalog import TIERS, Tier, get_catalog
-from langchain_bedrock_routing.routing import chunks, stream_cache
+from langchain_bedrock_routing.routing import chunks
 from langchain_bedrock_routing.routing.attempts import RouteRun
 from langchain_bedrock_routing.routing.classifiers import StickyClassifier, resolve_classifier
 from langchain_bedrock_routing.routing.decision import RouteDecision
@@ -342,7 +343,7 @@ class RoutedChatBedrock(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         cached = stream_cache.lookup(self, messages, stop, kwargs)
         if cached is not None:
-            yield from chunks.replay(cached[0])
+            yield from stream_cache.replay(cached[0])
             return
         run = self._route(messages, kwargs, run_manager)
         for attempt in run:
@@ -360,7 +361,7 @@ class RoutedChatBedrock(BaseChatModel):
             last = chunks.last_chunk(first, run.succeeded(attempt, aggregate.message.response_metadata))
             yield last
             aggregate += last
-            stream_cache.update(self, messages, stop, kwargs, chunks.as_generation(aggregate))
+            stream_cache.update(self, messages, stop, kwargs, stream_cache.as_generation(aggregate))
             return
         run.exhausted()
 

@@ -1,0 +1,40 @@
+"""``ChatBedrockConverse`` whose ``stream``/``astream`` use the response cache the way ``invoke`` does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from langchain_aws import ChatBedrockConverse
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.messages import BaseMessage
+from langchain_core.outputs import ChatGenerationChunk
+
+from langchain_bedrock_routing.caching import streaming
+
+
+class CachingChatBedrockConverse(ChatBedrockConverse):
+    """Drop-in ``ChatBedrockConverse``: a streamed call looks up the active cache (``set_llm_cache`` or
+    ``cache=``) with the same key as ``invoke``, replays a hit as chunks and stores a completed stream.
+
+    LangChain's ``BaseChatModel.stream`` never consults the cache; this subclass does it in ``_stream``
+    (``astream`` runs ``_stream`` in an executor, as ``ChatBedrockConverse`` itself does).
+    """
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        cached = streaming.lookup(self, messages, stop, kwargs)
+        if cached is not None:
+            yield from streaming.replay(cached[0])
+            return
+        aggregate: ChatGenerationChunk | None = None
+        for chunk in super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs):
+            aggregate = chunk if aggregate is None else aggregate + chunk
+            yield chunk
+        if aggregate is not None:
+            streaming.update(self, messages, stop, kwargs, streaming.as_generation(aggregate))
