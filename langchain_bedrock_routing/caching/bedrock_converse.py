@@ -28,13 +28,7 @@ class CachingChatBedrockConverse(ChatBedrockConverse):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        cached = streaming.lookup(self, messages, stop, kwargs)
-        if cached is not None:
-            yield from streaming.replay(cached[0])
-            return
-        aggregate: ChatGenerationChunk | None = None
-        for chunk in super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs):
-            aggregate = chunk if aggregate is None else aggregate + chunk
-            yield chunk
-        if aggregate is not None:
-            streaming.update(self, messages, stop, kwargs, streaming.as_generation(aggregate))
+        source = super()._stream
+        yield from streaming.through_cache(
+            self, messages, stop, kwargs, lambda: source(messages, stop=stop, run_manager=run_manager, **kwargs)
+        )

@@ -1,7 +1,7 @@
 """LangChain's response cache for streamed calls (``BaseChatModel.stream`` never consults it).
 
-A chat model's ``_stream`` calls :func:`lookup` first (a hit is :func:`replay`-ed as chunks, no Bedrock
-call) and :func:`update` with the aggregated message after a complete stream. The key is the one
+A chat model's ``_stream`` wraps its source of chunks in :func:`through_cache`: a hit is replayed as
+chunks with no Bedrock call, and a stream that completes is stored as its aggregated message. The key is the one
 ``invoke`` uses (``dumps(messages)`` without message ids, ``_get_llm_string``), so a streamed and an
 invoked call share entries. Fail open: a cache error is logged and treated as a miss.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from langchain_core.caches import BaseCache
@@ -73,6 +73,26 @@ def update(
             cache.update(prompt, llm_string, generations)
     except Exception:
         logger.warning("response cache update failed after a stream", exc_info=True)
+
+
+def through_cache(
+    model: BaseChatModel,
+    messages: Sequence[BaseMessage],
+    stop: list[str] | None,
+    kwargs: dict[str, Any],
+    source: Callable[[], Iterator[ChatGenerationChunk]],
+) -> Iterator[ChatGenerationChunk]:
+    """Replay a cached answer, or stream ``source()`` and store it once it has completed."""
+    cached = lookup(model, messages, stop, kwargs)
+    if cached is not None:
+        yield from replay(cached[0])
+        return
+    aggregate: ChatGenerationChunk | None = None
+    for chunk in source():
+        aggregate = chunk if aggregate is None else aggregate + chunk
+        yield chunk
+    if aggregate is not None:
+        update(model, messages, stop, kwargs, as_generation(aggregate))
 
 
 def to_chunk(message: BaseMessage, **extra: Any) -> AIMessageChunk:

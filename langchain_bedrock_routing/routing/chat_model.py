@@ -341,10 +341,18 @@ class RoutedChatBedrock(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        cached = stream_cache.lookup(self, messages, stop, kwargs)
-        if cached is not None:
-            yield from stream_cache.replay(cached[0])
-            return
+        yield from stream_cache.through_cache(
+            self, messages, stop, kwargs, lambda: self._routed_stream(messages, stop, run_manager, kwargs)
+        )
+
+    def _routed_stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        run_manager: CallbackManagerForLLMRun | None,
+        kwargs: dict[str, Any],
+    ) -> Iterator[ChatGenerationChunk]:
+        """The first candidate that starts streaming, then a closing chunk with the routing metadata."""
         run = self._route(messages, kwargs, run_manager)
         for attempt in run:
             stream = chunks.delegate_chunks(attempt, messages, stop)
@@ -358,10 +366,7 @@ class RoutedChatBedrock(BaseChatModel):
             for chunk in stream:
                 aggregate += chunk
                 yield chunk
-            last = chunks.last_chunk(first, run.succeeded(attempt, aggregate.message.response_metadata))
-            yield last
-            aggregate += last
-            stream_cache.update(self, messages, stop, kwargs, stream_cache.as_generation(aggregate))
+            yield chunks.last_chunk(first, run.succeeded(attempt, aggregate.message.response_metadata))
             return
         run.exhausted()
 
