@@ -177,5 +177,7 @@ class FailOpen:
     def _failed(self, operation: str, exc: Exception, default: T) -> T:
         self.stats.add("errors")
         self.breaker.record_failure()
-        self.log.warning(f"{self.name} {operation} failed, served as a miss: {exc!r} (breaker {self.breaker.state})")
+        # type and message, not repr: redis-py 8's repr drops the message ("auth:AuthenticationError")
+        cause = f"{type(exc).__name__}: {exc}"
+        self.log.warning(f"{self.name} {operation} failed, served as a miss: {cause} (breaker {self.breaker.state})")
         return default

@@ -10,9 +10,11 @@ import os
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from types import TracebackType
 
@@ -55,7 +57,9 @@ def find_redis_server(min_major: int = MIN_MAJOR_VERSION) -> str:
 class RedisServer:
     """A throwaway ``redis-server`` on loopback with its own temp dir; use as a context manager.
 
-    ``extra_args`` are passed to the server (``["--requirepass", "s3cret"]``, TLS options ...).
+    ``extra_args`` are passed to the server (``["--requirepass", "s3cret"]``, TLS certificate files ...).
+    With ``tls_context`` (a client ``ssl.SSLContext`` trusting the server's CA) the server listens with
+    TLS only, on ``port`` (``--port 0 --tls-port <port>``), and readiness is checked over TLS.
     """
 
     def __init__(
@@ -65,19 +69,21 @@ class RedisServer:
         extra_args: tuple[str, ...] = (),
         binary: str | None = None,
         startup_timeout_s: float = 10.0,
+        tls_context: ssl.SSLContext | None = None,
     ) -> None:
         self.binary = binary or find_redis_server()
         self.host = "127.0.0.1"
         self.port = port or free_port()
         self.extra_args = extra_args
         self.startup_timeout_s = startup_timeout_s
+        self.tls_context = tls_context
         self._dir: tempfile.TemporaryDirectory[str] | None = None
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        """``redis://127.0.0.1:<port>/0``."""
-        return f"redis://{self.host}:{self.port}/0"
+        """``redis://127.0.0.1:<port>/0`` (``rediss://`` with ``tls_context``)."""
+        return f"{'rediss' if self.tls_context else 'redis'}://{self.host}:{self.port}/0"
 
     @property
     def running(self) -> bool:
@@ -88,10 +94,10 @@ class RedisServer:
         """Start the server and wait until it answers PING (or the process has died)."""
         if self._dir is None:
             self._dir = tempfile.TemporaryDirectory(prefix="lbr-redis-")
+        ports = ["--port", "0", "--tls-port", str(self.port)] if self.tls_context else ["--port", str(self.port)]
         args = [
             self.binary,
-            "--port",
-            str(self.port),
+            *ports,
             "--bind",
             self.host,
             "--dir",
@@ -116,7 +122,7 @@ class RedisServer:
             if not self.running:
                 raise RuntimeError(f"redis-server exited at start: {self.log_tail()}")
             try:
-                _ping(self.host, self.port)
+                _ping(self.host, self.port, self.tls_context)
                 return
             except OSError:
                 time.sleep(0.02)
@@ -172,10 +178,12 @@ class RedisServer:
         self.close()
 
 
-def _ping(host: str, port: int) -> None:
-    """Send PING and expect +PONG; raises ``OSError`` while the server is not ready."""
-    with socket.create_connection((host, port), timeout=0.5) as sock:
-        sock.sendall(b"PING\r\n")
-        reply = sock.recv(64)
+def _ping(host: str, port: int, tls_context: ssl.SSLContext | None = None) -> None:
+    """Send PING (over TLS with ``tls_context``) and expect +PONG; raises ``OSError`` while the server is not ready."""
+    with socket.create_connection((host, port), timeout=0.5) as raw:
+        wrapped = tls_context.wrap_socket(raw, server_hostname=host) if tls_context else nullcontext(raw)
+        with wrapped as sock:
+            sock.sendall(b"PING\r\n")
+            reply = sock.recv(64)
     if not reply.startswith((b"+PONG", b"-NOAUTH")):
         raise ConnectionError(f"unexpected reply to PING: {reply!r}")
