@@ -1,0 +1,1 @@
+"""Reliability programs: the soak (``python -m reliability.soak``) and its audits."""
