@@ -6,6 +6,7 @@ request's directive and the policy) and under which tenant scope, and counts eve
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -22,8 +23,8 @@ def validate_ttl(ttl: object) -> float | None:
     """``ttl`` in seconds (> 0) as a float, or ``None`` for no expiry; ``ValueError`` naming the value otherwise."""
     if ttl is None:
         return None
-    if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not ttl > 0:
-        raise ValueError(f"ttl must be a positive number of seconds or None (no expiry), got {ttl!r}")
+    if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not 0 < ttl < math.inf:
+        raise ValueError(f"ttl must be a positive number of seconds or None (no expiry; not inf), got {ttl!r}")
     return float(ttl)
 
 

@@ -27,7 +27,7 @@ from langchain_bedrock_routing.routing.delegates import DelegatePool, DelegateSe
 from langchain_bedrock_routing.routing.fallback import Cooldown
 from langchain_bedrock_routing.routing.policy import PRIORITIES, Priority, plan_route, validate_priority
 from langchain_bedrock_routing.routing.prompt_cache import PROMPT_CACHE_MODES, PromptCacheMode
-from langchain_bedrock_routing.routing.request import profile_request
+from langchain_bedrock_routing.routing.request import profile_request, validate_cost_cap, validate_max_tokens
 from langchain_bedrock_routing.routing.targets import Target, make_target, resolve_tiers
 
 _CONFIGURABLE = "routing_configurable"
@@ -117,6 +117,8 @@ class RoutedChatBedrock(BaseChatModel):
     @model_validator(mode="after")
     def _configure(self) -> Self:
         validate_priority(self.priority)
+        validate_max_tokens(self.max_tokens)
+        validate_cost_cap(self.max_cost_per_request)
         if self.prompt_cache not in PROMPT_CACHE_MODES:
             raise ValueError(f"unknown prompt_cache {self.prompt_cache!r}; valid: {', '.join(PROMPT_CACHE_MODES)}")
         self._targets = resolve_tiers(self.tiers, self.preset)

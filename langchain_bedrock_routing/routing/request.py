@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolMessage
 
 from langchain_bedrock_routing.catalog import estimate_messages_tokens, estimate_tokens
 
@@ -43,6 +43,12 @@ def profile_request(
     """Profile one request; ``tools`` are the bound tool schemas (any JSON-serialisable form)."""
     if not messages:
         raise ValueError("empty message list: give at least one message")
+    if not any(_has_content(m) for m in messages):
+        raise ValueError(
+            "empty prompt: no user, assistant or tool message has text or content blocks (a system message alone "
+            "is not a conversation); give at least one non-empty message"
+        )
+    max_tokens = validate_max_tokens(max_tokens)
     texts = [_message_text(m) for m in messages]
     tool_tokens = estimate_tokens(json.dumps(list(tools), default=str)) if tools else 0
     kinds = {kind for m in messages for kind in _block_kinds(m.content)}
@@ -54,6 +60,31 @@ def profile_request(
         needs_images=bool(kinds & _IMAGE_BLOCKS),
         needs_documents=bool(kinds & _DOCUMENT_BLOCKS),
     )
+
+
+def validate_max_tokens(max_tokens: object) -> int | None:
+    """``max_tokens`` if it is an int >= 1 or ``None``; ``ValueError`` naming the value otherwise."""
+    if max_tokens is not None and (isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1):
+        raise ValueError(f"max_tokens must be an int >= 1 or None (the model's default), got {max_tokens!r}")
+    return max_tokens
+
+
+def validate_cost_cap(cap: object) -> float | None:
+    """``max_cost_per_request`` as a float > 0 (USD) or ``None``; ``ValueError`` naming the value otherwise."""
+    if cap is None:
+        return None
+    if isinstance(cap, bool) or not isinstance(cap, int | float) or not cap > 0:
+        raise ValueError(f"max_cost_per_request must be a positive number of USD or None (no cap), got {cap!r}")
+    return float(cap)
+
+
+def _has_content(message: BaseMessage) -> bool:
+    """True when a non-system message carries something to answer: text, a non-text block, tool calls or results."""
+    if isinstance(message, SystemMessage):
+        return False
+    if isinstance(message, ToolMessage) or (isinstance(message, AIMessage) and message.tool_calls):
+        return True
+    return bool(str(message.text).strip()) or bool(_block_kinds(message.content) - {"text"})
 
 
 def _message_text(message: BaseMessage) -> str:
