@@ -10,6 +10,7 @@ import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -18,7 +19,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from langchain_core.globals import get_llm_cache, set_llm_cache
 
-from langchain_bedrock_routing import BedrockEmulator, RoutedChatBedrock
+from langchain_bedrock_routing import BedrockEmulator, HashingEmbeddings, RoutedChatBedrock, make_cache
+from langchain_bedrock_routing.caching import CacheBase
 from langchain_bedrock_routing.testing import RedisServer
 from langchain_bedrock_routing.testing.redis_server import find_redis_server
 
@@ -159,3 +161,29 @@ def tls_redis(tls_files: TlsFiles, tmp_path_factory: pytest.TempPathFactory) -> 
         "no redis-server with TLS support: set $REDIS_TLS_SERVER or `apt-get install redis-tools` "
         "(Debian's build has TLS). Tried: " + "; ".join(tried)
     )
+
+
+CacheFactory = Callable[..., CacheBase]
+BACKENDS = ["exact-memory", "exact-redis", "semantic-memory", "semantic-redis"]
+
+
+@pytest.fixture(params=BACKENDS)
+def make_any_cache(request: pytest.FixtureRequest) -> Iterator[CacheFactory]:
+    """A factory of empty caches of one of the four kinds (exact/semantic, in process/on the session's Redis 8)."""
+    made: list[CacheBase] = []
+    kind, backend = str(request.param).split("-")
+
+    def make(**kwargs: Any) -> CacheBase:
+        if kind == "semantic":
+            kwargs.setdefault("embeddings", HashingEmbeddings())
+        url = request.getfixturevalue("redis_url") if backend == "redis" else None
+        cache = make_cache(kind, redis_url=url, **kwargs)
+        made.append(cache)
+        return cache
+
+    make.kind = kind  # type: ignore[attr-defined]
+    yield make
+    for cache in made:
+        close = getattr(cache, "close", None)
+        if close is not None:
+            close()
