@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from reliability.audit import BillingAudit, CacheAudit
 from reliability.chaos import Outage
-from reliability.runner import CallOutcome
+from reliability.runner import CallOutcome, foreign_hits
 
 if TYPE_CHECKING:
     from reliability.soak import SoakConfig
@@ -30,6 +30,8 @@ class SoakReport:
     all_down_pinned: int
     """Of those, calls pinned to the model kept down (they must all fail so)."""
     pinned_requests: int
+    foreign_hits: int
+    """Hits whose answer their tenant and priority never got from Bedrock (must be 0)."""
     broken: Sequence[str]
     """Calls that failed any other way (each is a broken guarantee)."""
     stats_total: Mapping[str, Any]
@@ -72,6 +74,7 @@ class SoakReport:
             all_down=len(documented),
             all_down_pinned=sum(o.request.kind == "down" for o in documented),
             pinned_requests=len(pinned),
+            foreign_hits=len(foreign_hits(outcomes)),
             broken=[f"#{o.request.index} {o.request.mode} {o.request.kind}: {o.status} {o.error}" for o in broken],
             stats_total=stats_total,
             billing=billing,
@@ -101,6 +104,7 @@ class SoakReport:
         """No broken call, every pinned call failed as documented, one bill per miss, stats agree, no corrupt entry."""
         return (
             not self.broken
+            and self.foreign_hits == 0
             and self.all_down_pinned == self.pinned_requests
             and self.billing.ok
             and self.stats_agree
@@ -119,6 +123,7 @@ class SoakReport:
             "hits_by_kind": dict(self.hits_by_kind),
             "misses": self.misses,
             "hit_rate": round(self.hit_rate, 4),
+            "foreign_hits": self.foreign_hits,
             "failed_calls": {"all_models_failed": self.all_down, "pinned_to_down_model": self.all_down_pinned},
             "broken_calls": list(self.broken),
             "injected_faults": {
@@ -157,7 +162,8 @@ class SoakReport:
         lines = [
             f"soak {'OK' if self.ok else 'FAILED'}: {self.requests} requests in {d['wall_s']} s",
             f"  modes {d['by_mode']}  kinds {d['by_kind']}",
-            f"  hits {self.hits} {d['hits_by_kind']}  misses {self.misses}  hit rate {self.hit_rate:.1%}",
+            f"  hits {self.hits} {d['hits_by_kind']}  misses {self.misses}  hit rate {self.hit_rate:.1%}  "
+            f"foreign hits {self.foreign_hits}",
             f"  injected: {faults['throttles']} throttles, {faults['server_errors']} 5xx, "
             f"{faults['down_model_errors']} calls to the model kept down",
             f"  Redis restarts: {len(self.outages)} ({restarts})",

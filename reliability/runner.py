@@ -33,21 +33,41 @@ class CallOutcome:
     request: SoakRequest
     status: Status
     cache_kind: str | None = None
+    text: str = ""
+    """The answer's text (empty for failures)."""
     error: str | None = None
     attempts: tuple[Mapping[str, Any], ...] = ()
 
 
 def _outcome(request: SoakRequest, message: BaseMessage) -> CallOutcome:
     cache = message.response_metadata.get("cache") or {}
+    text = str(message.text)
     if cache.get("hit"):
-        return CallOutcome(request, "hit", cache_kind=str(cache.get("kind")))
-    return CallOutcome(request, "miss")
+        return CallOutcome(request, "hit", cache_kind=str(cache.get("kind")), text=text)
+    return CallOutcome(request, "miss", text=text)
 
 
 def _failure(request: SoakRequest, error: Exception) -> CallOutcome:
     if isinstance(error, AllModelsFailedError):
         return CallOutcome(request, "all_failed", error=str(error), attempts=tuple(error.attempts))
     return CallOutcome(request, "error", error=repr(error))
+
+
+def foreign_hits(outcomes: Sequence[CallOutcome]) -> list[CallOutcome]:
+    """Hits whose answer no miss of the same tenant and priority ever received from Bedrock (a leak or a mix-up).
+
+    Every cached answer was stored by a miss of this run, and tenant and per-call priority both partition the
+    cache, so a hit must repeat text that its own (tenant, priority) got from Bedrock.
+    """
+    produced: dict[tuple[str | None, str | None], set[str]] = {}
+    for outcome in outcomes:
+        if outcome.status == "miss":
+            produced.setdefault((outcome.request.tenant, outcome.request.priority), set()).add(outcome.text)
+    return [
+        o
+        for o in outcomes
+        if o.status == "hit" and o.text not in produced.get((o.request.tenant, o.request.priority), set())
+    ]
 
 
 def every_candidate_failed(attempts: Sequence[Mapping[str, Any]], tiers: Mapping[str, Sequence[str]]) -> bool:

@@ -12,8 +12,8 @@ from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
 from langchain_bedrock_routing.emulator.requestlog import RequestRecord
 from reliability.audit import audit_billing, audit_semantic_cache
-from reliability.runner import every_candidate_failed
-from reliability.workload import build_workload
+from reliability.runner import CallOutcome, every_candidate_failed, foreign_hits
+from reliability.workload import SoakRequest, build_workload
 
 TIERS = {"simple": ["s1", "s2"], "medium": ["m1"], "complex": ["c1", "c2"]}
 
@@ -85,3 +85,14 @@ def test_workload_is_seeded_and_echoes_refer_back_with_the_same_tenant_and_prior
             if request.kind == "repeat":
                 assert request.text == original.text
     assert {r.complexity for r in first} == {"simple", "medium", "complex"}
+
+
+def test_foreign_hits_flags_an_answer_another_tenant_received():
+    def outcome(index: int, tenant: str | None, status: str, text: str) -> CallOutcome:
+        request = SoakRequest(index, "new", "invoke", "What is the capital of Peru?", tenant, None, "simple")
+        return CallOutcome(request, status, text=text)  # type: ignore[arg-type]
+
+    outcomes = [outcome(0, "acme", "miss", "Lima"), outcome(1, "acme", "hit", "Lima"), outcome(2, None, "miss", "x")]
+    assert foreign_hits(outcomes) == []
+    leaked = outcome(3, "globex", "hit", "Lima")
+    assert foreign_hits([*outcomes, leaked]) == [leaked]

@@ -45,6 +45,7 @@ def test_every_miss_billed_exactly_once_and_stats_agree(report: SoakReport):
 
 def test_cache_served_hits_and_holds_no_corrupt_entry(report: SoakReport):
     assert report.hits > 0
+    assert report.foreign_hits == 0  # each hit repeats an answer its own tenant and priority got from Bedrock
     audit = report.cache_audit
     assert audit.answers > 0
     assert audit.corrupt == []
