@@ -56,7 +56,7 @@ class BedrockStatsCallbackHandler(BaseCallbackHandler):
     """Thread- and async-safe request, cache, token, cost and latency statistics.
 
     ``baseline_model``: catalog model id for counterfactual savings. ``tenant_key``: the run
-    metadata key naming the tenant. ``sinks`` receive each request's :class:`RequestOutcome`.
+    metadata key naming the tenant (``tenant_id``, the key the caches read). ``sinks`` receive each request's :class:`RequestOutcome`.
     """
 
     run_inline: bool = True
@@ -67,7 +67,7 @@ class BedrockStatsCallbackHandler(BaseCallbackHandler):
         *,
         baseline_model: str | None = None,
         catalog: ModelCatalog | None = None,
-        tenant_key: str = "tenant",
+        tenant_key: str = "tenant_id",
         sinks: Sequence[OutcomeSink] = (),
     ) -> None:
         super().__init__()
@@ -286,7 +286,7 @@ def get_bedrock_stats_callback(
     *,
     baseline_model: str | None = None,
     catalog: ModelCatalog | None = None,
-    tenant_key: str = "tenant",
+    tenant_key: str = "tenant_id",
     sinks: Sequence[OutcomeSink] = (),
 ) -> Iterator[BedrockStatsCallbackHandler]:
     """Count every chat-model call made inside the ``with`` block (threads and tasks started in it too).

@@ -34,7 +34,7 @@ def _run(scripted, usage_of, log, throttling):
     cached = scripted(model_id=HAIKU, script=[hit])
     failing = scripted(model_id=HAIKU, script=[throttling()])
     with get_bedrock_stats_callback(sinks=[log]) as stats:
-        routed.invoke(SECRET, {"metadata": {"tenant": "acme"}})
+        routed.invoke(SECRET, {"metadata": {"tenant_id": "acme"}})
         cached.invoke(SECRET)
         with pytest.raises(Exception, match="ThrottlingException"):
             failing.invoke(SECRET)

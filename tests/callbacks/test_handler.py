@@ -118,9 +118,9 @@ def test_nested_context_managers_each_count_their_block(scripted, usage_of):
 def test_tenant_from_run_metadata(scripted, usage_of):
     model = scripted(model_id=HAIKU, script=[AIMessage("x", usage_metadata=usage_of(10, 1))])
     with get_bedrock_stats_callback() as stats:
-        model.invoke("a", {"metadata": {"tenant": "acme"}})
-        model.invoke("b", {"metadata": {"tenant": "acme"}})
-        model.invoke("c", {"metadata": {"tenant": "globex"}})
+        model.invoke("a", {"metadata": {"tenant_id": "acme"}})
+        model.invoke("b", {"metadata": {"tenant_id": "acme"}})
+        model.invoke("c", {"metadata": {"tenant_id": "globex"}})
     tenants = stats.to_dict()["tenants"]
     assert {k: v["requests"] for k, v in tenants.items()} == {"acme": 2, "globex": 1}
 

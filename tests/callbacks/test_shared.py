@@ -32,7 +32,7 @@ def _worker(scripted, usage_of, throttling, redis_url, clock, tenant):
     failing = scripted(model_id=HAIKU, script=[throttling()])
 
     def run() -> None:
-        config = {"callbacks": [handler], "metadata": {"tenant": tenant}}
+        config = {"callbacks": [handler], "metadata": {"tenant_id": tenant}}
         for _ in range(20):
             fresh.invoke("q", config)
             cached.invoke("q", config)
