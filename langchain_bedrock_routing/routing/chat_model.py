@@ -25,9 +25,14 @@ from langchain_bedrock_routing.routing.classifiers import StickyClassifier, reso
 from langchain_bedrock_routing.routing.decision import RouteDecision
 from langchain_bedrock_routing.routing.delegates import DelegatePool, DelegateSettings
 from langchain_bedrock_routing.routing.fallback import Cooldown
-from langchain_bedrock_routing.routing.policy import PRIORITIES, Priority, plan_route, validate_priority
+from langchain_bedrock_routing.routing.policy import PRIORITIES, Plan, Priority, plan_route, validate_priority
 from langchain_bedrock_routing.routing.prompt_cache import PROMPT_CACHE_MODES, PromptCacheMode
-from langchain_bedrock_routing.routing.request import profile_request, validate_cost_cap, validate_max_tokens
+from langchain_bedrock_routing.routing.request import (
+    RequestProfile,
+    profile_request,
+    validate_cost_cap,
+    validate_max_tokens,
+)
 from langchain_bedrock_routing.routing.targets import Target, make_target, resolve_tiers
 
 _CONFIGURABLE = "routing_configurable"
@@ -292,17 +297,10 @@ class RoutedChatBedrock(BaseChatModel):
             config: RunnableConfig = {"configurable": kwargs.get(_CONFIGURABLE) or {}}
             if run_manager is not None:
                 config["callbacks"] = _child_callbacks(run_manager)
-            decision = self._classifier.invoke(messages, config)
+            self._plan(TIERS[0], priority, self._targets, profile)  # no model can serve it: fail before a
+            decision = self._classifier.invoke(messages, config)  # classifier that may call (and bill) a model
             targets = self._targets
-        plan = plan_route(
-            decision.tier,
-            priority,
-            targets,
-            profile,
-            max_cost_usd=self.max_cost_per_request,
-            escalate=self.escalate_on_failure,
-            output_tokens_estimate=self.output_tokens_estimate,
-        )
+        plan = self._plan(decision.tier, priority, targets, profile)
         prompt_cache: PromptCacheMode = "auto" if self.prompt_cache == "auto" else "off"
         return RouteRun(
             decision=decision,
@@ -315,6 +313,20 @@ class RoutedChatBedrock(BaseChatModel):
             call_kwargs=call_kwargs,
             tools=tools,
             tool_choice=kwargs.get("tool_choice"),
+        )
+
+    def _plan(
+        self, tier: Tier, priority: Priority, targets: Mapping[Tier, Sequence[Target]], profile: RequestProfile
+    ) -> Plan:
+        """Candidates from ``tier`` (every configured tier when it has none); raises ``NoCandidateError``."""
+        return plan_route(
+            tier,
+            priority,
+            targets,
+            profile,
+            max_cost_usd=self.max_cost_per_request,
+            escalate=self.escalate_on_failure,
+            output_tokens_estimate=self.output_tokens_estimate,
         )
 
     def _generate(

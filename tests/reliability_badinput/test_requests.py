@@ -200,3 +200,14 @@ def test_unpriced_model_costs_unknown_not_zero_in_stats(router: Router):
     cost_rows = [line for line in console.export_text().splitlines() if "│ Cost " in line]
     assert cost_rows
     assert "unknown" in cost_rows[0]
+
+
+@pytest.mark.parametrize("classifier", ["llm", "cascade"])
+def test_a_request_no_model_can_serve_spends_nothing_on_an_llm_classifier(
+    classifier: str, router: Router, refused: Refused
+):
+    text_only = router(tiers={"simple": ["amazon.nova-micro-v1:0"]}, classifier=classifier)
+    refused(NoCandidateError, "needs image input", lambda: text_only.invoke([_attachment("image")]))
+    refused(ContextWindowExceededError, "the request needs about", lambda: text_only.invoke("lorem ipsum " * 200_000))
+    capped = router(tiers={"simple": [UNPRICED]}, classifier=classifier, max_cost_per_request=0.01)
+    refused(CostCapExceededError, "no capable model has a known price", lambda: capped.invoke("Prove Fermat's theorem"))
