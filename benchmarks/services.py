@@ -35,25 +35,28 @@ OFFLINE_AWS_ENV = {
 
 @dataclass(frozen=True)
 class Sizes:
-    """How much each benchmark does; ``full`` for ``make bench``, ``quick`` and ``smoke`` for less."""
+    """How much each benchmark does: ``full`` for ``make bench``, ``thorough`` adds noquant at 100k, ``quick`` and
+    ``smoke`` do less."""
 
     name: str
     hit_calls: int
     semantic_entries: tuple[int, ...]
+    noquant_max: int
+    """Largest size also measured with ``noquant`` vectors (its bytes per entry do not change with size)."""
     semantic_queries: int
     overhead_calls: int
     concurrency: int
     throughput_requests: int
-    workload_repeats: int
     emulator_seconds: float
 
     @classmethod
     def named(cls, name: str) -> Sizes:
-        """The preset ``full``, ``quick`` or ``smoke``; ``ValueError`` naming the choices otherwise."""
+        """The preset of that name; ``ValueError`` naming the choices otherwise."""
         presets = {
-            "full": cls("full", 3000, (1_000, 10_000, 100_000), 1000, 1000, 200, 2000, 1, 3.0),
-            "quick": cls("quick", 1000, (1_000, 10_000), 300, 300, 200, 600, 1, 1.0),
-            "smoke": cls("smoke", 40, (200,), 20, 20, 10, 30, 1, 0.3),
+            "full": cls("full", 3000, (1_000, 10_000, 100_000), 10_000, 1000, 1000, 200, 2000, 3.0),
+            "thorough": cls("thorough", 3000, (1_000, 10_000, 100_000), 100_000, 1000, 1000, 200, 2000, 3.0),
+            "quick": cls("quick", 1000, (1_000, 10_000), 10_000, 300, 300, 200, 600, 1.0),
+            "smoke": cls("smoke", 40, (200,), 200, 20, 20, 10, 30, 0.3),
         }
         if name not in presets:
             raise ValueError(f"unknown size {name!r}; choose one of {', '.join(presets)}")

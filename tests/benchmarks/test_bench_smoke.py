@@ -83,7 +83,7 @@ def test_unknown_size_is_refused_with_the_choices():
         [sys.executable, "-m", "benchmarks", "--size", "huge"], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 2
-    assert "full, quick, smoke" in done.stderr
+    assert "full, thorough, quick, smoke" in done.stderr
 
 
 def test_emulator_benchmark_still_runs_standalone():
