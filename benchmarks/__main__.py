@@ -7,6 +7,7 @@ Usage: ``python -m benchmarks [--quick | --size smoke] [--only exact_hit,router_
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 import time
@@ -97,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for note in report.notes:
                 print(f"  note: {note}", flush=True)
     env["total_seconds"] = round(time.perf_counter() - began, 1)
+    env["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     (args.results / "SUMMARY.md").write_text(summary(env, reports, failures))
     print(f"\nwrote {args.results}/SUMMARY.md and {len(reports)} JSON files in {env['total_seconds']} s")
     return 1 if failures else 0

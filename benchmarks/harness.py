@@ -210,7 +210,10 @@ def environment_text(env: Mapping[str, Any]) -> str:
     return (
         f"command: {env['command']}\n"
         f"cores: {env['cores']} ({env['machine']}), Python {env['python']}, "
-        f"load average at start {env['load_average_at_start']}\n"
+        f"load average at start {env['load_average_at_start']}"
+        + (f", at end {env['load_average_at_end']}" if "load_average_at_end" in env else "")
+        + (f", total {env['total_seconds']} s" if "total_seconds" in env else "")
+        + "\n"
         f"packages: {packages}\n"
         f"redis-server: {env['redis_server']}"
     )
