@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
 from langchain_core.embeddings import Embeddings
+from langchain_core.outputs import Generation
 
 from langchain_bedrock_routing.caching.base import CacheBase, validate_unit_interval
 from langchain_bedrock_routing.caching.breaker import CircuitBreaker, FailOpen
-from langchain_bedrock_routing.caching.envelope import HitKind
+from langchain_bedrock_routing.caching.envelope import CachedEntry, HitKind
 from langchain_bedrock_routing.caching.guard import Guard, resolve_guard
 from langchain_bedrock_routing.caching.partition import entry_id, partition_id, split_prompt
 from langchain_bedrock_routing.caching.policy import CachePolicy
@@ -105,7 +106,7 @@ class SemanticCacheBase(CacheBase):
     ``guard``: ``True`` for the built-in near-miss guard, ``False`` for none, or your own
     ``(query, cached_question) -> reason | None``. ``max_entries_per_partition`` evicts the oldest.
     Backend and embedding failures are counted misses behind ``breaker``; configuration errors
-    (wrong embedding dimension, a Redis without vector sets) are raised.
+    (wrong embedding dimension, a Redis without vector sets) are raised by lookups, before any model call.
     """
 
     kind: ClassVar[HitKind] = "semantic"
@@ -148,13 +149,16 @@ class SemanticCacheBase(CacheBase):
         return result
 
     def call(self, operation: str, fn: Callable[[], T], default: D) -> T | D:
-        """``fn()`` failing open to ``default``, except configuration errors, which are raised."""
+        """``fn()`` failing open to ``default``, except configuration errors on a lookup, which are raised (no
+        model was paid yet); on an update they fail open like any error (the answer is already paid for)."""
         config_error: list[Exception] = []
 
         def run() -> T | D:
             try:
                 return fn()
             except CONFIG_ERRORS as exc:
+                if operation != "lookup":
+                    raise
                 config_error.append(exc)
                 return default
 
@@ -172,6 +176,8 @@ class SemanticCacheBase(CacheBase):
             try:
                 return await fn()
             except CONFIG_ERRORS as exc:
+                if operation != "lookup":
+                    raise
                 config_error.append(exc)
                 return default
 
@@ -200,6 +206,16 @@ class SemanticCacheBase(CacheBase):
                 self.guard_rejections += 1
             return False
         return True
+
+    def serve_match(self, match: tuple[float | None, CachedEntry] | None) -> list[Generation] | None:
+        """Count and mark a lookup's result: ``(None, entry)`` is an exact match of the question in its
+        partition (kind ``"exact"``), ``(score, entry)`` a similarity hit (kind ``"semantic"``)."""
+        if match is None:
+            return self._served(None)
+        score, entry = match
+        if score is None:
+            return self._served(entry, kind="exact")
+        return self._served(entry, similarity=round(score, 6))
 
     def pick(self, query: str, candidates: Sequence[tuple[float, str, T]]) -> tuple[float, T] | None:
         """The best ``(score, item)`` among ``(score, cached_question, item)`` that :meth:`accepts`."""

@@ -31,6 +31,7 @@ from langchain_bedrock_routing.caching.semantic_base import (
     SemanticCacheBase,
     cosine_to_score,
 )
+from langchain_bedrock_routing.caching.vectorsets import VectorDimensionError
 
 
 @dataclass(frozen=True)
@@ -42,13 +43,24 @@ class _Item:
     expires_at: float | None
 
 
-_Hit = tuple[float, _Item]
+_Hit = tuple[float | None, _Item]
+"""(similarity on the vector-set scale, or ``None`` for an exact match of the question; the entry)."""
 
 
 def _unit(vector: Sequence[float]) -> np.ndarray[Any, np.dtype[np.float64]]:
     array = np.asarray(vector, dtype=np.float64)
     norm = float(np.linalg.norm(array))
     return array / norm if norm > 0.0 else array
+
+
+def _check_dimension(items: Sequence[_Item], vector: np.ndarray[Any, np.dtype[np.float64]]) -> None:
+    """Raise :class:`VectorDimensionError` when ``vector`` differs in dimension from the partition's vectors."""
+    held = next((len(item.vector) for item in items if item.vector is not None), len(vector))
+    if held != len(vector):
+        raise VectorDimensionError(
+            f"the embeddings give {len(vector)}-dimensional vectors but this partition of the in-process cache "
+            f"holds {held}-dimensional ones: use the same embeddings model as when it was filled, or clear() the cache"
+        )
 
 
 class InMemorySemanticCache(SemanticCacheBase):
@@ -101,7 +113,7 @@ class InMemorySemanticCache(SemanticCacheBase):
         with self._lock:
             entries = self._live(loc.partition, time.monotonic())
             item = entries.get(loc.entry) if entries is not None else None
-        return (1.0, item) if item is not None else None
+        return (None, item) if item is not None else None
 
     def _similar(self, loc: Located, vector: Sequence[float]) -> _Hit | None:
         query = _unit(vector)
@@ -110,6 +122,7 @@ class InMemorySemanticCache(SemanticCacheBase):
             items = [item for item in (entries or {}).values() if item.vector is not None]
         if not items or loc.text is None:
             return None
+        _check_dimension(items, query)
         scores = np.stack([item.vector for item in items if item.vector is not None]) @ query
         best = np.argsort(-scores)[: self.candidates]
         return self.pick(
@@ -129,6 +142,8 @@ class InMemorySemanticCache(SemanticCacheBase):
             entries = self._live(loc.partition, now)
             if entries is None:
                 entries = self._partitions[loc.partition] = OrderedDict()
+            if item.vector is not None:
+                _check_dimension(list(entries.values()), item.vector)
             entries.pop(loc.entry, None)
             entries[loc.entry] = item
             while self.max_entries_per_partition is not None and len(entries) > self.max_entries_per_partition:
@@ -137,9 +152,9 @@ class InMemorySemanticCache(SemanticCacheBase):
 
     def _serve(self, hit: _Hit | None) -> list[Generation] | None:
         if hit is None:
-            return self._served(None)
+            return self.serve_match(None)
         score, item = hit
-        return self._served(CachedEntry(item.generations, {}, item.created_at), similarity=round(score, 6))
+        return self.serve_match((score, CachedEntry(item.generations, {}, item.created_at)))
 
     # -- BaseCache -------------------------------------------------------------------------------
 

@@ -96,8 +96,8 @@ def test_other_embedding_dimension_fails_at_first_use_naming_both(redis_url: str
     narrow = RedisSemanticCache(HashingEmbeddings(dimensions=256), redis_url=redis_url)
     with pytest.raises(VectorDimensionError, match=r"give 256-dimensional .* holds 384-dimensional"):
         narrow.lookup(prompt(PARAPHRASE), LLM)
-    with pytest.raises(VectorDimensionError, match="256-dimensional"):
-        narrow.update(prompt(PARAPHRASE), LLM, answer("256-d"))
+    narrow.update(prompt(PARAPHRASE), LLM, answer("256-d"))  # after a paid call: a counted error, not a raise
+    assert narrow.stats.errors == 1
 
 
 async def test_other_embedding_dimension_fails_on_the_async_path_too(redis_url: str):
@@ -113,9 +113,9 @@ async def test_other_embedding_dimension_fails_on_the_async_path_too(redis_url: 
 def test_redis_7_gets_a_clear_error_and_the_exact_cache_works_there(redis7_server: RedisServer):
     semantic = _cache(redis7_server.url)
     with pytest.raises(VectorSetsUnavailableError, match=r"needs Redis >= 8\.0.*use RedisCache \(exact match\)"):
-        semantic.update(prompt(STORED), LLM, answer("x"))
-    with pytest.raises(VectorSetsUnavailableError, match=r"Redis >= 8\.0"):
         semantic.lookup(prompt(PARAPHRASE), LLM)
+    semantic.update(prompt(STORED), LLM, answer("x"))  # after a paid call: a counted error, not a raise
+    assert semantic.stats.errors == 1
     exact = RedisCache(redis7_server.url)
     exact.update(prompt(STORED), LLM, answer("exact works"))
     assert exact.lookup(prompt(STORED), LLM)[0].text == "exact works"

@@ -177,3 +177,38 @@ def test_corrupt_bytes_in_the_semantic_cache_are_a_counted_miss_and_dropped(
     assert not redis_client.exists(answer_key)  # the unusable entry was dropped
     assert len(emulator.requests) == 2
     cache.close()
+
+
+def test_wrong_dimension_in_the_in_process_cache_is_the_same_clear_error(router: Router, refused: Refused):
+    embeddings = FixedDimEmbeddings(16)  # its dim is changed below, as a reconfigured model's
+    set_llm_cache(InMemorySemanticCache(embeddings))
+    llm = router()
+    llm.invoke(QUESTION)
+    embeddings.dim = 8
+    refused(
+        VectorDimensionError,
+        "the embeddings give 8-dimensional vectors but this partition of the in-process cache holds 16-dimensional",
+        lambda: llm.invoke("How many moons orbit Mars?"),
+    )
+
+
+@pytest.mark.parametrize("backend", ["memory", "redis"])
+def test_wrong_dimension_found_after_a_paid_call_keeps_the_answer(
+    backend: str, redis_url: str, router: Router, emulator: BedrockEmulator, caplog: pytest.LogCaptureFixture
+):
+    """With lookups skipped ("refresh"), the mismatch shows only when storing: the paid answer is returned."""
+    embeddings = FixedDimEmbeddings(16)  # its dim is changed below, as a reconfigured model's
+    cache = (
+        InMemorySemanticCache(embeddings)
+        if backend == "memory"
+        else RedisSemanticCache(embeddings, redis_url=redis_url)
+    )
+    set_llm_cache(cache)
+    llm = router()
+    llm.invoke(QUESTION)
+    embeddings.dim = 8
+    reply = llm.invoke("How many moons orbit Mars?", config={"metadata": {"cache": "refresh"}})
+    assert reply.content
+    assert len(emulator.requests) == 2
+    assert cache.stats.errors == 1
+    assert "VectorDimensionError: the embeddings give 8-dimensional vectors" in caplog.text
