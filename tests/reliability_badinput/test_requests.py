@@ -211,3 +211,15 @@ def test_a_request_no_model_can_serve_spends_nothing_on_an_llm_classifier(
     refused(ContextWindowExceededError, "the request needs about", lambda: text_only.invoke("lorem ipsum " * 200_000))
     capped = router(tiers={"simple": [UNPRICED]}, classifier=classifier, max_cost_per_request=0.01)
     refused(CostCapExceededError, "no capable model has a known price", lambda: capped.invoke("Prove Fermat's theorem"))
+
+
+async def test_async_calls_refuse_the_same_way(router: Router, emulator: BedrockEmulator):
+    llm = router(tiers={"simple": ["amazon.nova-micro-v1:0"]})
+    with pytest.raises(ValueError, match="empty prompt"):
+        await llm.ainvoke("  ")
+    with pytest.raises(NoCandidateError, match="needs image input but no configured model has it"):
+        await llm.ainvoke([_attachment("image")])
+    with pytest.raises(ContextWindowExceededError, match="the request needs about"):
+        async for _ in llm.astream("lorem ipsum " * 200_000):
+            pass
+    assert len(emulator.requests) == 0

@@ -12,6 +12,8 @@ from urllib.parse import quote
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from langchain_bedrock_routing import (
     BedrockEmulator,
@@ -79,7 +81,7 @@ async def test_async_lookups_go_over_tls_too(tls_redis: RedisServer, tls_files: 
 
 
 def test_plaintext_client_cannot_talk_to_the_tls_port(tls_redis: RedisServer):
-    plain = redis.Redis(host=tls_redis.host, port=tls_redis.port, socket_timeout=1, socket_connect_timeout=1)
+    plain = redis.Redis(host=tls_redis.host, port=tls_redis.port, socket_timeout=1, retry=Retry(NoBackoff(), 0))
     with pytest.raises(redis.ConnectionError):
         plain.ping()
     plain.close()
