@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableLambda
 from pydantic import ValidationError
 from rich.console import Console
@@ -223,3 +224,15 @@ async def test_async_calls_refuse_the_same_way(router: Router, emulator: Bedrock
         async for _ in llm.astream("lorem ipsum " * 200_000):
             pass
     assert len(emulator.requests) == 0
+
+
+def test_a_model_the_catalog_lacks_is_priced_unknown_not_zero_in_stats():
+    """Any chat model's answer from a model id the catalog does not know (here LangChain's own fake model)."""
+    answer = AIMessage("hi", usage_metadata={"input_tokens": 5, "output_tokens": 2, "total_tokens": 7},
+                       response_metadata={"model_name": "acme.unknown-model-v1"})  # fmt: skip
+    with get_bedrock_stats_callback() as stats:
+        GenericFakeChatModel(messages=iter([answer])).invoke("hi")
+    figures = stats.to_dict()
+    assert figures["total"]["tokens"]["input"] == 5
+    assert figures["models"]["acme.unknown-model-v1"]["cost_usd"]["total"] is None
+    assert stats.total_cost is None
