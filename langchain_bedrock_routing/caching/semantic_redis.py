@@ -40,7 +40,8 @@ from langchain_bedrock_routing.caching.vectorsets import (
 )
 
 SEMANTIC_KIND = "sem"
-_Hit = tuple[float, CachedEntry]
+_Hit = tuple[float | None, CachedEntry]
+"""(similarity on the vector-set scale, or ``None`` for an exact match of the question; the entry)."""
 
 
 def _members(reply: Any) -> list[str]:
@@ -167,7 +168,7 @@ class RedisSemanticCache(SemanticCacheBase):
         return self.codec.encode(return_val, meta=meta, associated_data=key)
 
     def _serve(self, hit: _Hit | None) -> RETURN_VAL_TYPE | None:
-        return self._served(None) if hit is None else self._served(hit[1], similarity=round(hit[0], 6))
+        return self.serve_match(hit)
 
     # -- sync I/O --------------------------------------------------------------------------------
 
@@ -185,7 +186,7 @@ class RedisSemanticCache(SemanticCacheBase):
         blob = client.get(self._answer_key(loc.partition, loc.entry))
         exact = self._decode(loc.partition, loc.entry, blob) if blob is not None else None
         if exact is not None or loc.text is None:
-            return None if exact is None else (1.0, exact)
+            return None if exact is None else (None, exact)
         vector = self.embedder.embed(loc.text)
         near = self._near(VectorSets(client).similar(self._key(loc.partition, "vset"), vector, self.candidates), loc)
         if not near:
@@ -243,7 +244,7 @@ class RedisSemanticCache(SemanticCacheBase):
         blob = await client.get(self._answer_key(loc.partition, loc.entry))
         exact = self._decode(loc.partition, loc.entry, blob) if blob is not None else None
         if exact is not None or loc.text is None:
-            return None if exact is None else (1.0, exact)
+            return None if exact is None else (None, exact)
         vector = await self.embedder.aembed(loc.text)
         vkey = self._key(loc.partition, "vset")
         near = self._near(await AsyncVectorSets(client).similar(vkey, vector, self.candidates), loc)

@@ -36,6 +36,7 @@ def test_paraphrase_hits_with_a_semantic_marker(make_semantic: SemanticFactory):
     assert hit[0].message.usage_metadata["output_tokens"] == 5
     exact = cache.lookup(prompt(STORED), LLM)
     assert exact[0].message.response_metadata["cache"]["similarity"] == 1.0
+    assert exact[0].message.response_metadata["cache"]["kind"] == "exact"  # the same question: matched exactly
     assert cache.stats.hits == 2
 
 

@@ -29,7 +29,7 @@ def test_quick_demo_end_to_end(run_quick, tmp_path):
     # 1. Response caches: misses first, then an exact hit; the semantic cache also serves the paraphrase.
     calls = result.caching.response_calls
     by_kind = {kind: [r.cache_kind for k, r in calls if k == kind] for kind in ("exact", "semantic")}
-    assert by_kind == {"exact": [None, None, "exact", None], "semantic": [None, None, "semantic", "semantic"]}
+    assert by_kind == {"exact": [None, None, "exact", None], "semantic": [None, None, "exact", "semantic"]}
     hits = [r for _, r in result.caching.response_calls if r.cache_kind]
     assert all(r.cost_usd == 0 for r in hits)
     # Prompt caching: the first call writes the handbook prefix, later ones read it and cost less than uncached.
