@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import ipaddress
 import os
@@ -22,7 +23,7 @@ from langchain_core.globals import get_llm_cache, set_llm_cache
 from langchain_bedrock_routing import BedrockEmulator, HashingEmbeddings, RoutedChatBedrock, make_cache
 from langchain_bedrock_routing.caching import CacheBase
 from langchain_bedrock_routing.testing import RedisServer
-from langchain_bedrock_routing.testing.redis_server import find_redis_server
+from langchain_bedrock_routing.testing.redis_server import RedisServerNotFoundError, find_redis_server
 
 NOVA = {"simple": ["amazon.nova-micro-v1:0"], "medium": ["amazon.nova-lite-v1:0"], "complex": ["amazon.nova-pro-v1:0"]}
 """Cheap emulated tiers used by the security tests."""
@@ -126,14 +127,14 @@ def _tls_binaries(workdir: Path) -> list[str]:
     Debian's ``redis-tools`` package ships the server as ``/usr/bin/redis-check-rdb`` (Redis picks its
     role from the program name), so a ``redis-server`` link to it in ``workdir`` serves.
     """
-    found = [os.environ.get("REDIS_TLS_SERVER"), find_redis_server(), shutil.which("redis-server")]
-    found.append("/usr/bin/redis-server")
+    found = [os.environ.get("REDIS_TLS_SERVER"), shutil.which("redis-server"), "/usr/bin/redis-server"]
+    with contextlib.suppress(RedisServerNotFoundError):
+        found.append(find_redis_server())
     if os.access("/usr/bin/redis-check-rdb", os.X_OK):
         link = workdir / "redis-server"
         link.symlink_to("/usr/bin/redis-check-rdb")
         found.append(str(link))
-    unique = list(dict.fromkeys(b for b in found if b and os.access(b, os.X_OK)))
-    return unique
+    return list(dict.fromkeys(b for b in found if b and os.access(b, os.X_OK)))
 
 
 @pytest.fixture(scope="session")
