@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 ROUTING_EVAL_DATA ?= ../shared/data/routing-eval/mmlu.jsonl
-LINTED := langchain_bedrock_routing tests evals benchmarks
+LINTED := langchain_bedrock_routing tests evals benchmarks reliability
 STAMP  := $(VENV)/.installed-dev
 
 .PHONY: install demo test lint bench eval-router soak clean
@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed-dev
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
-	./scripts/bootstrap-python.sh $(PYTHON)
+	./scripts/bootstrap-system.sh $(PYTHON)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev,bench]'
@@ -34,6 +34,9 @@ bench: $(STAMP)
 
 eval-router: $(STAMP)
 	$(BIN)/python -m evals.router $(ROUTING_EVAL_DATA)
+
+soak: $(STAMP)
+	$(BIN)/python -m reliability.soak --requests 10000 $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

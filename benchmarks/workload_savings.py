@@ -18,7 +18,7 @@ from rich.console import Console
 
 from benchmarks.harness import Figure, Report, table
 from benchmarks.services import REGION, Context
-from langchain_bedrock_routing.demo.backend import offline_backend
+from langchain_bedrock_routing.backend import offline_backend
 from langchain_bedrock_routing.demo.comparison import BASELINE, StrategyResult, run_comparison
 from langchain_bedrock_routing.demo.context import DemoContext, DemoSettings
 from langchain_bedrock_routing.demo.runner import CallRecord

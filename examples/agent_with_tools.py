@@ -18,8 +18,8 @@ from langchain_core.outputs import LLMResult
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.tools import tool
 
+from langchain_bedrock_routing.backend import add_backend_arguments, open_backend
 from langchain_bedrock_routing.callbacks import get_bedrock_stats_callback
-from langchain_bedrock_routing.demo.backend import add_backend_arguments, open_backend
 
 ORDERS = {"A-1001": "shipped on 3 March, arriving 6 March", "A-1002": "waiting for payment"}
 PLANS = {"free": 0.0, "plus": 4.0, "team": 9.0}

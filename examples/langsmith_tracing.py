@@ -23,8 +23,8 @@ from typing import Any
 from langchain_core.prompts import ChatPromptTemplate
 from langsmith import Client
 
+from langchain_bedrock_routing.backend import add_backend_arguments, open_backend
 from langchain_bedrock_routing.callbacks.langsmith import BedrockLangSmithTracer
-from langchain_bedrock_routing.demo.backend import add_backend_arguments, open_backend
 
 INFO = {
     "version": "0.10.0",

@@ -15,8 +15,8 @@ import argparse
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
+from langchain_bedrock_routing.backend import add_backend_arguments, open_backend
 from langchain_bedrock_routing.callbacks import get_bedrock_stats_callback
-from langchain_bedrock_routing.demo.backend import add_backend_arguments, open_backend
 
 PROMPT = ChatPromptTemplate.from_messages(
     [("system", "You are a concise assistant. Answer in two sentences at most."), ("human", "{question}")]

@@ -19,8 +19,8 @@ from contextlib import ExitStack, contextmanager
 
 import redis
 
+from langchain_bedrock_routing.backend import add_backend_arguments, open_backend
 from langchain_bedrock_routing.caching import RedisCache
-from langchain_bedrock_routing.demo.backend import add_backend_arguments, open_backend
 from langchain_bedrock_routing.testing import RedisServer
 from langchain_bedrock_routing.testing.redis_server import RedisServerNotFoundError
 

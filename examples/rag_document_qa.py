@@ -22,10 +22,10 @@ from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 from langchain_core.vectorstores import InMemoryVectorStore
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from langchain_bedrock_routing.backend import add_backend_arguments, open_backend
 from langchain_bedrock_routing.caching.semantic_memory import InMemorySemanticCache
 from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache
 from langchain_bedrock_routing.callbacks import get_bedrock_stats_callback
-from langchain_bedrock_routing.demo.backend import add_backend_arguments, open_backend
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
 
 DATA = Path(__file__).parent / "data"

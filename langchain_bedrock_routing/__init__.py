@@ -11,9 +11,13 @@ from langchain_bedrock_routing.caching import (
     RedisSemanticCache,
     VectorDimensionError,
     VectorSetsUnavailableError,
+    WarmReport,
+    awarm_cache,
     cache_scope,
     default_cache,
+    load_prompts,
     make_cache,
+    warm_cache,
 )
 from langchain_bedrock_routing.callbacks import BedrockStatsCallbackHandler, StatsFigures, get_bedrock_stats_callback
 from langchain_bedrock_routing.catalog import ModelSpec, UnknownModelError, estimate_tokens, get_catalog
@@ -68,10 +72,14 @@ __all__ = [
     "UnknownModelError",
     "VectorDimensionError",
     "VectorSetsUnavailableError",
+    "WarmReport",
+    "awarm_cache",
     "cache_scope",
     "default_cache",
     "estimate_tokens",
     "get_bedrock_stats_callback",
     "get_catalog",
+    "load_prompts",
     "make_cache",
+    "warm_cache",
 ]

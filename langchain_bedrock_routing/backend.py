@@ -1,4 +1,4 @@
-"""Where the demo and the examples send Bedrock calls: the offline emulator (default) or real Bedrock (``--live``).
+"""Where the demo, the examples and ``bedrock-routing warm`` send Bedrock calls: the emulator or real Bedrock.
 
 Offline, an ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME`` already set (an emulator you started) is used as is;
 otherwise a :class:`BedrockEmulator` runs in process at ``latency_scale`` times its latency model. Offline

@@ -1,4 +1,4 @@
-"""``bedrock-routing``: ``demo`` runs the workshop; ``emulator`` serves the offline Bedrock emulator.
+"""``bedrock-routing``: ``demo`` runs the workshop; ``warm`` fills a cache; ``emulator`` serves the emulator.
 
 Each subcommand lives in its own module; this file only parses the command line and maps errors to exit codes
 (0 done, 1 declined by the user, 2 bad input or setup).
@@ -11,7 +11,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from langchain_bedrock_routing.demo.backend import DEFAULT_REGION
+from langchain_bedrock_routing.backend import DEFAULT_REGION
+from langchain_bedrock_routing.caching import warming_cli
 from langchain_bedrock_routing.demo.context import DEFAULT_CHART
 from langchain_bedrock_routing.routing import presets
 
@@ -39,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bedrock-routing", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _demo_parser(sub)
+    warm = sub.add_parser("warm", help="fill a response cache from a JSONL file of prompts (each run once)")
+    warming_cli.add_arguments(warm)
     sub.add_parser(
         "emulator",
         add_help=False,
@@ -87,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return emulator_main(rest)
     if rest:
         _parser().error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.command == "warm":
+        return warming_cli.run(args)
     return _demo(args)
 
 

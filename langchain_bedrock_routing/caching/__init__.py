@@ -14,6 +14,9 @@ from langchain_bedrock_routing.caching.semantic_base import DEFAULT_SIMILARITY_T
 from langchain_bedrock_routing.caching.semantic_memory import InMemorySemanticCache
 from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache
 from langchain_bedrock_routing.caching.vectorsets import VectorDimensionError, VectorSetsUnavailableError
+from langchain_bedrock_routing.caching.warming import awarm_cache, warm_cache
+from langchain_bedrock_routing.caching.warming_prompts import PromptFileError, WarmPrompt, load_prompts
+from langchain_bedrock_routing.caching.warming_report import WarmReport, WarmResult
 
 __all__ = [
     "DEFAULT_SIMILARITY_THRESHOLD",
@@ -25,16 +28,23 @@ __all__ = [
     "CorruptEntryError",
     "InMemoryExactCache",
     "InMemorySemanticCache",
+    "PromptFileError",
     "RedisCache",
     "RedisSemanticCache",
     "RequestCacheContext",
     "VectorDimensionError",
     "VectorSetsUnavailableError",
+    "WarmPrompt",
+    "WarmReport",
+    "WarmResult",
+    "awarm_cache",
     "cache_scope",
     "contains_pii",
     "current_request",
     "default_cache",
+    "load_prompts",
     "make_cache",
     "mark_hit",
     "near_miss_reason",
+    "warm_cache",
 ]

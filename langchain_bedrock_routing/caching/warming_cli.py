@@ -53,7 +53,7 @@ def _positive_int(text: str) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``warm`` subcommand's arguments."""
-    from langchain_bedrock_routing.demo.backend import DEFAULT_REGION
+    from langchain_bedrock_routing.backend import DEFAULT_REGION
     from langchain_bedrock_routing.routing import PRIORITIES, presets
 
     parser.add_argument("prompts", type=Path, metavar="PROMPTS.jsonl", help='one {"prompt": ...} or {"messages": ...}')
@@ -87,7 +87,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _bedrock_client(args: argparse.Namespace) -> Iterator[Any]:
     """A ``bedrock-runtime`` client: an in-process emulator's with ``--emulator``, else Bedrock's (or
     ``$AWS_ENDPOINT_URL_BEDROCK_RUNTIME``'s) with the user's credentials."""
-    from langchain_bedrock_routing.demo.backend import ENDPOINT_ENV, live_endpoint, runtime_client
+    from langchain_bedrock_routing.backend import ENDPOINT_ENV, live_endpoint, runtime_client
     from langchain_bedrock_routing.emulator import BedrockEmulator
 
     if not args.emulator:

@@ -56,7 +56,8 @@ class BedrockStatsCallbackHandler(BaseCallbackHandler):
     """Thread- and async-safe request, cache, token, cost and latency statistics.
 
     ``baseline_model``: catalog model id for counterfactual savings. ``tenant_key``: the run
-    metadata key naming the tenant (``tenant_id``, the key the caches read). ``sinks`` receive each request's :class:`RequestOutcome`.
+    metadata key naming the tenant (``tenant_id``, the key the caches read). ``sinks`` receive each
+    request's :class:`RequestOutcome`.
     """
 
     run_inline: bool = True

@@ -9,7 +9,7 @@ from typing import Any
 
 from rich.console import Console
 
-from langchain_bedrock_routing.demo.backend import Backend, open_backend
+from langchain_bedrock_routing.backend import Backend, open_backend
 from langchain_bedrock_routing.demo.caching import CachingResult, run_caching
 from langchain_bedrock_routing.demo.chart import ChartData, write_chart
 from langchain_bedrock_routing.demo.comparison import StrategyResult, run_comparison

@@ -9,8 +9,8 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from langchain_bedrock_routing.backend import DEFAULT_REGION, Backend
 from langchain_bedrock_routing.catalog import Tier
-from langchain_bedrock_routing.demo.backend import DEFAULT_REGION, Backend
 from langchain_bedrock_routing.routing import RoutedChatBedrock, presets
 
 DEFAULT_CHART = Path("bedrock-routing-demo.png")

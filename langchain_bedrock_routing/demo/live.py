@@ -20,8 +20,8 @@ import boto3
 from botocore.exceptions import BotoCoreError
 from rich.console import Console
 
+from langchain_bedrock_routing.backend import offline_backend
 from langchain_bedrock_routing.catalog import get_catalog
-from langchain_bedrock_routing.demo.backend import offline_backend
 from langchain_bedrock_routing.demo.context import DemoSettings
 from langchain_bedrock_routing.demo.fmt import short_model, usd
 from langchain_bedrock_routing.emulator import BedrockEmulator, RequestRecord

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from langchain_bedrock_routing.backend import offline_backend
 from langchain_bedrock_routing.demo.app import DemoResult, run_demo_on
-from langchain_bedrock_routing.demo.backend import offline_backend
 from langchain_bedrock_routing.demo.context import DemoSettings
 from langchain_bedrock_routing.emulator import BedrockEmulator, RequestRecord
 

@@ -106,7 +106,7 @@ def test_quick_demo_end_to_end(run_quick, tmp_path):
 
 
 def test_tier_models_follow_the_preset(emulator):
-    from langchain_bedrock_routing.demo.backend import offline_backend
+    from langchain_bedrock_routing.backend import offline_backend
     from langchain_bedrock_routing.demo.context import DemoSettings
 
     ctx = DemoContext(DemoSettings(preset="nova"), offline_backend(emulator.endpoint_url), Console())
