@@ -3,6 +3,8 @@
 The figures go under ``metadata["bedrock"]`` (``metadata_key``), so LangSmith can filter and group
 runs by ``bedrock.cache.kind``, ``bedrock.routing.tier`` or ``bedrock.model_id``. ``cost_usd`` is
 what this run's own model call was billed (0 for a cache hit); ``saved_usd`` what a hit saved.
+``ls_model_name`` is set to the model that actually answered: a router only knows it after the run
+has started, so the run's start metadata names its default model.
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ class BedrockLangSmithTracer(LangChainTracer):
         message = first_message(response)
         if run is not None and message is not None:
             fallback_model = (run.extra.get("metadata") or {}).get("ls_model_name")
-            figures = answer_figures(read_answer(message, fallback_model), self.catalog)
-            run.extra.setdefault("metadata", {})[self.metadata_key] = figures
+            answer = read_answer(message, fallback_model)
+            metadata = run.extra.setdefault("metadata", {})
+            metadata[self.metadata_key] = answer_figures(answer, self.catalog)
+            if answer.model_id:
+                metadata["ls_model_name"] = answer.model_id
         return super().on_llm_end(response, run_id=run_id, **kwargs)

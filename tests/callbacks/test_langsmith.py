@@ -103,3 +103,23 @@ def test_figures_arrive_on_run_metadata(recording_server, scripted, usage_of, mu
     assert semantic["cost_usd"] == 0.0
     saved = price_usage(get_catalog(), SONNET, TokenUsage(input=500, output=50)).total
     assert semantic["saved_usd"] == pytest.approx(float(saved))
+
+
+def test_langsmith_names_the_model_the_router_used(recording_server, emulator):
+    from langchain_bedrock_routing.routing import RoutedChatBedrock
+
+    router = RoutedChatBedrock(preset="nova")  # default model reported at run start: the medium tier's
+    with recording_server(_langsmith(True)) as server:
+        client = Client(api_url=server.url, api_key="test")
+        tracer = BedrockLangSmithTracer(client=client, project_name="routing-test")
+        run_id = uuid.uuid4()
+        reply = router.invoke("hi", {"callbacks": [tracer], "run_id": run_id})
+        tracer.wait_for_futures()
+        client.flush()
+        requests = list(server.requests)
+    used = reply.response_metadata["routing"]["model_id"]
+    assert used == "amazon.nova-micro-v1:0"
+    assert router._get_ls_params()["ls_model_name"] != used
+    metadata = _extras(requests)[str(run_id)]["metadata"]
+    assert metadata["ls_model_name"] == used
+    assert metadata["bedrock"]["model_id"] == used
