@@ -1,4 +1,4 @@
-"""Thin typed wrapper over Redis 8 vector-set commands (VADD, VSIM, VREM, VCARD, VDIM, VINFO).
+"""Thin typed wrapper over Redis 8 vector-set commands (VADD, VSIM, VREM, VCARD, VINFO, VGETATTR).
 
 Goes through ``execute_command`` so it works with any redis-py >= 5 client (standalone or
 cluster, sync or ``redis.asyncio``) and parses replies whether or not redis-py registered its
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 import numpy as np
@@ -30,39 +31,66 @@ class VectorDimensionError(ValueError):
     """The embeddings' dimension differs from the vector set already stored under a key."""
 
 
-def translate_error(exc: ResponseError, key: str) -> Exception:
+@dataclass(frozen=True)
+class SetOwner:
+    """Who uses the vector sets, named in error messages: the class, what to use without Redis 8, how to restart."""
+
+    name: str
+    alternative: str
+    fresh_start: str
+
+
+SEMANTIC_CACHE_OWNER = SetOwner(
+    "RedisSemanticCache",
+    "RedisCache (exact match), which works on Redis 6.2+, Valkey and Redis Cluster",
+    "another namespace, or clear() the cache",
+)
+
+
+def translate_error(exc: ResponseError, key: str, owner: SetOwner = SEMANTIC_CACHE_OWNER) -> Exception:
     """The specific error for a vector-set ``ResponseError``, or ``exc`` itself if it is not a known one."""
     message = str(exc)
     if "unknown command" in message.lower():
         return VectorSetsUnavailableError(
-            "RedisSemanticCache needs Redis >= 8.0 (vector sets: VADD/VSIM); this server has no vector-set "
-            f"commands ({message}). Upgrade to Redis 8, or use RedisCache (exact match), which works on "
-            "Redis 6.2+, Valkey and Redis Cluster."
+            f"{owner.name} needs Redis >= 8.0 (vector sets: VADD/VSIM); this server has no vector-set "
+            f"commands ({message}). Upgrade to Redis 8, or use {owner.alternative}."
         )
     match = _DIM_MISMATCH.search(message)
     if match:
         return VectorDimensionError(
             f"the embeddings give {match.group(1)}-dimensional vectors but the vector set {key!r} holds "
             f"{match.group(2)}-dimensional ones: use the same embeddings model as when it was filled, "
-            "or another namespace, or clear() the cache"
+            f"or {owner.fresh_start}"
         )
     if "quantization mismatch" in message.lower():
         return ValueError(
             f"the vector set {key!r} was created with another quantization than asked: use the same "
-            f"quantization (one of {QUANTIZATIONS}), another namespace, or clear() the cache"
+            f"quantization (one of {QUANTIZATIONS}), {owner.fresh_start}"
+        )
+    if "filter expression" in message.lower():
+        return ValueError(
+            f"{message} (a FILTER expression tests top-level JSON attributes, e.g. '.year >= 2020 and "
+            '.lang == "en"\'; see https://redis.io/docs/latest/develop/data-types/vector-sets/filtered-search/)'
         )
     return exc
 
 
-def vadd_args(key: str, element: str, vector: Sequence[float], quantization: Quantization) -> list[Any]:
-    """Arguments of ``VADD key FP32 <blob> element <QUANT>`` (little-endian float32 blob)."""
+def vadd_args(
+    key: str, element: str, vector: Sequence[float], quantization: Quantization, attributes: str | None = None
+) -> list[Any]:
+    """Arguments of ``VADD key FP32 <blob> element <QUANT> [SETATTR <json>]`` (little-endian float32 blob)."""
     blob = np.asarray(vector, dtype="<f4").tobytes()
-    return ["VADD", key, "FP32", blob, element, quantization.upper()]
+    args: list[Any] = ["VADD", key, "FP32", blob, element, quantization.upper()]
+    return args if attributes is None else [*args, "SETATTR", attributes]
 
 
-def vsim_args(key: str, vector: Sequence[float], count: int) -> list[Any]:
-    """Arguments of ``VSIM key FP32 <blob> WITHSCORES COUNT count``."""
-    return ["VSIM", key, "FP32", np.asarray(vector, dtype="<f4").tobytes(), "WITHSCORES", "COUNT", count]
+def vsim_args(
+    key: str, vector: Sequence[float], count: int, *, with_attributes: bool = False, filter: str | None = None
+) -> list[Any]:
+    """Arguments of ``VSIM key FP32 <blob> WITHSCORES [WITHATTRIBS] COUNT count [FILTER expr]``."""
+    args: list[Any] = ["VSIM", key, "FP32", np.asarray(vector, dtype="<f4").tobytes(), "WITHSCORES"]
+    args += [*(["WITHATTRIBS"] if with_attributes else []), "COUNT", count]
+    return args if filter is None else [*args, "FILTER", filter]
 
 
 def _text(value: Any) -> str:
@@ -83,6 +111,18 @@ def parse_scored(reply: Any) -> list[tuple[str, float]]:
     return sorted(scored, key=lambda pair: -pair[1])
 
 
+def parse_scored_attributes(reply: Any) -> list[tuple[str, float, str | None]]:
+    """``[(element, score, attributes JSON or None), ...]`` best first, from VSIM WITHSCORES WITHATTRIBS."""
+    if not reply:
+        return []
+    if isinstance(reply, dict):
+        triples = [(element, value[0], value[1]) for element, value in reply.items()]
+    else:
+        triples = list(zip(reply[0::3], reply[1::3], reply[2::3], strict=True))
+    scored = [(_text(e), float(s), None if a is None else _text(a)) for e, s, a in triples]
+    return sorted(scored, key=lambda triple: -triple[1])
+
+
 def parse_info(reply: Any) -> dict[str, Any] | None:
     """VINFO as a ``str -> value`` dict (bytes decoded), or ``None`` when the key does not exist."""
     if not reply:
@@ -94,22 +134,64 @@ def parse_info(reply: Any) -> dict[str, Any] | None:
 class VectorSets:
     """Vector-set commands on a sync redis-py client (``redis.Redis`` or ``redis.RedisCluster``)."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, owner: SetOwner = SEMANTIC_CACHE_OWNER) -> None:
         self.client = client
+        self.owner = owner
 
     def _run(self, key: str, *args: Any) -> Any:
         try:
             return self.client.execute_command(*args)
         except ResponseError as exc:
-            raise translate_error(exc, key) from exc
+            raise translate_error(exc, key, self.owner) from exc
 
-    def add(self, key: str, element: str, vector: Sequence[float], quantization: Quantization = "q8") -> bool:
-        """Add or update ``element``; True if it was new."""
-        return bool(self._run(key, *vadd_args(key, element, vector, quantization)))
+    def _run_many(self, key: str, commands: Sequence[Sequence[Any]]) -> list[Any]:
+        """Replies of ``commands`` sent in one pipeline round trip (no transaction)."""
+        pipe = self.client.pipeline(transaction=False)
+        for args in commands:
+            pipe.execute_command(*args)
+        try:
+            return list(pipe.execute())
+        except ResponseError as exc:
+            raise translate_error(exc, key, self.owner) from exc
+
+    def add(
+        self,
+        key: str,
+        element: str,
+        vector: Sequence[float],
+        quantization: Quantization = "q8",
+        attributes: str | None = None,
+    ) -> bool:
+        """Add or update ``element`` (and its JSON ``attributes`` when given); True if it was new."""
+        return bool(self._run(key, *vadd_args(key, element, vector, quantization, attributes)))
+
+    def add_many(
+        self, key: str, items: Sequence[tuple[str, Sequence[float], str | None]], quantization: Quantization = "q8"
+    ) -> int:
+        """Add or update ``(element, vector, attributes JSON or None)`` items in one round trip; how many were new."""
+        commands = [vadd_args(key, element, vector, quantization, attrs) for element, vector, attrs in items]
+        return sum(bool(reply) for reply in self._run_many(key, commands))
 
     def similar(self, key: str, vector: Sequence[float], count: int = 4) -> list[tuple[str, float]]:
         """Up to ``count`` nearest ``(element, score)`` pairs, best first; [] when the key is missing."""
         return parse_scored(self._run(key, *vsim_args(key, vector, count)))
+
+    def similar_with_attributes(
+        self, key: str, vector: Sequence[float], count: int = 4, filter: str | None = None
+    ) -> list[tuple[str, float, str | None]]:
+        """Up to ``count`` nearest ``(element, score, attributes)`` whose attributes pass ``filter``, best first."""
+        return parse_scored_attributes(
+            self._run(key, *vsim_args(key, vector, count, with_attributes=True, filter=filter))
+        )
+
+    def attributes(self, key: str, elements: Sequence[str]) -> list[str | None]:
+        """The JSON attributes of each element in one round trip (``None``: missing element or no attributes)."""
+        replies = self._run_many(key, [("VGETATTR", key, element) for element in elements])
+        return [None if reply is None else _text(reply) for reply in replies]
+
+    def remove_many(self, key: str, elements: Sequence[str]) -> int:
+        """Remove ``elements`` in one round trip; how many were there."""
+        return sum(bool(reply) for reply in self._run_many(key, [("VREM", key, element) for element in elements]))
 
     def remove(self, key: str, element: str) -> bool:
         """Remove ``element``; True if it was there."""
@@ -130,20 +212,29 @@ class VectorSets:
 
 
 class AsyncVectorSets:
-    """Vector-set commands on a ``redis.asyncio`` client; the async twin of :class:`VectorSets`."""
+    """Vector-set commands on a ``redis.asyncio`` client; the async twin of :class:`VectorSets`'s single-key calls
+    (the pipelined batch and attribute calls are sync only: ``RedisVectorSetStore`` runs them in a worker thread)."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, owner: SetOwner = SEMANTIC_CACHE_OWNER) -> None:
         self.client = client
+        self.owner = owner
 
     async def _run(self, key: str, *args: Any) -> Any:
         try:
             return await self.client.execute_command(*args)
         except ResponseError as exc:
-            raise translate_error(exc, key) from exc
+            raise translate_error(exc, key, self.owner) from exc
 
-    async def add(self, key: str, element: str, vector: Sequence[float], quantization: Quantization = "q8") -> bool:
-        """Add or update ``element``; True if it was new."""
-        return bool(await self._run(key, *vadd_args(key, element, vector, quantization)))
+    async def add(
+        self,
+        key: str,
+        element: str,
+        vector: Sequence[float],
+        quantization: Quantization = "q8",
+        attributes: str | None = None,
+    ) -> bool:
+        """Add or update ``element`` (and its JSON ``attributes`` when given); True if it was new."""
+        return bool(await self._run(key, *vadd_args(key, element, vector, quantization, attributes)))
 
     async def similar(self, key: str, vector: Sequence[float], count: int = 4) -> list[tuple[str, float]]:
         """Up to ``count`` nearest ``(element, score)`` pairs, best first; [] when the key is missing."""
