@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 import redis
+from langchain_core.globals import get_llm_cache, set_llm_cache
 
 from langchain_bedrock_routing.testing import RedisServer
 
@@ -20,6 +21,15 @@ def _offline_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
     monkeypatch.delenv("REDIS_URL", raising=False)
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture(autouse=True)
+def _no_global_cache() -> Iterator[None]:
+    """Each test starts and ends without a global LangChain cache (``set_llm_cache``)."""
+    previous = get_llm_cache()
+    set_llm_cache(None)
+    yield
+    set_llm_cache(previous)
 
 
 @pytest.fixture(scope="session")

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from langchain_core.globals import get_llm_cache, set_llm_cache
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
-
-
-@pytest.fixture(autouse=True)
-def _no_global_cache() -> Iterator[None]:
-    """Each test starts and ends without a global LangChain cache."""
-    previous = get_llm_cache()
-    set_llm_cache(None)
-    yield
-    set_llm_cache(previous)
 
 
 @pytest.fixture

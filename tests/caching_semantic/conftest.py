@@ -7,7 +7,6 @@ import subprocess
 from collections.abc import Callable, Iterator
 
 import pytest
-from langchain_core.globals import get_llm_cache, set_llm_cache
 from langchain_core.load import dumps
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.outputs import ChatGeneration
@@ -35,15 +34,6 @@ def answer(text: str) -> list[ChatGeneration]:
         usage_metadata={"input_tokens": 12, "output_tokens": 5, "total_tokens": 17},
     )
     return [ChatGeneration(message=message)]
-
-
-@pytest.fixture(autouse=True)
-def _no_global_cache() -> Iterator[None]:
-    """Each test starts and ends without a global LangChain cache."""
-    previous = get_llm_cache()
-    set_llm_cache(None)
-    yield
-    set_llm_cache(previous)
 
 
 @pytest.fixture(params=["memory", "redis"])

@@ -8,20 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.globals import get_llm_cache, set_llm_cache
 
 from langchain_bedrock_routing.caching import RedisCache, RedisSemanticCache
 
 WriteJsonl = Callable[[list[Any]], Path]
-
-
-@pytest.fixture(autouse=True)
-def _no_global_cache() -> Iterator[None]:
-    """Each test starts and ends without a global LangChain cache."""
-    previous = get_llm_cache()
-    set_llm_cache(None)
-    yield
-    set_llm_cache(previous)
 
 
 @pytest.fixture

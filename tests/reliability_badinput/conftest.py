@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from langchain_core.embeddings import Embeddings
-from langchain_core.globals import get_llm_cache, set_llm_cache
 
 from langchain_bedrock_routing import BedrockEmulator, RoutedChatBedrock
 
 NOVA = {"simple": ["amazon.nova-micro-v1:0"], "medium": ["amazon.nova-lite-v1:0"], "complex": ["amazon.nova-pro-v1:0"]}
-
-
-@pytest.fixture(autouse=True)
-def _no_global_cache() -> Iterator[None]:
-    """Each test starts and ends without a global LangChain cache."""
-    previous = get_llm_cache()
-    set_llm_cache(None)
-    yield
-    set_llm_cache(previous)
 
 
 @pytest.fixture

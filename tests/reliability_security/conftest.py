@@ -18,7 +18,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from langchain_core.globals import get_llm_cache, set_llm_cache
 
 from langchain_bedrock_routing import BedrockEmulator, HashingEmbeddings, RoutedChatBedrock, make_cache
 from langchain_bedrock_routing.caching import CacheBase
@@ -27,15 +26,6 @@ from langchain_bedrock_routing.testing.redis_server import RedisServerNotFoundEr
 
 NOVA = {"simple": ["amazon.nova-micro-v1:0"], "medium": ["amazon.nova-lite-v1:0"], "complex": ["amazon.nova-pro-v1:0"]}
 """Cheap emulated tiers used by the security tests."""
-
-
-@pytest.fixture(autouse=True)
-def _no_global_cache() -> Iterator[None]:
-    """Each test starts and ends without a global LangChain cache."""
-    previous = get_llm_cache()
-    set_llm_cache(None)
-    yield
-    set_llm_cache(previous)
 
 
 @pytest.fixture
