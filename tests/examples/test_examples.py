@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import redis
 
 from langchain_bedrock_routing.emulator import BedrockEmulator
@@ -35,22 +36,55 @@ def test_every_example_opens_with_a_header_saying_what_it_shows():
         assert "What it shows:" in text, path
 
 
-def test_rag_answers_come_from_the_documents_and_repeats_hit(emulator: BedrockEmulator):
-    out = _run("rag_document_qa.py")
+@pytest.mark.parametrize("store", ["memory", "redis"])
+def test_rag_answers_from_the_documents_repeats_hit_and_the_context_is_prompt_cached(
+    emulator: BedrockEmulator, request: pytest.FixtureRequest, store: str
+):
+    redis_url = request.getfixturevalue("redis_url") if store == "redis" else None
+    out = _run("rag_document_qa.py", **({"REDIS_URL": redis_url} if redis_url else {}))
+    where = "Redis vector set 'lbr-example-rag:chunks'" if redis_url else "InMemoryVectorStore"
+    assert re.search(rf"Vector store: {where}, \d+ chunks of 3 documents", out)
     corpus = " ".join(p.read_text() for p in (EXAMPLES / "data").glob("*.md"))
     answers = re.findall(r"^A: (.*)$", out, re.M)
-    assert len(answers) == 8
+    assert len(answers) == 11
     for answer in answers:
         assert all(s.strip() in corpus for s in re.split(r"(?<=\.)\s+", answer) if s.strip()), answer
-    routes = re.findall(r"cache=(miss|exact hit|semantic hit)", out)
-    assert len(routes) == 8
+    calls = re.findall(r"context: (.+)\n   route: tier=\w+ model=(\S+) cache=(miss|exact hit|semantic hit) (.*)", out)
+    assert len(calls) == 11
+    routes = [c[2] for c in calls]
     assert routes.count("exact hit") >= 1  # a repeated question
     assert routes.count("semantic hit") >= 1  # a paraphrase
     assert routes.count("exact hit") + routes.count("semantic hit") >= 3
-    assert any(r.operation == "InvokeModel" for r in emulator.requests)  # Titan embeddings
+    # Bedrock prompt caching of the retrieved documents: the first call with a (model, context) writes the
+    # cache, later different questions with the same context read it.
+    seen: set[tuple[str, str]] = set()
+    for context, model, result, prompt_cache in calls:
+        if result != "miss":
+            assert prompt_cache == "prompt_cache=- (no Bedrock call)"
+            continue
+        tokens = re.fullmatch(r"prompt_cache_write=(\d+) prompt_cache_read=(\d+)", prompt_cache)
+        assert tokens, prompt_cache
+        write, read = int(tokens[1]), int(tokens[2])
+        if (model, context) in seen:  # the documents are read from the cache; only the question is written
+            assert read >= 1000, (context, model, prompt_cache)
+            assert write < 100, (context, model, prompt_cache)
+        else:
+            assert write >= 1000, (context, model, prompt_cache)
+            assert read == 0, (context, model, prompt_cache)
+        seen.add((model, context))
+    assert len(seen) < routes.count("miss")  # some misses read a prefix written before
     billed = [r for r in emulator.requests if r.billed and r.operation == "Converse"]
     assert len(billed) == routes.count("miss")
+    assert billed[0].cache_write_input_tokens >= 1000
+    assert billed[0].cache_read_input_tokens == 0
+    reads = [r.cache_read_input_tokens for r in billed if r.cache_read_input_tokens]
+    writes = [r.cache_write_input_tokens for r in billed if not r.cache_read_input_tokens]
+    assert f"{len(writes)} call(s) wrote {sum(writes):,} tokens, {len(reads)} call(s) read {sum(reads):,}" in out
+    assert len(reads) >= 3
+    assert any(r.operation == "InvokeModel" for r in emulator.requests)  # Titan embeddings
     assert "API calls (billed)" in out
+    if redis_url:
+        assert redis.Redis.from_url(redis_url).keys("lbr-example-rag*") == []  # the example cleans up
 
 
 def test_lcel_pipeline_batches_and_streams(emulator: BedrockEmulator):
