@@ -5,7 +5,9 @@ attributes hold the document's metadata at the top level and its text under ``"_
 ``FILTER`` expression can test metadata fields (``'.source == "pricing.md" and .year >= 2024'``;
 only top-level fields, strings without escapes, booleans stored as 1/0). Scores are the vector-set
 similarity ``(1 + cosine) / 2`` in [0, 1]: 1 identical, 0.5 orthogonal, 0 opposite. Search is the
-server's approximate HNSW search. Async methods run the sync ones in a worker thread.
+server's approximate HNSW search; with a filter the server tests at most ``filter_ef`` candidates
+(default ``k * 100``), so a very selective filter on a large index can return fewer than ``k``: raise
+``filter_ef`` (search keyword) then. Async methods run the sync ones in a worker thread.
 """
 
 from __future__ import annotations
@@ -146,31 +148,40 @@ class RedisVectorSetStore(VectorStore):
         return out
 
     def similarity_search_with_score_by_vector(
-        self, embedding: list[float], k: int = 4, filter: MetadataFilter | None = None, **kwargs: Any
+        self,
+        embedding: list[float],
+        k: int = 4,
+        filter: MetadataFilter | None = None,
+        *,
+        filter_ef: int | None = None,
+        **kwargs: Any,
     ) -> list[tuple[Document, float]]:
-        """Up to ``k`` nearest documents passing ``filter``, best first, with scores ``(1 + cosine) / 2``."""
-        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-            raise ValueError(f"k must be a positive integer, got {k!r}")
-        found = self._sets.similar_with_attributes(self.index_name, embedding, k, filter_expression(filter))
+        """Up to ``k`` nearest documents passing ``filter``, best first, with scores ``(1 + cosine) / 2``;
+        ``filter_ef``: candidates the server may test against the filter (default ``k * 100``)."""
+        for name, value in (("k", k), ("filter_ef", 1 if filter_ef is None else filter_ef)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        expression = filter_expression(filter)
+        found = self._sets.similar_with_attributes(self.index_name, embedding, k, expression, filter_ef)
         return [(_document(element, attrs), score) for element, score, attrs in found]
 
     def similarity_search_with_score(
         self, query: str, k: int = 4, filter: MetadataFilter | None = None, **kwargs: Any
     ) -> list[tuple[Document, float]]:
         """Up to ``k`` documents nearest ``query`` passing ``filter``, best first, with scores ``(1 + cosine) / 2``."""
-        return self.similarity_search_with_score_by_vector(self.embedding.embed_query(query), k, filter)
+        return self.similarity_search_with_score_by_vector(self.embedding.embed_query(query), k, filter, **kwargs)
 
     def similarity_search_by_vector(
         self, embedding: list[float], k: int = 4, filter: MetadataFilter | None = None, **kwargs: Any
     ) -> list[Document]:
         """Up to ``k`` documents nearest ``embedding`` passing ``filter``, best first."""
-        return [doc for doc, _ in self.similarity_search_with_score_by_vector(embedding, k, filter)]
+        return [doc for doc, _ in self.similarity_search_with_score_by_vector(embedding, k, filter, **kwargs)]
 
     def similarity_search(
         self, query: str, k: int = 4, filter: MetadataFilter | None = None, **kwargs: Any
     ) -> list[Document]:
         """Up to ``k`` documents nearest ``query`` passing ``filter``, best first."""
-        return [doc for doc, _ in self.similarity_search_with_score(query, k, filter)]
+        return [doc for doc, _ in self.similarity_search_with_score(query, k, filter, **kwargs)]
 
     def _select_relevance_score_fn(self) -> Callable[[float], float]:
         """Vector-set scores are already relevances in [0, 1]."""

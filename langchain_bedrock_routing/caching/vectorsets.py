@@ -85,12 +85,20 @@ def vadd_args(
 
 
 def vsim_args(
-    key: str, vector: Sequence[float], count: int, *, with_attributes: bool = False, filter: str | None = None
+    key: str,
+    vector: Sequence[float],
+    count: int,
+    *,
+    with_attributes: bool = False,
+    filter: str | None = None,
+    filter_ef: int | None = None,
 ) -> list[Any]:
-    """Arguments of ``VSIM key FP32 <blob> WITHSCORES [WITHATTRIBS] COUNT count [FILTER expr]``."""
+    """Arguments of ``VSIM key FP32 <blob> WITHSCORES [WITHATTRIBS] COUNT count [FILTER expr [FILTER-EF n]]``."""
     args: list[Any] = ["VSIM", key, "FP32", np.asarray(vector, dtype="<f4").tobytes(), "WITHSCORES"]
     args += [*(["WITHATTRIBS"] if with_attributes else []), "COUNT", count]
-    return args if filter is None else [*args, "FILTER", filter]
+    if filter is not None:
+        args += ["FILTER", filter, *(["FILTER-EF", filter_ef] if filter_ef is not None else [])]
+    return args
 
 
 def _text(value: Any) -> str:
@@ -177,12 +185,17 @@ class VectorSets:
         return parse_scored(self._run(key, *vsim_args(key, vector, count)))
 
     def similar_with_attributes(
-        self, key: str, vector: Sequence[float], count: int = 4, filter: str | None = None
+        self,
+        key: str,
+        vector: Sequence[float],
+        count: int = 4,
+        filter: str | None = None,
+        filter_ef: int | None = None,
     ) -> list[tuple[str, float, str | None]]:
-        """Up to ``count`` nearest ``(element, score, attributes)`` whose attributes pass ``filter``, best first."""
-        return parse_scored_attributes(
-            self._run(key, *vsim_args(key, vector, count, with_attributes=True, filter=filter))
-        )
+        """Up to ``count`` nearest ``(element, score, attributes)`` whose attributes pass ``filter``, best first;
+        ``filter_ef``: how many candidates the server may test against the filter (its default: ``count * 100``)."""
+        args = vsim_args(key, vector, count, with_attributes=True, filter=filter, filter_ef=filter_ef)
+        return parse_scored_attributes(self._run(key, *args))
 
     def attributes(self, key: str, elements: Sequence[str]) -> list[str | None]:
         """The JSON attributes of each element in one round trip (``None``: missing element or no attributes)."""

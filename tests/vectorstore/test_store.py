@@ -176,3 +176,13 @@ def test_resp2_and_resp3_replies_parse_alike(redis_url: str, protocol: int):
     assert [(d.id, d.metadata, round(s, 6)) for d, s in found] == [("a", {"n": 1}, 1.0), ("b", {}, 0.5)]
     assert [d.id for d in store.get_by_ids(["b", "a"])] == ["b", "a"]
     client.close()
+
+
+def test_filter_ef_lets_a_selective_filter_search_a_large_index_exhaustively(make_store: StoreFactory):
+    store = make_store(embedding=DeterministicFakeEmbedding(size=16))
+    texts = [f"text {i}" for i in range(3000)]
+    store.add_texts(texts, [{"rare": int(i in (7, 2999))} for i in range(3000)])
+    found = store.similarity_search("a query", k=2, filter={"rare": 1}, filter_ef=3000)
+    assert sorted(d.page_content for d in found) == ["text 2999", "text 7"]
+    with pytest.raises(ValueError, match="filter_ef must be a positive integer, got 0"):
+        store.similarity_search("a query", filter={"rare": 1}, filter_ef=0)
