@@ -5,10 +5,11 @@ Loading: entries are written the way ``RedisSemanticCache.update`` writes them (
 time straight into Redis, bypassing ``update`` (one round trip per entry would take minutes at 100k).
 q8 and noquant sets live in two redis-servers loaded in parallel, while the next batch is embedded.
 
-Per size and quantization: ``cache.lookup`` p50/p99 *without* embedding time (vectors precomputed),
-*with* it (``HashingEmbeddings``, 384 dims, each query embedded once), the bare ``VSIM`` command, the hit
-rate; VSIM recall against brute-force cosine over the stored float32 vectors at the default threshold;
-``MEMORY USAGE`` of the vector set / ``VCARD``, and separately of the answer keys and the order set.
+Per size and quantization: ``cache.lookup`` p50/p99 *without* embedding time (vectors precomputed) and
+*with* it (``HashingEmbeddings``, 384 dims, each query embedded once), alternating query by query; the
+bare ``VSIM`` command; the hit rate; VSIM recall against brute-force cosine over the stored float32
+vectors at the default threshold; ``MEMORY USAGE`` of the vector set / ``VCARD``, and separately of the
+answer keys and the order set.
 """
 
 from __future__ import annotations
@@ -140,12 +141,13 @@ def recall(client: redis.Redis, vset: str, ids: Sequence[str], stored: np.ndarra
     return found / wanted if wanted else 1.0
 
 
-def lookups(cache: RedisSemanticCache, prompts: Sequence[str]) -> tuple[Sample, float]:
-    """Latency of ``cache.lookup`` over ``prompts`` (each once) and the share that hit."""
-    durations: list[int] = []
+def lookups(caches: Sequence[RedisSemanticCache], prompts: Sequence[str]) -> list[tuple[Sample, float]]:
+    """Per cache: latency of ``lookup`` over ``prompts`` (each once, caches alternating) and the share that hit."""
+    durations: list[list[int]] = [[] for _ in caches]
     for prompt in prompts:
-        durations += timed(partial(cache.lookup, prompt, LLM_STRING), 1)
-    return Sample.of(durations), cache.stats.hits / len(prompts)
+        for cache, out in zip(caches, durations, strict=True):
+            out += timed(partial(cache.lookup, prompt, LLM_STRING), 1)
+    return [(Sample.of(out), cache.stats.hits / len(prompts)) for cache, out in zip(caches, durations, strict=True)]
 
 
 def vsim_sample(client: redis.Redis, vset: str, queries: np.ndarray) -> Sample:
@@ -233,8 +235,7 @@ def run(ctx: Context) -> Report:
                 url = urls[quant]
                 plain = RedisSemanticCache(precomputed, redis_url=url, namespace=NAMESPACE, quantization=quant)
                 embedding = RedisSemanticCache(embedder, redis_url=url, namespace=NAMESPACE, quantization=quant)
-                no_embed, hit_rate = lookups(plain, prompts)
-                with_embed, _ = lookups(embedding, prompts)
+                (no_embed, hit_rate), (with_embed, _) = lookups([plain, embedding], prompts)
                 vsim = vsim_sample(clients[quant], loc.vset, query_vectors)
                 share = recall(clients[quant], loc.vset, loader.ids, stored, query_vectors)
                 mem = memory(clients[quant], loc, loader.ids[:200])
