@@ -169,6 +169,7 @@ def main() -> None:
         stats.report()
     if isinstance(store, RedisVectorSetStore):
         store.clear()
+        store.close()
     if redis_url:
         cache.clear()
 

@@ -203,6 +203,10 @@ class RedisVectorSetStore(VectorStore):
         """Delete the whole index (its vector set key); True if it existed."""
         return bool(self.connection.client.delete(self.index_name))
 
+    def close(self) -> None:
+        """Close the client the store made from ``redis_url`` (a given ``client`` stays open for its owner)."""
+        self.connection.close()
+
     @classmethod
     def from_texts(
         cls,

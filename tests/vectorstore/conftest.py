@@ -48,4 +48,4 @@ def make_store(redis_url: str) -> Iterator[StoreFactory]:
 
     yield make
     for store in made:
-        store.connection.close()
+        store.close()

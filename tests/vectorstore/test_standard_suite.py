@@ -18,4 +18,4 @@ class TestRedisVectorSetStoreStandard(VectorStoreIntegrationTests):
         store = RedisVectorSetStore(self.get_embeddings(), redis_url=redis_url, index_name="std:docs")
         yield store
         store.clear()
-        store.connection.close()
+        store.close()

@@ -146,7 +146,7 @@ def test_from_texts_with_a_given_client_in_batches_and_as_a_retriever(redis_clie
     docs = store.as_retriever(search_kwargs={"k": 3}).invoke("where is the data residency? Frankfurt")
     assert len(docs) == 3
     assert all(d.page_content.startswith("data residency in Frankfurt") for d in docs)
-    store.connection.close()
+    store.close()
     assert redis_client.ping() is True  # a given client stays open for its owner
 
 
@@ -164,7 +164,7 @@ def test_redis_7_has_no_vector_sets_and_the_error_names_the_store_and_alternativ
         store = RedisVectorSetStore(AxisEmbeddings(), redis_url=server.url)
         with pytest.raises(VectorSetsUnavailableError, match=r"RedisVectorSetStore needs Redis >= 8\.0.*InMemory"):
             store.add_texts(["x"])
-        store.connection.close()
+        store.close()
 
 
 @pytest.mark.parametrize("protocol", [2, 3])
