@@ -40,6 +40,7 @@ from langchain_bedrock_routing.routing.classifiers import (
     RouteDecision,
     StickyClassifier,
 )
+from langchain_bedrock_routing.vectorstore import RedisVectorSetStore
 
 __all__ = [
     "DEFAULT_SIMILARITY_THRESHOLD",
@@ -64,6 +65,7 @@ __all__ = [
     "NoCandidateError",
     "RedisCache",
     "RedisSemanticCache",
+    "RedisVectorSetStore",
     "RequestRecord",
     "RouteDecision",
     "RoutedChatBedrock",
