@@ -3,6 +3,9 @@
 Standalone Redis 6.2+, Valkey and Redis Cluster (``cluster=True`` or a ``RedisCluster`` client) work
 the same. Async calls use ``redis.asyncio`` (one client per event loop) when the connection came
 from a URL or an ``async_client``; with only a sync ``client`` they run it in a worker thread.
+Standalone clients made from a URL share a *blocking* pool of ``max_connections``: under a burst of
+concurrent calls a lookup waits (up to ``timeout_s``) for a free connection instead of failing at
+once, as redis-py's default pool does when its 100 connections are busy.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ AsyncClient = redis.asyncio.Redis | redis.asyncio.cluster.RedisCluster
 
 DEFAULT_TIMEOUT_S = 0.5
 """Default socket connect and read timeout: a cache answer slower than this is not worth waiting for."""
+DEFAULT_MAX_CONNECTIONS = 100
+"""Connections per client pool (per event loop for async clients)."""
 _SCHEMES = ("redis", "rediss", "unix")
 _UNLINK_BATCH = 500
 
@@ -98,6 +103,10 @@ class RedisConnection:
     def _options(self) -> dict[str, Any]:
         return {"socket_timeout": self.timeout_s, "socket_connect_timeout": self.timeout_s}
 
+    def _pool_options(self) -> dict[str, Any]:
+        """A blocking pool's options: wait up to ``timeout_s`` for one of its connections."""
+        return {**self._options(), "max_connections": DEFAULT_MAX_CONNECTIONS, "timeout": self.timeout_s}
+
     @property
     def client(self) -> SyncClient:
         """The sync client (made from the URL on first use)."""
@@ -109,7 +118,9 @@ class RedisConnection:
                 self._client = (
                     redis.cluster.RedisCluster.from_url(self.url, retry=retry, **self._options())
                     if self.is_cluster
-                    else redis.Redis.from_url(self.url, retry=retry, **self._options())
+                    else redis.Redis.from_pool(
+                        redis.BlockingConnectionPool.from_url(self.url, retry=retry, **self._pool_options())
+                    )
                 )
             return self._client
 
@@ -127,7 +138,9 @@ class RedisConnection:
                 client = (
                     redis.asyncio.cluster.RedisCluster.from_url(self.url, retry=retry, **self._options())
                     if self.is_cluster
-                    else redis.asyncio.Redis.from_url(self.url, retry=retry, **self._options())
+                    else redis.asyncio.Redis.from_pool(
+                        redis.asyncio.BlockingConnectionPool.from_url(self.url, retry=retry, **self._pool_options())
+                    )
                 )
                 self._async_clients[loop] = client
             return client

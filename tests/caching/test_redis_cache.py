@@ -241,3 +241,17 @@ def test_factory_semantic_kind_picks_redis_or_in_process(redis_url: str):
     redis_semantic = make_cache("semantic", redis_url=redis_url, embeddings=embeddings, ttl=5)
     assert isinstance(redis_semantic, RedisSemanticCache)
     redis_semantic.close()
+
+
+async def test_a_burst_beyond_the_pool_size_waits_for_connections_instead_of_failing(redis_url: str):
+    import asyncio
+
+    from langchain_bedrock_routing.caching.redis_conn import DEFAULT_MAX_CONNECTIONS
+
+    cache = RedisCache(redis_url, ttl=60)
+    burst = 3 * DEFAULT_MAX_CONNECTIONS
+    await asyncio.gather(*(cache.aupdate(f"prompt {i}", "llm", _gens(f"answer {i}")) for i in range(burst)))
+    found = await asyncio.gather(*(cache.alookup(f"prompt {i}", "llm") for i in range(burst)))
+    assert [hit[0].text if hit else None for hit in found] == [f"answer {i}" for i in range(burst)]
+    assert cache.stats.errors == 0
+    await cache.aclose()
