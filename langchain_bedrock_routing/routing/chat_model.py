@@ -21,7 +21,7 @@ from langchain_bedrock_routing.caching import streaming as stream_cache
 from langchain_bedrock_routing.catalog import TIERS, Tier, get_catalog
 from langchain_bedrock_routing.routing import chunks
 from langchain_bedrock_routing.routing.attempts import RouteRun
-from langchain_bedrock_routing.routing.classifiers import StickyClassifier, resolve_classifier
+from langchain_bedrock_routing.routing.classifiers import ComplexityClassifier, StickyClassifier, resolve_classifier
 from langchain_bedrock_routing.routing.decision import RouteDecision
 from langchain_bedrock_routing.routing.delegates import DelegatePool, DelegateSettings
 from langchain_bedrock_routing.routing.fallback import Cooldown
@@ -294,11 +294,8 @@ class RoutedChatBedrock(BaseChatModel):
             )
             targets: Mapping[Tier, Sequence[Target]] = {target.tier: (target,)}
         else:
-            config: RunnableConfig = {"configurable": kwargs.get(_CONFIGURABLE) or {}}
-            if run_manager is not None:
-                config["callbacks"] = _child_callbacks(run_manager)
             self._plan(TIERS[0], priority, self._targets, profile)  # no model can serve it: fail before a
-            decision = self._classifier.invoke(messages, config)  # classifier that may call (and bill) a model
+            decision = self._classify(messages, kwargs, run_manager)  # classifier that may call (and bill) a model
             targets = self._targets
         plan = self._plan(decision.tier, priority, targets, profile)
         prompt_cache: PromptCacheMode = "auto" if self.prompt_cache == "auto" else "off"
@@ -314,6 +311,19 @@ class RoutedChatBedrock(BaseChatModel):
             tools=tools,
             tool_choice=kwargs.get("tool_choice"),
         )
+
+    def _classify(
+        self, messages: list[BaseMessage], kwargs: dict[str, Any], run_manager: CallbackManagerForLLMRun | None
+    ) -> RouteDecision:
+        """The classifier's decision: a traced child run when it may call a model, else a direct call (no
+        Runnable overhead on the hot path; the decision is still on ``response_metadata["routing"]``)."""
+        config: RunnableConfig = {"configurable": kwargs.get(_CONFIGURABLE) or {}}
+        classifier = self._classifier
+        if isinstance(classifier, ComplexityClassifier) and not classifier.calls_models:
+            return classifier.classify_messages(messages, config)
+        if run_manager is not None:
+            config["callbacks"] = _child_callbacks(run_manager)
+        return classifier.invoke(messages, config)
 
     def _plan(
         self, tier: Tier, priority: Priority, targets: Mapping[Tier, Sequence[Target]], profile: RequestProfile

@@ -93,3 +93,14 @@ def test_runnables_pass_through_and_functions_are_wrapped():
 def test_other_types_are_rejected():
     with pytest.raises(TypeError, match=r"must be a name .* a Runnable or a function, got int"):
         resolve_classifier(3)  # type: ignore[arg-type]
+
+
+def test_calls_models_says_which_classifiers_may_bill_a_call():
+    from langchain_bedrock_routing.routing.classifiers import StickyClassifier
+
+    assert not HeuristicComplexityClassifier().calls_models
+    assert not EmbeddingComplexityClassifier.default().calls_models  # offline HashingEmbeddings
+    assert LLMComplexityClassifier().calls_models
+    assert BandedClassifier().calls_models
+    assert not StickyClassifier().calls_models
+    assert StickyClassifier(classifier=LLMComplexityClassifier()).calls_models

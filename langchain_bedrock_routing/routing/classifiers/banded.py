@@ -28,6 +28,11 @@ class BandedClassifier(ComplexityClassifier):
     bands: tuple[tuple[float, float], ...] = ((0.30, 0.40), (0.60, 0.70))
     """Scores of ``first`` inside any ``[low, high)`` are uncertain and go to ``second``."""
 
+    @property
+    def calls_models(self) -> bool:
+        """Whether either classifier may call a model (the default second one does)."""
+        return any(not isinstance(c, ComplexityClassifier) or c.calls_models for c in (self.first, self.second))
+
     @model_validator(mode="after")
     def _bands_in_range(self) -> BandedClassifier:
         for low, high in self.bands:

@@ -101,6 +101,11 @@ class ComplexityClassifier(RunnableSerializable[ClassifierInput, RouteDecision],
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
+    @property
+    def calls_models(self) -> bool:
+        """True when classifying may call (and bill) a model: the router then runs it as a traced child run."""
+        return False
+
     @abstractmethod
     def classify_messages(self, messages: list[BaseMessage], config: RunnableConfig | None = None) -> RouteDecision:
         """Decide on a non-empty conversation; ``config`` carries callbacks and ``configurable`` values."""

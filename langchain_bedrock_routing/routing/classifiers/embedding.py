@@ -66,6 +66,11 @@ class EmbeddingComplexityClassifier(ScoringClassifier):
     metadata: dict[str, Any] = Field(default_factory=dict)
     """Free-form provenance saved with the weights (data, split, date)."""
 
+    @property
+    def calls_models(self) -> bool:
+        """True unless the embeddings are the offline ``HashingEmbeddings`` (Bedrock embeddings are billed calls)."""
+        return not isinstance(self.embeddings, HashingEmbeddings)
+
     @classmethod
     def default(cls, **kwargs: Any) -> EmbeddingComplexityClassifier:
         """The classifier with the weights shipped in the package (``HashingEmbeddings``, 1024 dims)."""

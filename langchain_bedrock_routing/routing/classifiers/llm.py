@@ -87,6 +87,11 @@ class LLMComplexityClassifier(ScoringClassifier):
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     @property
+    def calls_models(self) -> bool:
+        """Always: each uncached classification is a model call."""
+        return True
+
+    @property
     def usage(self) -> ClassifierUsage:
         """Totals of this classifier's own model calls so far."""
         return self._usage

@@ -40,6 +40,11 @@ class StickyClassifier(ComplexityClassifier):
     _memory: OrderedDict[str, RouteDecision] = PrivateAttr(default_factory=OrderedDict)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
+    @property
+    def calls_models(self) -> bool:
+        """Whether the wrapped classifier may call a model."""
+        return not isinstance(self.classifier, ComplexityClassifier) or self.classifier.calls_models
+
     def classify_messages(self, messages: list[BaseMessage], config: RunnableConfig | None = None) -> RouteDecision:
         """The inner decision, raised to the conversation's highest tier so far."""
         return self._remember(messages, config, self.classifier.invoke(messages, config))
