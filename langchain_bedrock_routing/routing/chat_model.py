@@ -294,8 +294,9 @@ class RoutedChatBedrock(BaseChatModel):
             )
             targets: Mapping[Tier, Sequence[Target]] = {target.tier: (target,)}
         else:
-            self._plan(TIERS[0], priority, self._targets, profile)  # no model can serve it: fail before a
-            decision = self._classify(messages, kwargs, run_manager)  # classifier that may call (and bill) a model
+            if self._classifier_may_bill:  # no model can serve it: fail before the classifier's call
+                self._plan(TIERS[0], priority, self._targets, profile)
+            decision = self._classify(messages, kwargs, run_manager)
             targets = self._targets
         plan = self._plan(decision.tier, priority, targets, profile)
         prompt_cache: PromptCacheMode = "auto" if self.prompt_cache == "auto" else "off"
@@ -319,11 +320,17 @@ class RoutedChatBedrock(BaseChatModel):
         Runnable overhead on the hot path; the decision is still on ``response_metadata["routing"]``)."""
         config: RunnableConfig = {"configurable": kwargs.get(_CONFIGURABLE) or {}}
         classifier = self._classifier
-        if isinstance(classifier, ComplexityClassifier) and not classifier.calls_models:
+        if isinstance(classifier, ComplexityClassifier) and not self._classifier_may_bill:
             return classifier.classify_messages(messages, config)
         if run_manager is not None:
             config["callbacks"] = _child_callbacks(run_manager)
         return classifier.invoke(messages, config)
+
+    @property
+    def _classifier_may_bill(self) -> bool:
+        """Whether classifying may call a model (any Runnable of the user's might)."""
+        classifier = self._classifier
+        return not isinstance(classifier, ComplexityClassifier) or classifier.calls_models
 
     def _plan(
         self, tier: Tier, priority: Priority, targets: Mapping[Tier, Sequence[Target]], profile: RequestProfile
