@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from langchain_core.callbacks import CallbackManager, CallbackManagerForLLMRun
+from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
@@ -21,7 +21,8 @@ from langchain_bedrock_routing.caching import streaming as stream_cache
 from langchain_bedrock_routing.catalog import TIERS, Tier, get_catalog
 from langchain_bedrock_routing.routing import chunks
 from langchain_bedrock_routing.routing.attempts import RouteRun
-from langchain_bedrock_routing.routing.classifiers import ComplexityClassifier, StickyClassifier, resolve_classifier
+from langchain_bedrock_routing.routing.classifiers import StickyClassifier, resolve_classifier
+from langchain_bedrock_routing.routing.classify import classify_request, may_bill
 from langchain_bedrock_routing.routing.decision import RouteDecision
 from langchain_bedrock_routing.routing.delegates import DelegatePool, DelegateSettings
 from langchain_bedrock_routing.routing.fallback import Cooldown
@@ -294,9 +295,9 @@ class RoutedChatBedrock(BaseChatModel):
             )
             targets: Mapping[Tier, Sequence[Target]] = {target.tier: (target,)}
         else:
-            if self._classifier_may_bill:  # no model can serve it: fail before the classifier's call
+            if may_bill(self._classifier):  # no model can serve it: fail before the classifier's call
                 self._plan(TIERS[0], priority, self._targets, profile)
-            decision = self._classify(messages, kwargs, run_manager)
+            decision = classify_request(self._classifier, messages, kwargs.get(_CONFIGURABLE) or {}, run_manager)
             targets = self._targets
         plan = self._plan(decision.tier, priority, targets, profile)
         prompt_cache: PromptCacheMode = "auto" if self.prompt_cache == "auto" else "off"
@@ -312,25 +313,6 @@ class RoutedChatBedrock(BaseChatModel):
             tools=tools,
             tool_choice=kwargs.get("tool_choice"),
         )
-
-    def _classify(
-        self, messages: list[BaseMessage], kwargs: dict[str, Any], run_manager: CallbackManagerForLLMRun | None
-    ) -> RouteDecision:
-        """The classifier's decision: a traced child run when it may call a model, else a direct call (no
-        Runnable overhead on the hot path; the decision is still on ``response_metadata["routing"]``)."""
-        config: RunnableConfig = {"configurable": kwargs.get(_CONFIGURABLE) or {}}
-        classifier = self._classifier
-        if isinstance(classifier, ComplexityClassifier) and not self._classifier_may_bill:
-            return classifier.classify_messages(messages, config)
-        if run_manager is not None:
-            config["callbacks"] = _child_callbacks(run_manager)
-        return classifier.invoke(messages, config)
-
-    @property
-    def _classifier_may_bill(self) -> bool:
-        """Whether classifying may call a model (any Runnable of the user's might)."""
-        classifier = self._classifier
-        return not isinstance(classifier, ComplexityClassifier) or classifier.calls_models
 
     def _plan(
         self, tier: Tier, priority: Priority, targets: Mapping[Tier, Sequence[Target]], profile: RequestProfile
@@ -400,19 +382,6 @@ class RoutedChatBedrock(BaseChatModel):
             yield chunks.last_chunk(first, run.succeeded(attempt, aggregate.message.response_metadata))
             return
         run.exhausted()
-
-
-def _child_callbacks(run_manager: CallbackManagerForLLMRun) -> CallbackManager:
-    """Callbacks for the classifier's run, nested under the chat model's run (so its LLM calls are counted)."""
-    return CallbackManager(
-        handlers=run_manager.inheritable_handlers,
-        inheritable_handlers=run_manager.inheritable_handlers,
-        parent_run_id=run_manager.run_id,
-        tags=run_manager.inheritable_tags,
-        inheritable_tags=run_manager.inheritable_tags,
-        metadata=run_manager.inheritable_metadata,
-        inheritable_metadata=run_manager.inheritable_metadata,
-    )
 
 
 def _with_config(config: RunnableConfig | None, kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,47 @@
+"""How the router runs its classifier: directly when it cannot bill, else as a traced child run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.callbacks import CallbackManager, CallbackManagerForLLMRun
+from langchain_core.messages import BaseMessage
+from langchain_core.runnables import Runnable, RunnableConfig
+
+from langchain_bedrock_routing.routing.classifiers import ComplexityClassifier
+from langchain_bedrock_routing.routing.decision import RouteDecision
+
+
+def may_bill(classifier: Runnable[Any, RouteDecision]) -> bool:
+    """Whether classifying may call (and bill) a model: any Runnable of the user's might."""
+    return not isinstance(classifier, ComplexityClassifier) or classifier.calls_models
+
+
+def classify_request(
+    classifier: Runnable[Any, RouteDecision],
+    messages: list[BaseMessage],
+    configurable: dict[str, Any],
+    run_manager: CallbackManagerForLLMRun | None,
+) -> RouteDecision:
+    """The decision for ``messages``. An offline classifier is called directly (no Runnable overhead on the
+    hot path; the decision still lands on ``response_metadata["routing"]``); one that may bill runs as a
+    child of the chat model's run, so its model calls are traced and counted with the request."""
+    config: RunnableConfig = {"configurable": configurable}
+    if isinstance(classifier, ComplexityClassifier) and not classifier.calls_models:
+        return classifier.classify_messages(messages, config)
+    if run_manager is not None:
+        config["callbacks"] = _child_callbacks(run_manager)
+    return classifier.invoke(messages, config)
+
+
+def _child_callbacks(run_manager: CallbackManagerForLLMRun) -> CallbackManager:
+    """Callbacks for the classifier's run, nested under the chat model's run."""
+    return CallbackManager(
+        handlers=run_manager.inheritable_handlers,
+        inheritable_handlers=run_manager.inheritable_handlers,
+        parent_run_id=run_manager.run_id,
+        tags=run_manager.inheritable_tags,
+        inheritable_tags=run_manager.inheritable_tags,
+        metadata=run_manager.inheritable_metadata,
+        inheritable_metadata=run_manager.inheritable_metadata,
+    )
