@@ -8,6 +8,7 @@ when its score is at least ``similarity_threshold`` and the near-miss guard acce
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -64,13 +65,21 @@ class Located:
     text: str | None
 
 
+CHEAP_EMBEDDING_S = 0.001
+"""An embedding that took less than this (seconds, last call) is cheaper than waiting for a separate exact GET."""
+
+
 class EmbeddingMemo:
-    """A thread-safe LRU of text -> embedding, so a lookup followed by an update embeds the text once."""
+    """A thread-safe LRU of text -> embedding, so a lookup followed by an update embeds the text once.
+
+    ``last_s``: how long the last embedding call took (seconds; ``None`` before the first).
+    """
 
     def __init__(self, embeddings: Embeddings, maxsize: int = 1024) -> None:
         self.embeddings = embeddings
         self.maxsize = maxsize
         self.calls = 0
+        self.last_s: float | None = None
         self._memo: OrderedDict[str, list[float]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -81,23 +90,32 @@ class EmbeddingMemo:
                 self._memo.move_to_end(text)
             return vector
 
-    def _put(self, text: str, vector: list[float]) -> list[float]:
+    def _put(self, text: str, vector: list[float], began: float) -> list[float]:
         with self._lock:
             self.calls += 1
+            self.last_s = time.perf_counter() - began
             self._memo[text] = vector
             while len(self._memo) > self.maxsize:
                 self._memo.popitem(last=False)
         return vector
 
+    def cheap(self, text: str) -> bool:
+        """True when embedding ``text`` now costs less than a Redis round trip: it is memoized, or the last
+        embedding call took under :data:`CHEAP_EMBEDDING_S`."""
+        with self._lock:
+            return text in self._memo or (self.last_s is not None and self.last_s < CHEAP_EMBEDDING_S)
+
     def embed(self, text: str) -> list[float]:
         """The embedding of ``text`` (computed once while it stays in the memo)."""
         cached = self._get(text)
-        return cached if cached is not None else self._put(text, list(self.embeddings.embed_query(text)))
+        began = time.perf_counter()
+        return cached if cached is not None else self._put(text, list(self.embeddings.embed_query(text)), began)
 
     async def aembed(self, text: str) -> list[float]:
         """Async :meth:`embed` (``aembed_query``)."""
         cached = self._get(text)
-        return cached if cached is not None else self._put(text, list(await self.embeddings.aembed_query(text)))
+        began = time.perf_counter()
+        return cached if cached is not None else self._put(text, list(await self.embeddings.aembed_query(text)), began)
 
 
 class SemanticCacheBase(CacheBase):

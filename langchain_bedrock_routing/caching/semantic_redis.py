@@ -10,6 +10,7 @@ time a lookup meets it. Scores are the vector-set similarity ``(1 + cosine) / 2`
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -32,16 +33,35 @@ from langchain_bedrock_routing.caching.semantic_base import (
 )
 from langchain_bedrock_routing.caching.vectorsets import (
     QUANTIZATIONS,
-    AsyncVectorSets,
     Quantization,
-    VectorSets,
+    parse_scored_attributes,
     translate_error,
     vadd_args,
+    vsim_args,
 )
 
 SEMANTIC_KIND = "sem"
 _Hit = tuple[float | None, CachedEntry]
 """(similarity on the vector-set scale, or ``None`` for an exact match of the question; the entry)."""
+_Candidate = tuple[str, float, str | None]
+"""A neighbour: (entry id, similarity, its question from the vector-set attributes or ``None``)."""
+
+
+def question_attributes(question: str) -> str:
+    """The vector-set attributes JSON that carries a stored question: ``{"q": question}``."""
+    return json.dumps({"q": question}, ensure_ascii=False, separators=(",", ":"))
+
+
+def question_of(attributes: str | None) -> str | None:
+    """The question in vector-set attributes written by :func:`question_attributes`, else ``None``."""
+    if attributes is None:
+        return None
+    try:
+        value = json.loads(attributes)
+    except ValueError:
+        return None
+    question = value.get("q") if isinstance(value, dict) else None
+    return question if isinstance(question, str) else None
 
 
 def _members(reply: Any) -> list[str]:
@@ -57,6 +77,9 @@ class RedisSemanticCache(SemanticCacheBase):
     ``similarity_threshold``: minimum vector-set similarity ``(1 + cosine) / 2`` in [0, 1].
     ``ttl``: seconds an answer lives (``None``: forever). ``quantization``: how the vector set
     stores vectors (``"q8"`` default, ``"noquant"`` exact floats, ``"bin"`` 1 bit per dimension).
+    ``vsim_no_thread``: run VSIM in the server's main thread (``NOTHREAD``; can be faster on small sets).
+    Unless ``encrypt``, each vector carries its question as the attribute ``{"q": ...}`` so a lookup
+    judges neighbours without reading their answers; it reads (and decodes) only the answer it serves.
     Needs Redis >= 8.0; on older servers the first use raises ``VectorSetsUnavailableError``.
     """
 
@@ -81,6 +104,7 @@ class RedisSemanticCache(SemanticCacheBase):
         encrypt: bool = False,
         encryption_key: bytes | str | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
+        vsim_no_thread: bool = False,
     ) -> None:
         super().__init__(
             embeddings,
@@ -100,6 +124,7 @@ class RedisSemanticCache(SemanticCacheBase):
             redis_url, client=client, async_client=async_client, cluster=cluster, timeout_s=timeout_s
         )
         self.codec = EnvelopeCodec(compress=compress, encrypt=encrypt, encryption_key=encryption_key)
+        self.vsim_no_thread = bool(vsim_no_thread)
 
     # -- keys and pure steps ---------------------------------------------------------------------
 
@@ -108,6 +133,11 @@ class RedisSemanticCache(SemanticCacheBase):
 
     def _answer_key(self, partition: str, entry: str) -> str:
         return self._key(partition, "r", entry)
+
+    def _vsim_args(self, vkey: str, vector: Sequence[float]) -> tuple[Any, ...]:
+        """``VSIM ... WITHSCORES WITHATTRIBS COUNT candidates [NOTHREAD]`` for ``vector``."""
+        args = vsim_args(vkey, vector, self.candidates, with_attributes=True, no_thread=self.vsim_no_thread)
+        return tuple(args)
 
     def _ttl_ms(self) -> int | None:
         return None if self.ttl is None else max(1, int(self.ttl * 1000))
@@ -122,22 +152,35 @@ class RedisSemanticCache(SemanticCacheBase):
             self.fail_open.log.warning(f"{self.fail_open.name}: unusable entry dropped and served as a miss: {exc}")
             return None
 
-    def _candidates(
-        self, loc: Located, scored: Sequence[tuple[str, float]], blobs: Sequence[bytes | str | None]
-    ) -> tuple[list[tuple[float, str, CachedEntry]], list[str]]:
-        """Decoded neighbours ``(score, question, entry)`` and the entry ids to drop (expired or corrupt)."""
-        found: list[tuple[float, str, CachedEntry]] = []
-        stale: list[str] = []
-        for (entry_id, score), blob in zip(scored, blobs, strict=True):
-            entry = self._decode(loc.partition, entry_id, blob) if blob is not None else None
-            if entry is None:
-                stale.append(entry_id)
-            else:
-                found.append((score, str(entry.meta.get("question", "")), entry))
-        return found, stale
+    def _exact(self, loc: Located, blob: bytes | str | None) -> _Hit | None:
+        """The exact match of the question from its answer blob (``None`` when absent or unusable)."""
+        entry = self._decode(loc.partition, loc.entry, blob) if blob is not None else None
+        return None if entry is None else (None, entry)
 
-    def _near(self, scored: Sequence[tuple[str, float]], loc: Located) -> list[tuple[str, float]]:
-        return [(e, s) for e, s in scored if s >= self.similarity_threshold and e != loc.entry]
+    def _near(self, reply: Sequence[tuple[str, float, str | None]], loc: Located) -> list[_Candidate]:
+        """Neighbours at or above the threshold, best first, other than the exact entry, with their questions."""
+        return [(e, s, question_of(a)) for e, s, a in reply if s >= self.similarity_threshold and e != loc.entry]
+
+    def _worth_fetching(self, query: str, candidate: _Candidate) -> bool:
+        """False when the candidate's stored question already fails :meth:`accepts` (no need to read its answer)."""
+        _, score, question = candidate
+        return question is None or self.accepts(query, question, score)
+
+    def _fetched(
+        self, loc: Located, query: str, candidate: _Candidate, blob: bytes | str | None, stale: list[str]
+    ) -> _Hit | None:
+        """The candidate's hit from its answer blob; an expired or corrupt one is added to ``stale``. An entry
+        stored without the question attribute (encrypted, or an older layout) is judged on its envelope's question."""
+        entry_id, score, question = candidate
+        entry = self._decode(loc.partition, entry_id, blob) if blob is not None else None
+        if entry is None:
+            stale.append(entry_id)
+            return None
+        if question is None:
+            stored = entry.meta.get("question")
+            if not isinstance(stored, str) or not self.accepts(query, stored, score):
+                return None
+        return score, entry
 
     def _drop_args(self, loc: Located, stale: Sequence[str]) -> list[tuple[Any, ...]]:
         vkey, okey = self._key(loc.partition, "vset"), self._key(loc.partition, "order")
@@ -155,7 +198,8 @@ class RedisSemanticCache(SemanticCacheBase):
         rkey = self._answer_key(loc.partition, loc.entry)
         commands: list[tuple[Any, ...]] = [("SET", rkey, blob, "PX", ttl_ms) if ttl_ms else ("SET", rkey, blob)]
         if vector is not None:
-            commands.append(tuple(vadd_args(vkey, loc.entry, vector, self.quantization)))
+            attributes = None if self.codec.encrypts or loc.text is None else question_attributes(loc.text)
+            commands.append(tuple(vadd_args(vkey, loc.entry, vector, self.quantization, attributes)))
         commands.append(("ZADD", okey, time.time(), loc.entry))
         if ttl_ms:
             commands += [("PEXPIRE", vkey, ttl_ms), ("PEXPIRE", okey, ttl_ms)]
@@ -163,7 +207,9 @@ class RedisSemanticCache(SemanticCacheBase):
         return commands
 
     def _blob(self, loc: Located, return_val: RETURN_VAL_TYPE) -> bytes:
-        meta = {"question": loc.text, **usage_meta(return_val)}
+        """The answer's envelope; it holds the question only when the vector cannot (an encrypting cache keeps
+        the question out of the plaintext attributes)."""
+        meta = {**({"question": loc.text} if self.codec.encrypts else {}), **usage_meta(return_val)}
         key = self._answer_key(loc.partition, loc.entry).encode()
         return self.codec.encode(return_val, meta=meta, associated_data=key)
 
@@ -183,19 +229,32 @@ class RedisSemanticCache(SemanticCacheBase):
 
     def _search(self, loc: Located) -> _Hit | None:
         client = self.connection.client
-        blob = client.get(self._answer_key(loc.partition, loc.entry))
-        exact = self._decode(loc.partition, loc.entry, blob) if blob is not None else None
-        if exact is not None or loc.text is None:
-            return None if exact is None else (None, exact)
-        vector = self.embedder.embed(loc.text)
-        near = self._near(VectorSets(client).similar(self._key(loc.partition, "vset"), vector, self.candidates), loc)
-        if not near:
-            return None
-        blobs = client.mget([self._answer_key(loc.partition, e) for e, _ in near])
-        found, stale = self._candidates(loc, near, blobs)
+        rkey, vkey = self._answer_key(loc.partition, loc.entry), self._key(loc.partition, "vset")
+        if loc.text is None:
+            return self._exact(loc, client.get(rkey))
+        if self.embedder.cheap(loc.text):  # one round trip: the exact GET and VSIM together
+            vsim = self._vsim_args(vkey, self.embedder.embed(loc.text))
+            blob, reply = self._pipeline(client, vkey, [("GET", rkey), vsim])
+            exact = self._exact(loc, blob)
+            if exact is not None:
+                return exact
+        else:  # a costly embedding is paid only after the exact GET missed
+            exact = self._exact(loc, client.get(rkey))
+            if exact is not None:
+                return exact
+            reply = self._pipeline(client, vkey, [self._vsim_args(vkey, self.embedder.embed(loc.text))])[0]
+        near = self._near(parse_scored_attributes(reply), loc)
+        hit: _Hit | None = None
+        stale: list[str] = []
+        for candidate in near:
+            if self._worth_fetching(loc.text, candidate):
+                blob = client.get(self._answer_key(loc.partition, candidate[0]))
+                hit = self._fetched(loc, loc.text, candidate, blob, stale)
+                if hit is not None:
+                    break
         if stale:
-            self._pipeline(client, self._key(loc.partition, "vset"), self._drop_args(loc, stale))
-        return self.pick(loc.text, found)
+            self._pipeline(client, vkey, self._drop_args(loc, stale))
+        return hit
 
     def _store(self, loc: Located, return_val: RETURN_VAL_TYPE) -> None:
         client = self.connection.client
@@ -241,20 +300,33 @@ class RedisSemanticCache(SemanticCacheBase):
             raise translate_error(exc, key) from exc
 
     async def _asearch(self, client: AsyncClient, loc: Located) -> _Hit | None:
-        blob = await client.get(self._answer_key(loc.partition, loc.entry))
-        exact = self._decode(loc.partition, loc.entry, blob) if blob is not None else None
-        if exact is not None or loc.text is None:
-            return None if exact is None else (None, exact)
-        vector = await self.embedder.aembed(loc.text)
-        vkey = self._key(loc.partition, "vset")
-        near = self._near(await AsyncVectorSets(client).similar(vkey, vector, self.candidates), loc)
-        if not near:
-            return None
-        blobs = await client.mget([self._answer_key(loc.partition, e) for e, _ in near])
-        found, stale = self._candidates(loc, near, blobs)
+        rkey, vkey = self._answer_key(loc.partition, loc.entry), self._key(loc.partition, "vset")
+        if loc.text is None:
+            return self._exact(loc, await client.get(rkey))
+        if self.embedder.cheap(loc.text):
+            vsim = self._vsim_args(vkey, await self.embedder.aembed(loc.text))
+            blob, reply = await self._apipeline(client, vkey, [("GET", rkey), vsim])
+            exact = self._exact(loc, blob)
+            if exact is not None:
+                return exact
+        else:
+            exact = self._exact(loc, await client.get(rkey))
+            if exact is not None:
+                return exact
+            vsim = self._vsim_args(vkey, await self.embedder.aembed(loc.text))
+            reply = (await self._apipeline(client, vkey, [vsim]))[0]
+        near = self._near(parse_scored_attributes(reply), loc)
+        hit: _Hit | None = None
+        stale: list[str] = []
+        for candidate in near:
+            if self._worth_fetching(loc.text, candidate):
+                blob = await client.get(self._answer_key(loc.partition, candidate[0]))
+                hit = self._fetched(loc, loc.text, candidate, blob, stale)
+                if hit is not None:
+                    break
         if stale:
             await self._apipeline(client, vkey, self._drop_args(loc, stale))
-        return self.pick(loc.text, found)
+        return hit
 
     async def _astore(self, client: AsyncClient, loc: Located, return_val: RETURN_VAL_TYPE) -> None:
         vector = await self.embedder.aembed(loc.text) if loc.text is not None else None

@@ -92,13 +92,15 @@ def vsim_args(
     with_attributes: bool = False,
     filter: str | None = None,
     filter_ef: int | None = None,
+    no_thread: bool = False,
 ) -> list[Any]:
-    """Arguments of ``VSIM key FP32 <blob> WITHSCORES [WITHATTRIBS] COUNT count [FILTER expr [FILTER-EF n]]``."""
+    """Arguments of ``VSIM key FP32 <blob> WITHSCORES [WITHATTRIBS] COUNT count [FILTER expr [FILTER-EF n]]
+    [NOTHREAD]`` (``NOTHREAD``: search in the server's main thread instead of a worker thread)."""
     args: list[Any] = ["VSIM", key, "FP32", np.asarray(vector, dtype="<f4").tobytes(), "WITHSCORES"]
     args += [*(["WITHATTRIBS"] if with_attributes else []), "COUNT", count]
     if filter is not None:
         args += ["FILTER", filter, *(["FILTER-EF", filter_ef] if filter_ef is not None else [])]
-    return args
+    return [*args, "NOTHREAD"] if no_thread else args
 
 
 def _text(value: Any) -> str:
