@@ -75,9 +75,11 @@ class CacheBase(BaseCache):
         kind: HitKind | None = None,
         similarity: float | None = None,
         now: float | None = None,
+        fresh: bool = False,
     ) -> list[Generation] | None:
         """Count a hit or a miss; a hit comes back marked with its kind (default: this cache's), similarity
-        (default 1.0 for exact hits) and age as of ``now`` (unix s)."""
+        (default 1.0 for exact hits) and age as of ``now`` (unix s). ``fresh``: the entry's generations are
+        the caller's own new objects (just decoded or copied), so they are marked in place, not copied."""
         if entry is None:
             self.stats.add("misses")
             return None
@@ -85,4 +87,4 @@ class CacheBase(BaseCache):
         kind = kind or self.kind
         if similarity is None and kind == "exact":
             similarity = 1.0
-        return mark_hit(entry.generations, kind, similarity=similarity, age_s=entry.age_s(now))
+        return mark_hit(entry.generations, kind, similarity=similarity, age_s=entry.age_s(now), copy=not fresh)

@@ -1,10 +1,16 @@
 """Versioned byte envelope for cached generations, and the hit marker put on served answers.
 
 Layout: ``b"LBR"``, version byte, flags byte (bit 0 zlib, bit 1 AES-GCM), then the body. The body
-is JSON ``{"created_at": <unix s>, "meta": {...}, "generations": <langchain_core.load.dumps>}``,
-compressed first when that helps, then encrypted (12-byte nonce + ciphertext; the header and the
-caller's ``associated_data``, e.g. the Redis key, are authenticated). Decoding revives only
-LangChain generation and AI message classes. Anything else raises :class:`CorruptEntryError`.
+is JSON ``{"created_at": <unix s>, "meta": {...}, "generations": [...]}``, compressed first when that
+helps, then encrypted (12-byte nonce + ciphertext; the header and the caller's ``associated_data``,
+e.g. the Redis key, are authenticated). Each generation is plain fields, ``{"cls": <generation class
+name>, "info": generation_info, "text": ...}`` or, for chat generations, ``"message":
+message.model_dump()`` instead of ``"text"`` (chat text is derived from the message).
+Decoding builds objects only from a closed table: the four generation classes, and ``AIMessage``
+(message type ``"ai"``) or ``AIMessageChunk`` (``"AIMessageChunk"``), validated by pydantic; no
+LangChain reviver runs. Anything else raises :class:`CorruptEntryError`. Version-1 entries (the
+generations as ``langchain_core.load.dumps`` text) are refused the same way, so they are counted
+misses that the next store overwrites.
 """
 
 from __future__ import annotations
@@ -14,20 +20,19 @@ import binascii
 import json
 import os
 import time
-import warnings
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from langchain_core.load import Serializable, dumps, loads
-from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.load.serializable import to_json_not_implemented
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, Generation, GenerationChunk
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-ENVELOPE_VERSION = 1
+ENVELOPE_VERSION = 2
 KEY_ENV_VAR = "LBR_CACHE_KEY"
 """Environment variable holding the base64 AES key (16, 24 or 32 bytes) for encryption at rest."""
 
@@ -37,14 +42,12 @@ _FLAG_AESGCM = 2
 _NONCE_BYTES = 12
 _MIN_COMPRESS_BYTES = 256
 _MAX_BODY_BYTES = 64 * 1024 * 1024
-_ALLOWED_CLASSES: list[type[Serializable]] = [
-    AIMessage,
-    AIMessageChunk,
-    ChatGeneration,
-    ChatGenerationChunk,
-    Generation,
-    GenerationChunk,
-]
+_GENERATION_CLASSES: dict[str, type[Generation]] = {
+    cls.__name__: cls for cls in (ChatGenerationChunk, ChatGeneration, GenerationChunk, Generation)
+}
+"""The only generation classes decoded, most derived first (encoding names the first ``isinstance`` match)."""
+_MESSAGE_CLASSES: dict[str, type[BaseMessage]] = {"ai": AIMessage, "AIMessageChunk": AIMessageChunk}
+"""The only message classes decoded, by their ``type`` field."""
 
 HitKind = Literal["exact", "semantic"]
 
@@ -124,9 +127,10 @@ class EnvelopeCodec:
             {
                 "created_at": time.time() if created_at is None else created_at,
                 "meta": dict(meta or {}),
-                "generations": dumps(list(generations)),
+                "generations": [_generation_fields(gen) for gen in generations],
             },
             separators=(",", ":"),
+            default=to_json_not_implemented,  # stored as a plain description, never revived
         ).encode("utf-8")
         flags = 0
         if self.compress and len(body) >= _MIN_COMPRESS_BYTES:
@@ -178,20 +182,41 @@ def _inflate(body: bytes) -> bytes:
     return out
 
 
+def _generation_fields(gen: Generation) -> dict[str, Any]:
+    """The JSON-able fields of ``gen``: its class name, ``generation_info`` and its message or text."""
+    cls = next(name for name, known in _GENERATION_CLASSES.items() if isinstance(gen, known))
+    fields: dict[str, Any] = {"cls": cls, "info": gen.generation_info}
+    if isinstance(gen, ChatGeneration):
+        fields["message"] = gen.message.model_dump()
+    else:
+        fields["text"] = gen.text
+    return fields
+
+
+def _generation(fields: Any) -> Generation:
+    """The generation described by ``fields``; raises on a class or message type outside the table."""
+    cls = _GENERATION_CLASSES.get(fields["cls"])
+    if cls is None:
+        raise ValueError(f"generation class {fields['cls']!r} is not one of {sorted(_GENERATION_CLASSES)}")
+    if issubclass(cls, ChatGeneration):
+        message = fields["message"]
+        message_cls = _MESSAGE_CLASSES.get(message["type"])
+        if message_cls is None:
+            raise ValueError(f"message type {message['type']!r} is not one of {sorted(_MESSAGE_CLASSES)}")
+        return cls.model_validate({"message": message_cls.model_validate(message), "generation_info": fields["info"]})
+    return cls.model_validate({"text": fields["text"], "generation_info": fields["info"]})
+
+
 def _parse_body(body: bytes) -> CachedEntry:
     try:
         doc = json.loads(body)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # `loads` is marked beta
-            generations = loads(doc["generations"], allowed_objects=_ALLOWED_CLASSES)
+        generations = [_generation(fields) for fields in doc["generations"]]
         created_at = float(doc["created_at"])
         meta = doc["meta"]
-    except Exception as exc:  # any parse or revive failure is the same problem for the caller
+    except Exception as exc:  # any parse or validation failure is the same problem for the caller
         raise CorruptEntryError(f"unreadable entry body: {exc!r}") from exc
-    if not isinstance(meta, dict) or not isinstance(generations, list):
+    if not isinstance(meta, dict):
         raise CorruptEntryError("entry body has the wrong shape")
-    if not all(isinstance(g, Generation) for g in generations):
-        raise CorruptEntryError("entry holds objects that are not generations")
     return CachedEntry(generations=generations, meta=meta, created_at=created_at)
 
 
@@ -227,21 +252,31 @@ def usage_meta(generations: Sequence[Generation]) -> dict[str, Any]:
 
 
 def mark_hit(
-    generations: Sequence[Generation], kind: HitKind, *, similarity: float | None = None, age_s: float = 0.0
+    generations: Sequence[Generation],
+    kind: HitKind,
+    *,
+    similarity: float | None = None,
+    age_s: float = 0.0,
+    copy: bool = True,
 ) -> list[Generation]:
-    """Copies of ``generations`` whose chat messages carry ``response_metadata["cache"]``.
+    """``generations`` whose chat messages carry ``response_metadata["cache"]``.
 
+    With ``copy`` (the default) the marked generations are copies and the inputs are untouched; with
+    ``copy=False`` the messages are marked in place (for objects just decoded, which nothing else holds).
     Plain ``Generation`` objects have no message and are returned unchanged; usage metadata is kept
     so the saved cost can be priced.
     """
     marker = {"hit": True, "kind": kind, "similarity": similarity, "age_s": round(age_s, 3)}
     marked: list[Generation] = []
     for gen in generations:
-        if isinstance(gen, ChatGeneration):
+        if not isinstance(gen, ChatGeneration):
+            marked.append(gen)
+        elif copy:
             message = gen.message.model_copy(
                 update={"response_metadata": {**gen.message.response_metadata, "cache": dict(marker)}}
             )
             marked.append(gen.model_copy(update={"message": message}))
         else:
+            gen.message.response_metadata["cache"] = dict(marker)
             marked.append(gen)
     return marked

@@ -79,7 +79,7 @@ class InMemoryExactCache(CacheBase):
         entry = self._get(exact_key(_NAMESPACE, llm_string=llm_string, prompt=prompt, tenant_scope=scope), now)
         if entry is not None:
             entry = CachedEntry([g.model_copy(deep=True) for g in entry.generations], entry.meta, entry.created_at)
-        return self._served(entry, now=now)
+        return self._served(entry, now=now, fresh=True)
 
     def update(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:
         """Store a copy of ``return_val`` unless the request's directive or the policy says not to."""

@@ -105,7 +105,7 @@ class RedisCache(CacheBase):
             return None
         key = self._key(prompt, llm_string, scope)
         blob = self.fail_open.call("lookup", lambda: self.connection.client.get(key), _FAILED)
-        return self._served(self._entry(key, blob))
+        return self._served(self._entry(key, blob), fresh=True)
 
     def update(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:
         """Store ``return_val`` unless the request's directive or the policy says not to."""
@@ -130,7 +130,7 @@ class RedisCache(CacheBase):
             return None
         key = self._key(prompt, llm_string, scope)
         blob = await self.fail_open.acall("lookup", lambda: self.connection.acall("get", key), _FAILED)
-        return self._served(self._entry(key, blob))
+        return self._served(self._entry(key, blob), fresh=True)
 
     async def aupdate(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:
         """Async :meth:`update` on ``redis.asyncio``."""

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from langchain_core.load import dumps
-from langchain_core.messages import AIMessage, HumanMessage
-from langchain_core.outputs import ChatGeneration, Generation
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, Generation, GenerationChunk
 from langchain_core.prompts import PromptTemplate
 
 from langchain_bedrock_routing.caching import CorruptEntryError, mark_hit
@@ -51,8 +51,16 @@ def test_usage_meta_prices_a_later_hit():
     }
 
 
-def _body(generations_json: str) -> bytes:
-    return b"LBR\x01\x00" + json.dumps({"created_at": 1.0, "meta": {}, "generations": generations_json}).encode()
+def _body(generations: object, meta: object = None, version: int = 2) -> bytes:
+    doc = {"created_at": 1.0, "meta": {} if meta is None else meta, "generations": generations}
+    return b"LBR" + bytes([version, 0]) + json.dumps(doc).encode()
+
+
+def _ai_fields(**message: object) -> dict[str, object]:
+    return {"cls": "ChatGeneration", "info": None, "message": {"type": "ai", "content": "hi", **message}}
+
+
+_CONSTRUCTOR = json.loads(dumps(PromptTemplate.from_template("{x}")))
 
 
 @pytest.mark.parametrize(
@@ -60,15 +68,26 @@ def _body(generations_json: str) -> bytes:
     [
         (b"", "not a langchain-bedrock-routing cache entry"),
         (b"\x80\x04pickle", "not a langchain-bedrock-routing cache entry"),
-        (b"LBR\x02\x00{}", "envelope version 2"),
-        (b"LBR\x01\x00{not json", "unreadable entry body"),
-        (b"LBR\x01\x01" + zlib.compress(b"x" * 10)[:-3], "truncated"),
-        (b"LBR\x01\x01not zlib", "bad zlib data"),
-        (b"LBR\x01\x02" + b"\x00" * 40, "no key configured"),
-        (_body(dumps([HumanMessage("hi")])), "unreadable entry body"),  # not an allowed class
-        (_body(dumps(PromptTemplate.from_template("{x}"))), "unreadable entry body"),
-        (_body(json.dumps({"lc": 1, "type": "secret", "id": ["AWS_SECRET_ACCESS_KEY"]})), "wrong shape"),
-        (_body(json.dumps([1, 2])), "not generations"),
+        (_body(dumps([_chat_gen()]), version=1), "envelope version 1, this library reads 2"),  # a v1 entry
+        (b"LBR\x09\x00{}", "envelope version 9"),
+        (b"LBR\x02\x00{not json", "unreadable entry body"),
+        (b"LBR\x02\x01" + zlib.compress(b"x" * 10)[:-3], "truncated"),
+        (b"LBR\x02\x01not zlib", "bad zlib data"),
+        (b"LBR\x02\x02" + b"\x00" * 40, "no key configured"),
+        (_body(dumps([_chat_gen()])), "unreadable entry body"),  # v1 generations text under a v2 header
+        (_body([{**_ai_fields(), "message": HumanMessage("hi").model_dump()}]), "message type 'human' is not one"),
+        (_body([{**_ai_fields(), "message": {**_CONSTRUCTOR, "type": "constructor"}}]), "message type 'constructor'"),
+        (_body([{"cls": "PromptTemplate", "info": None, "text": "x"}]), "generation class 'PromptTemplate' is not one"),
+        (_body([{**_ai_fields(), "cls": "ChatGenerationChunk"}]), "unreadable entry body"),  # needs a chunk
+        (_body([{"cls": "Generation", "info": None}]), "unreadable entry body"),  # no text
+        (_body([{"cls": "Generation", "info": None, "text": 5}]), "unreadable entry body"),
+        (_body([{"cls": "Generation", "info": [1], "text": "x"}]), "unreadable entry body"),
+        (_body([_ai_fields(content=7)]), "unreadable entry body"),
+        (_body([_ai_fields(usage_metadata={"input_tokens": "many"})]), "unreadable entry body"),
+        (_body([{"cls": "ChatGeneration", "info": None}]), "unreadable entry body"),  # no message
+        (_body([1, 2]), "unreadable entry body"),
+        (_body({"lc": 1, "type": "secret", "id": ["AWS_SECRET_ACCESS_KEY"]}), "unreadable entry body"),
+        (_body([], meta=[1]), "wrong shape"),
     ],
 )
 def test_corrupt_or_foreign_values_raise_corrupt_entry_error(blob: bytes, message: str):
@@ -76,8 +95,21 @@ def test_corrupt_or_foreign_values_raise_corrupt_entry_error(blob: bytes, messag
         EnvelopeCodec().decode(blob)
 
 
+def test_every_generation_class_round_trips_and_serialized_objects_stay_plain_data():
+    gens = [
+        _chat_gen(),
+        ChatGenerationChunk(message=AIMessageChunk("part", response_metadata={"x": _CONSTRUCTOR})),
+        Generation(text="plain", generation_info={"k": 1}),
+        GenerationChunk(text="chunk"),
+    ]
+    decoded, _ = decode_generations(encode_generations(gens))
+    assert decoded == gens
+    assert [type(g) for g in decoded] == [type(g) for g in gens]
+    assert decoded[1].message.response_metadata["x"] == _CONSTRUCTOR  # a dict, never revived
+
+
 def test_decompression_bomb_is_refused():
-    bomb = b"LBR\x01\x01" + zlib.compress(b"0" * (65 * 1024 * 1024), 1)
+    bomb = b"LBR\x02\x01" + zlib.compress(b"0" * (65 * 1024 * 1024), 1)
     with pytest.raises(CorruptEntryError, match="larger than"):
         EnvelopeCodec().decode(bomb)
 
@@ -109,3 +141,13 @@ def test_mark_hit_marks_copies_and_keeps_usage():
     assert marked.message.usage_metadata == USAGE
     assert "cache" not in original.message.response_metadata
     assert plain == Generation(text="x")
+
+
+def test_mark_hit_without_copy_marks_fresh_objects_in_place():
+    fresh = _chat_gen()
+    (marked,) = mark_hit([fresh], "exact", similarity=1.0, copy=False)
+    assert marked is fresh
+    assert fresh.message.response_metadata == {
+        "model_id": "m1",
+        "cache": {"hit": True, "kind": "exact", "similarity": 1.0, "age_s": 0.0},
+    }

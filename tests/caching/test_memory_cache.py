@@ -49,14 +49,19 @@ def test_least_recently_used_entry_is_evicted_first():
 
 
 def test_stored_entries_are_isolated_from_callers():
-    cache = InMemoryExactCache()
+    clock = Clock()
+    cache = InMemoryExactCache(clock=clock)
     original = _gen("stored")
     cache.update("q", "llm", original)
     original[0].message.content = "edited by the caller"
     (hit,) = cache.lookup("q", "llm")
     hit.message.content = "edited after the hit"
+    hit.message.response_metadata["edited"] = True
+    clock.now += 5
     (again,) = cache.lookup("q", "llm")
     assert again.message.content == "stored"
+    assert again.message.response_metadata == {"cache": {"hit": True, "kind": "exact", "similarity": 1.0, "age_s": 5}}
+    assert hit.message.response_metadata["cache"]["age_s"] == 0  # each hit is marked on its own copy
 
 
 def test_concurrent_updates_and_lookups_from_threads():

@@ -130,12 +130,13 @@ def test_corrupt_entry_is_a_counted_miss_then_overwritten(redis_client: redis.Re
     model = numbered_model()
     model.invoke("Hello")
     (key,) = redis_client.keys("*")
-    for garbage in (b"\x00\xffnot an envelope", b"LBR\x01\x01" + b"\x78\x9c garbage", b"LBR\x09\x00{}"):
+    version_1 = b'LBR\x01\x00{"created_at": 1, "meta": {}, "generations": "[]"}'
+    for garbage in (b"\x00\xffnot an envelope", b"LBR\x02\x01" + b"\x78\x9c garbage", b"LBR\x09\x00{}", version_1):
         redis_client.set(key, garbage)
         reply = model.invoke("Hello")
         assert "cache" not in reply.response_metadata  # served by the model, not the cache
-        assert redis_client.get(key)[:4] == b"LBR\x01"  # overwritten by a good entry
-    assert cache.stats.corrupt == 3
+        assert redis_client.get(key)[:4] == b"LBR\x02"  # overwritten by a good entry
+    assert cache.stats.corrupt == 4
     assert model.invoke("Hello").response_metadata["cache"]["hit"] is True
 
 

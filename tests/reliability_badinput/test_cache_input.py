@@ -123,9 +123,12 @@ _GARBAGE = [
     b"\x00\xff" * 20,
     pickle.dumps({"answer": "evil"}),
     b"LBR\x09\x00{}",  # a future envelope version
-    b'LBR\x01\x00{"created_at": 1, "meta": {}, "generations": "[1]"}',
-    b"LBR\x01\x01" + b"truncated zlib",
-    b"LBR\x01\x02" + b"\x00" * 40,  # encrypted, but this cache has no key
+    b'LBR\x01\x00{"created_at": 1, "meta": {}, "generations": "[]"}',  # a version-1 entry
+    b'LBR\x02\x00{"created_at": 1, "meta": {}, "generations": [1]}',
+    b'LBR\x02\x00{"created_at": 1, "meta": {}, "generations": [{"cls": "ChatGeneration", "info": null, '
+    b'"message": {"type": "human", "content": "evil"}}]}',  # only AI messages are decoded
+    b"LBR\x02\x01" + b"truncated zlib",
+    b"LBR\x02\x02" + b"\x00" * 40,  # encrypted, but this cache has no key
 ]
 
 

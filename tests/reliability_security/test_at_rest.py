@@ -165,7 +165,7 @@ def test_encrypted_values_hold_no_plaintext_and_decrypt_only_with_the_key(
         assert text[:12].encode() not in blob
     decrypted = []
     for key, value in values.items():
-        assert value[:5] == b"LBR\x01" + bytes([value[4]])
+        assert value[:4] == b"LBR\x02"
         assert value[4] & 2  # the AES-GCM flag
         decrypted.append(EnvelopeCodec(encryption_key=KEY).decode(value, associated_data=key).generations[0].text)
         with pytest.raises(CorruptEntryError, match="fails authentication"):

@@ -47,7 +47,7 @@ def _workload(llm: RoutedChatBedrock, own_redis_server: RedisServer, redis_url: 
     set_llm_cache(semantic)
     llm.invoke(question)
     for key in redis_client.scan_iter("lbr:sem:*:r:*"):
-        redis_client.set(key, b"LBR\x01\x00{broken " + MARKER.encode())
+        redis_client.set(key, b"LBR\x02\x00{broken " + MARKER.encode())
     llm.invoke(f"What is a {MARKER}, and where does it live?")
     assert semantic.stats.corrupt == 1
     dead = RedisCache(redis_url=own_redis_server.url)

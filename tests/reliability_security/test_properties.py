@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from langchain_core.load import dumps
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-from langchain_core.outputs import ChatGeneration, Generation
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, Generation, GenerationChunk
 
 from langchain_bedrock_routing import (
     CorruptEntryError,
@@ -166,11 +166,22 @@ _ai_message = st.builds(
     response_metadata=st.dictionaries(st.text(max_size=10), _json, max_size=4),
     id=st.none() | st.text(max_size=12),
 )
-_generation = st.builds(
-    ChatGeneration,
-    message=_ai_message,
-    generation_info=st.none() | st.dictionaries(st.text(max_size=6), _json, max_size=2),
-) | st.builds(Generation, text=st.text(max_size=50))
+_generation_info = st.none() | st.dictionaries(st.text(max_size=6), _json, max_size=2)
+_generation = (
+    st.builds(ChatGeneration, message=_ai_message, generation_info=_generation_info)
+    | st.builds(
+        ChatGenerationChunk,
+        message=st.builds(
+            AIMessageChunk,
+            content=_content,
+            usage_metadata=st.none() | _usage,
+            response_metadata=st.dictionaries(st.text(max_size=10), _json, max_size=4),
+        ),
+        generation_info=_generation_info,
+    )
+    | st.builds(Generation, text=st.text(max_size=50), generation_info=_generation_info)
+    | st.builds(GenerationChunk, text=st.text(max_size=50))
+)
 
 
 @settings(max_examples=300, deadline=None)
