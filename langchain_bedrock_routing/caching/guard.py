@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -75,10 +75,13 @@ class _Token:
 
 
 def _tokens(text: str) -> list[_Token]:
+    """Word tokens; one starts a sentence when only space, or a sentence end, stands before it (one scan)."""
     out: list[_Token] = []
+    previous_end = 0
     for match in _TOKEN.finditer(text):
-        before = text[: match.start()]
-        start = not before.strip() or bool(_SENTENCE_END.search(before))
+        gap = text[previous_end : match.start()]  # tokens end in a word character, so the gap decides
+        start = (not out and not gap.strip()) or bool(_SENTENCE_END.search(gap))
+        previous_end = match.end()
         word = match.group(0).replace("\u2019", "'")
         word = word[:-2] if word.lower().endswith("'s") and len(word) > 2 else word
         out.append(_Token(word, word.lower(), start))
@@ -137,8 +140,8 @@ def _entity_candidates(tokens: list[_Token]) -> set[str]:
     return found
 
 
-def _entity_reason(q_tokens: list[_Token], c_tokens: list[_Token]) -> str | None:
-    names = _entity_candidates(q_tokens) | _entity_candidates(c_tokens)
+def _entity_reason(q_tokens: list[_Token], c_tokens: list[_Token], names: frozenset[str]) -> str | None:
+    """Why the named entities (``names``: both texts' candidates) differ or are swapped, else ``None``."""
     q_order = list(dict.fromkeys(t.lower for t in q_tokens if t.lower in names))
     c_order = list(dict.fromkeys(t.lower for t in c_tokens if t.lower in names))
     if set(q_order) != set(c_order):
@@ -156,35 +159,62 @@ def _directed(tokens: list[_Token], first: str, second: str) -> bool:
     return any(w in _lexicon().directional_words for w in words[min(start, end) + 1 : max(start, end)])
 
 
-def _opposite_reason(q_words: set[str], c_words: set[str]) -> str | None:
+def _opposite_reason(q_words: frozenset[str], c_words: frozenset[str]) -> str | None:
+    q_only, c_only = q_words - c_words, c_words - q_words
+    if not q_only or not c_only:
+        return None
     for a, b in _lexicon().opposites:
         for x, y in ((a, b), (b, a)):
-            if x in q_words - c_words and y in c_words - q_words:
+            if x in q_only and y in c_only:
                 return f"opposite words: {x!r} vs {y!r}"
     return None
 
 
+@dataclass(frozen=True)
+class _Analysis:
+    """What the guard compares of one text (computed once per text, see :func:`_analyse`)."""
+
+    tokens: list[_Token]
+    numbers: Counter[str]
+    dates: frozenset[str]
+    negations: int
+    entities: frozenset[str]
+    words: frozenset[str]
+
+
+@lru_cache(maxsize=4096)
+def _analyse(text: str) -> _Analysis:
+    """The guard's view of ``text``, memoized (bounded LRU): cached questions recur across lookups."""
+    tokens = _tokens(text)
+    words = frozenset(t.lower for t in tokens)
+    return _Analysis(
+        tokens,
+        _numbers(text, tokens),
+        frozenset(_dates(tokens)),
+        _negations(tokens),
+        frozenset(_entity_candidates(tokens)),
+        words,
+    )
+
+
 def near_miss_reason(query: str, cached: str) -> str | None:
     """Why ``query`` must not be answered with ``cached``'s answer, or ``None`` if the guard sees no trap."""
-    q_tokens, c_tokens = _tokens(query), _tokens(cached)
-    q_numbers, c_numbers = _numbers(query, q_tokens), _numbers(cached, c_tokens)
-    if q_numbers != c_numbers:
-        return f"numbers differ: {sorted(q_numbers.elements())} vs {sorted(c_numbers.elements())}"
-    q_dates, c_dates = _dates(q_tokens), _dates(c_tokens)
-    if q_dates != c_dates:
-        return f"dates differ: {sorted(q_dates)} vs {sorted(c_dates)}"
-    if _negations(q_tokens) != _negations(c_tokens):
+    q, c = _analyse(query), _analyse(cached)
+    if q.numbers != c.numbers:
+        return f"numbers differ: {sorted(q.numbers.elements())} vs {sorted(c.numbers.elements())}"
+    if q.dates != c.dates:
+        return f"dates differ: {sorted(q.dates)} vs {sorted(c.dates)}"
+    if q.negations != c.negations:
         return "negation differs"
-    entity = _entity_reason(q_tokens, c_tokens)
+    entity = _entity_reason(q.tokens, c.tokens, q.entities | c.entities)
     if entity is not None:
         return entity
-    q_words, c_words = {t.lower for t in q_tokens}, {t.lower for t in c_tokens}
-    opposite = _opposite_reason(q_words, c_words)
+    opposite = _opposite_reason(q.words, c.words)
     if opposite is not None:
         return opposite
     scope = _lexicon().scope_words
-    if (q_words & scope) != (c_words & scope):
-        return f"scope differs: {sorted((q_words ^ c_words) & scope)}"
+    if (q.words & scope) != (c.words & scope):
+        return f"scope differs: {sorted((q.words ^ c.words) & scope)}"
     return None
 
 
