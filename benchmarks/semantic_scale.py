@@ -1,8 +1,9 @@
 """(2) ``RedisSemanticCache`` lookup at 1k, 10k and 100k entries in one partition: latency, recall, memory.
 
 Loading: entries are written the way ``RedisSemanticCache.update`` writes them (answer ``SET``,
-``VADD`` with the cache's quantization, ``ZADD`` to the order set) but pipelined 1,000 commands at a
-time straight into Redis, bypassing ``update`` (one round trip per entry would take minutes at 100k).
+``VADD`` with the cache's quantization and the question as the element's attribute, ``ZADD`` to the
+order set) but pipelined 1,000 commands at a time straight into Redis, bypassing ``update`` (one round
+trip per entry would take minutes at 100k).
 q8 and noquant sets live in two redis-servers loaded in parallel, while the next batch is embedded.
 
 Per size and quantization: ``cache.lookup`` p50/p99 *without* embedding time (vectors precomputed) and
@@ -33,7 +34,7 @@ from benchmarks.harness import Figure, Report, Sample, profile_calls, table, tim
 from benchmarks.services import Context
 from langchain_bedrock_routing.caching.keys import make_key
 from langchain_bedrock_routing.caching.semantic_base import DEFAULT_SIMILARITY_THRESHOLD, SemanticCacheBase
-from langchain_bedrock_routing.caching.semantic_redis import SEMANTIC_KIND, RedisSemanticCache
+from langchain_bedrock_routing.caching.semantic_redis import SEMANTIC_KIND, RedisSemanticCache, question_attributes
 from langchain_bedrock_routing.caching.vectorsets import Quantization, parse_scored, vadd_args, vsim_args
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
 from langchain_bedrock_routing.testing import RedisServer
@@ -100,14 +101,16 @@ def cycle_lookups(cache: RedisSemanticCache, prompts: Iterator[str]) -> object:
     return cache.lookup(next(prompts), LLM_STRING)
 
 
-def load(
-    client: redis.Redis, loc: Where, quantization: Quantization, batch: Sequence[tuple[str, bytes, np.ndarray]]
-) -> None:
-    """Pipeline ``SET`` answer, ``VADD`` and ``ZADD`` for each ``(entry id, answer blob, vector)``: one round trip."""
+Batch = Sequence[tuple[str, str, bytes, np.ndarray]]
+"""``(entry id, question, answer blob, vector)`` per entry."""
+
+
+def load(client: redis.Redis, loc: Where, quantization: Quantization, batch: Batch) -> None:
+    """Pipeline ``SET`` answer, ``VADD`` (the question as the attribute) and ``ZADD`` per entry: one round trip."""
     pipe = client.pipeline(transaction=False)
-    for entry, blob, vector in batch:
+    for entry, text, blob, vector in batch:
         command(pipe, "SET", loc.answer(entry), blob)
-        command(pipe, *vadd_args(loc.vset, entry, vector.tolist(), quantization))
+        command(pipe, *vadd_args(loc.vset, entry, vector.tolist(), quantization, question_attributes(text)))
         command(pipe, "ZADD", loc.order, 0, entry)
     pipe.execute()
 
@@ -168,19 +171,17 @@ class Loader:
         self.ids: list[str] = []
         self.vectors: list[np.ndarray] = []
 
-    def batch(self, start: int, stop: int) -> list[tuple[str, bytes, np.ndarray]]:
-        """Entry ids, answer envelopes and vectors of questions ``start .. stop - 1``."""
+    def batch(self, start: int, stop: int) -> list[tuple[str, str, bytes, np.ndarray]]:
+        """Entry ids, questions, answer envelopes and vectors of questions ``start .. stop - 1``."""
         texts = [question(i) for i in range(start, stop)]
         vectors = np.asarray(self.embedder.embed_documents(texts), dtype="<f4")
         out = []
         for text, vector in zip(texts, vectors, strict=True):
             entry = SemanticCacheBase.locate(prompt_of(text), LLM_STRING, "").entry
             key = self.loc.answer(entry).encode()
-            blob = self.codec.encode(
-                [ChatGeneration(message=AIMessage(content=ANSWER))], meta={"question": text}, associated_data=key
-            )
-            out.append((entry, blob, vector))
-        self.ids += [entry for entry, _, _ in out]
+            blob = self.codec.encode([ChatGeneration(message=AIMessage(content=ANSWER))], associated_data=key)
+            out.append((entry, text, blob, vector))
+        self.ids += [entry for entry, _, _, _ in out]
         self.vectors.append(vectors)
         return out
 
@@ -292,7 +293,8 @@ def run(ctx: Context) -> Report:
     report.tables.append(table(header, rows))
     report.details = {"results": results, "embed_query": vars(embed), "queries": len(texts), "dimensions": DIMENSIONS}
     report.notes.append(
-        "Loaded with pipelined SET + VADD + ZADD (1,000 entries per round trip), not cache.update(); q8 and noquant "
+        "Loaded with pipelined SET + VADD (question attribute) + ZADD (1,000 entries per round trip), not "
+        "cache.update(); q8 and noquant "
         f"in two redis-servers loaded in parallel (noquant up to {ctx.sizes.noquant_max:,} entries). "
         "Queries: half paraphrases of stored questions, half unrelated."
     )

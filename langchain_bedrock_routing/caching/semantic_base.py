@@ -225,15 +225,18 @@ class SemanticCacheBase(CacheBase):
             return False
         return True
 
-    def serve_match(self, match: tuple[float | None, CachedEntry] | None) -> list[Generation] | None:
+    def serve_match(
+        self, match: tuple[float | None, CachedEntry] | None, *, fresh: bool = False
+    ) -> list[Generation] | None:
         """Count and mark a lookup's result: ``(None, entry)`` is an exact match of the question in its
-        partition (kind ``"exact"``), ``(score, entry)`` a similarity hit (kind ``"semantic"``)."""
+        partition (kind ``"exact"``), ``(score, entry)`` a similarity hit (kind ``"semantic"``). ``fresh``: the
+        entry was just decoded for this lookup, so its generations are marked in place (no copy)."""
         if match is None:
             return self._served(None)
         score, entry = match
         if score is None:
-            return self._served(entry, kind="exact")
-        return self._served(entry, similarity=round(score, 6))
+            return self._served(entry, kind="exact", fresh=fresh)
+        return self._served(entry, similarity=round(score, 6), fresh=fresh)
 
     def pick(self, query: str, candidates: Sequence[tuple[float, str, T]]) -> tuple[float, T] | None:
         """The best ``(score, item)`` among ``(score, cached_question, item)`` that :meth:`accepts`."""

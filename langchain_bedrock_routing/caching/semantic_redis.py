@@ -214,7 +214,7 @@ class RedisSemanticCache(SemanticCacheBase):
         return self.codec.encode(return_val, meta=meta, associated_data=key)
 
     def _serve(self, hit: _Hit | None) -> RETURN_VAL_TYPE | None:
-        return self.serve_match(hit)
+        return self.serve_match(hit, fresh=True)
 
     # -- sync I/O --------------------------------------------------------------------------------
 
