@@ -2,8 +2,9 @@
 
 ``BaseChatModel`` looks the cache up with ``prompt = dumps(messages)`` and ``llm_string`` (the
 model's serialized parameters, which also carry tools bound with ``bind_tools``). A semantic
-cache must not embed that JSON: the answer depends on everything in it. We parse it back
-(chat-message classes only) and keep the last human turn's text as the *semantic text*; the
+cache must not embed that JSON: the answer depends on everything in it. We read it back as
+plain JSON (chat-message constructors only; nothing is revived, which is cheaper than
+``langchain_core.load`` and safer) and keep the last human turn's text as the *semantic text*; the
 rest of the conversation (system prompt, earlier turns, turns after it such as tool results,
 non-text blocks of the last human turn), the llm_string and the tenant are hashed into the
 *partition*. Two prompts can share an answer only inside one partition.
@@ -16,11 +17,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from langchain_core.load import load
-from langchain_core.messages import BaseMessage, HumanMessage
-
-_PARTITION_VERSION = "p1"
+_PARTITION_VERSION = "p2"
 _LAST_HUMAN_PLACEHOLDER = "<last-human-turn>"
+_MESSAGES_NAMESPACE = ["langchain", "schema", "messages"]
+_HUMAN_CLASSES = frozenset({"HumanMessage", "HumanMessageChunk"})
+_MESSAGE_CLASSES = _HUMAN_CLASSES | {
+    f"{role}{suffix}" for role in ("AI", "System", "Tool", "Function", "Chat") for suffix in ("Message", "MessageChunk")
+}
 
 
 @dataclass(frozen=True)
@@ -55,17 +58,29 @@ def _text_and_rest(content: str | list[Any]) -> tuple[str, list[Any]]:
     return "\n".join(texts), rest
 
 
-def _parse_messages(prompt: str) -> tuple[list[Any], list[BaseMessage]] | None:
-    """The raw JSON items and the messages of a ``dumps(messages)`` prompt, or ``None`` if it is not one."""
+def _parse_messages(prompt: str) -> tuple[list[Any], list[tuple[str, dict[str, Any]]]] | None:
+    """The raw JSON items and each message's (class name, kwargs) of a ``dumps(messages)`` prompt, or
+    ``None`` if it is not a list of serialized chat messages."""
     if not prompt.startswith("["):
         return None
     try:
         raw = json.loads(prompt)
-        messages = load(raw, allowed_objects="messages")
-    except (ValueError, TypeError, KeyError, NotImplementedError):
+    except ValueError:
         return None
-    if not isinstance(messages, list) or not all(isinstance(m, BaseMessage) for m in messages):
-        return None
+    messages: list[tuple[str, dict[str, Any]]] = []
+    for item in raw:
+        if not (
+            isinstance(item, dict)
+            and item.get("lc") == 1
+            and item.get("type") == "constructor"
+            and isinstance(item.get("id"), list)
+            and item["id"][:-1] == _MESSAGES_NAMESPACE
+            and item["id"][-1] in _MESSAGE_CLASSES
+            and isinstance(item.get("kwargs"), dict)
+            and isinstance(item["kwargs"].get("content", ""), (str, list))
+        ):
+            return None
+        messages.append((item["id"][-1], item["kwargs"]))
     return raw, messages
 
 
@@ -82,12 +97,12 @@ def split_prompt(prompt: str) -> PromptParts:
             return PromptParts(semantic_text=None, context=_canonical(["unparsed", prompt]))
         return PromptParts(semantic_text=prompt, context="")
     raw, messages = parsed
-    last_human = next((i for i in range(len(messages) - 1, -1, -1) if isinstance(messages[i], HumanMessage)), None)
+    last_human = next((i for i in range(len(messages) - 1, -1, -1) if messages[i][0] in _HUMAN_CLASSES), None)
     if last_human is None:
         return PromptParts(semantic_text=None, context=_canonical(raw))
-    text, rest = _text_and_rest(messages[last_human].content)
-    human = messages[last_human]
-    others = {k: v for k, v in human.model_dump().items() if k not in {"content", "id"} and v}
+    kwargs = messages[last_human][1]
+    text, rest = _text_and_rest(kwargs.get("content", ""))
+    others = {k: v for k, v in kwargs.items() if k not in {"content", "id", "type"} and v}
     context = [*raw[:last_human], [_LAST_HUMAN_PLACEHOLDER, rest, others], *raw[last_human + 1 :]]
     if not text.strip():
         return PromptParts(semantic_text=None, context=_canonical([*context, ["text", text]]))
