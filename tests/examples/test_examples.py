@@ -112,7 +112,9 @@ def test_langsmith_stand_in_receives_the_run_tree_with_routing(emulator: Bedrock
     assert re.search(r"- chain: routed-qa\n  - prompt: ChatPromptTemplate\n  - llm: RoutedChatBedrock", tree)
     assert "routing tier=simple model=amazon.nova-micro-v1:0" in tree
     assert "routing tier=medium model=amazon.nova-lite-v1:0" in tree
-    assert "chain: HeuristicComplexityClassifier" in tree
+    # the offline heuristic runs inline (no child run); its decision is on the llm run's routing figures
+    assert "HeuristicComplexityClassifier" not in tree
+    assert re.search(r"routing tier=\w+ model=\S+ score=0\.\d\d priority=balanced", tree)
 
 
 def test_tenants_share_redis_but_not_answers(emulator: BedrockEmulator, redis_url: str):
