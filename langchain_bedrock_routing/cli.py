@@ -52,12 +52,18 @@ def _parser() -> argparse.ArgumentParser:
 
 def _demo(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.markup import escape
 
-    from langchain_bedrock_routing.demo.app import run_demo
+    console = Console()
+    try:
+        from langchain_bedrock_routing.demo.app import run_demo
+    except ModuleNotFoundError as exc:  # the chart needs matplotlib, an optional extra
+        hint = escape("pip install 'langchain-bedrock-routing[report]'")
+        console.print(f"[red]error:[/] the demo needs {exc.name!r}: {hint}")
+        return 2
     from langchain_bedrock_routing.demo.context import DemoSettings
     from langchain_bedrock_routing.demo.live import LiveSetupError, confirm_live
 
-    console = Console()
     try:
         settings = DemoSettings(
             quick=args.quick,
