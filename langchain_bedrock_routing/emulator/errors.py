@@ -32,11 +32,6 @@ class BedrockError(Exception):
         """HTTP status code Bedrock uses for this error."""
         return _STATUS[self.code]
 
-    @property
-    def stream_event_type(self) -> str:
-        """The event-stream ``:exception-type`` name (lower camel case, e.g. ``throttlingException``)."""
-        return self.code[0].lower() + self.code[1:]
-
     def body(self) -> bytes:
         """restJson error body: ``{"message": ...}`` (the code travels in ``x-amzn-ErrorType``)."""
         return json.dumps({"message": self.message}).encode("utf-8")
