@@ -162,6 +162,15 @@ class RedisClusterServers:
         node = next((n for n in self.nodes if n.running), self.nodes[0])
         return redis.cluster.RedisCluster(host=node.host, port=node.port, **kwargs)  # type: ignore[arg-type]
 
+    def keys_per_node(self) -> list[list[bytes]]:
+        """Every key each node holds (``KEYS *`` on each node, in ``nodes`` order): where entries landed."""
+        keys = []
+        for node in self.nodes:
+            client = node.client()
+            keys.append(client.keys("*"))
+            client.close()
+        return keys
+
     def close(self) -> None:
         """Stop every node and remove their temp dirs."""
         for node in self.nodes:

@@ -27,15 +27,6 @@ def cluster_url(cluster: RedisClusterServers) -> str:
     return cluster.url
 
 
-def _keys_per_node(cluster: RedisClusterServers) -> list[list[bytes]]:
-    keys = []
-    for node in cluster.nodes:
-        client = node.client()
-        keys.append(client.keys("*"))
-        client.close()
-    return keys
-
-
 def test_entries_spread_over_slots_and_primaries(cluster: RedisClusterServers, cluster_url: str, numbered_model):
     cache = RedisCache(cluster_url, cluster=True, ttl=60)
     set_llm_cache(cache)
@@ -44,7 +35,7 @@ def test_entries_spread_over_slots_and_primaries(cluster: RedisClusterServers, c
     again = [model.invoke(f"question {i}") for i in range(40)]
     assert [m.text for m in again] == first
     assert all(m.response_metadata["cache"]["hit"] for m in again)
-    per_node = _keys_per_node(cluster)
+    per_node = cluster.keys_per_node()
     assert sum(len(keys) for keys in per_node) == 40
     assert all(keys for keys in per_node)  # every primary holds entries
     assert len({key_slot(k) for keys in per_node for k in keys}) == 40
@@ -59,7 +50,7 @@ async def test_async_cluster_client_and_clear_on_every_primary(cluster: RedisClu
     await other.aupdate("p", "llm", [Generation(text="kept")])
     assert (await cache.alookup("p7", "llm")) == [Generation(text="t7")]
     await cache.aclear()
-    assert sum(len(keys) for keys in _keys_per_node(cluster)) == 1
+    assert sum(len(keys) for keys in cluster.keys_per_node()) == 1
     assert await other.alookup("p", "llm") == [Generation(text="kept")]
     assert cache.stats.errors == 0
     await cache.aclose()
@@ -70,6 +61,6 @@ def test_given_cluster_client_and_sync_clear_on_every_primary(cluster: RedisClus
     cache = RedisCache(client=cluster.client())
     for i in range(300):
         cache.update(f"p{i}", "llm", [Generation(text="x")])
-    assert all(_keys_per_node(cluster))
+    assert all(cluster.keys_per_node())
     cache.clear()
-    assert sum(len(keys) for keys in _keys_per_node(cluster)) == 0
+    assert sum(len(keys) for keys in cluster.keys_per_node()) == 0

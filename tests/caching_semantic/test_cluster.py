@@ -20,15 +20,6 @@ def cluster() -> Iterator[RedisClusterServers]:
         yield servers
 
 
-def _all_keys(cluster: RedisClusterServers) -> list[list[bytes]]:
-    per_node = []
-    for node in cluster.nodes:
-        client = node.client()
-        per_node.append(client.keys("*"))
-        client.close()
-    return per_node
-
-
 def _roundtrip_documents(cache: RedisSemanticCache, count: int) -> None:
     for i in range(count):
         cache.update(prompt("How do I reverse a list in Python?", system=f"doc {i}"), "llm", answer(f"doc {i}"))
@@ -41,7 +32,7 @@ def _roundtrip_documents(cache: RedisSemanticCache, count: int) -> None:
 def test_partitions_spread_and_each_lives_in_one_slot(cluster: RedisClusterServers):
     cache = RedisSemanticCache(HashingEmbeddings(), redis_url=cluster.url, cluster=True, ttl=60, namespace="c1")
     _roundtrip_documents(cache, 12)
-    per_node = _all_keys(cluster)
+    per_node = cluster.keys_per_node()
     keys = [k for node in per_node for k in node if k.startswith(b"c1:")]
     assert len(keys) == 12 * 3
     assert sum(1 for node in per_node if any(k.startswith(b"c1:") for k in node)) >= 2
@@ -52,7 +43,7 @@ def test_partitions_spread_and_each_lives_in_one_slot(cluster: RedisClusterServe
     assert all(len(slots) == 1 for slots in slots_by_tag.values())
     assert cache.stats.errors == 0
     cache.clear()
-    assert not any(k.startswith(b"c1:") for node in _all_keys(cluster) for k in node)
+    assert not any(k.startswith(b"c1:") for node in cluster.keys_per_node() for k in node)
 
 
 async def test_async_paths_on_the_cluster(cluster: RedisClusterServers):
