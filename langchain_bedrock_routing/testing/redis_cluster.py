@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from types import TracebackType
+from typing import cast
 
 import redis
 import redis.cluster
@@ -164,10 +165,10 @@ class RedisClusterServers:
 
     def keys_per_node(self) -> list[list[bytes]]:
         """Every key each node holds (``KEYS *`` on each node, in ``nodes`` order): where entries landed."""
-        keys = []
+        keys: list[list[bytes]] = []
         for node in self.nodes:
             client = node.client()
-            keys.append(client.keys("*"))
+            keys.append(cast("list[bytes]", client.keys("*")))  # node clients do not decode responses
             client.close()
         return keys
 
