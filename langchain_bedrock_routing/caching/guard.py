@@ -39,10 +39,19 @@ class _Lexicon:
     date_units: frozenset[str]
     negations: frozenset[str]
     negation_suffix: str
-    opposites: tuple[tuple[str, str], ...]
+    opposite_of: dict[str, frozenset[str]]
     scope_words: frozenset[str]
     stopwords: frozenset[str]
     directional_words: frozenset[str]
+
+
+def _opposite_index(pairs: list[list[str]]) -> dict[str, frozenset[str]]:
+    """Each word of the opposite pairs -> its opposites (both directions)."""
+    index: dict[str, set[str]] = {}
+    for a, b in pairs:
+        index.setdefault(a, set()).add(b)
+        index.setdefault(b, set()).add(a)
+    return {word: frozenset(opposites) for word, opposites in index.items()}
 
 
 @cache
@@ -60,7 +69,7 @@ def _lexicon() -> _Lexicon:
         date_units=frozenset(raw["date_units"]),
         negations=frozenset(raw["negations"]),
         negation_suffix=raw["negation_suffix"],
-        opposites=tuple((a, b) for a, b in raw["opposites"]),
+        opposite_of=_opposite_index(raw["opposites"]),
         scope_words=frozenset(raw["scope_words"]),
         stopwords=frozenset(raw["stopwords"]),
         directional_words=frozenset(raw["directional_words"]),
@@ -163,10 +172,10 @@ def _opposite_reason(q_words: frozenset[str], c_words: frozenset[str]) -> str | 
     q_only, c_only = q_words - c_words, c_words - q_words
     if not q_only or not c_only:
         return None
-    for a, b in _lexicon().opposites:
-        for x, y in ((a, b), (b, a)):
-            if x in q_only and y in c_only:
-                return f"opposite words: {x!r} vs {y!r}"
+    opposite_of = _lexicon().opposite_of
+    for x in sorted(q_only & opposite_of.keys()):
+        for y in sorted(opposite_of[x] & c_only):
+            return f"opposite words: {x!r} vs {y!r}"
     return None
 
 
