@@ -50,7 +50,7 @@ SEMANTIC_CACHE_OWNER = SetOwner(
 def translate_error(exc: ResponseError, key: str, owner: SetOwner = SEMANTIC_CACHE_OWNER) -> Exception:
     """The specific error for a vector-set ``ResponseError``, or ``exc`` itself if it is not a known one."""
     message = str(exc)
-    if "unknown command" in message.lower():
+    if "unknown command" in message.lower() or "unknown redis command called from" in message.lower():  # or a script
         return VectorSetsUnavailableError(
             f"{owner.name} needs Redis >= 8.0 (vector sets: VADD/VSIM); this server has no vector-set "
             f"commands ({message}). Upgrade to Redis 8, or use {owner.alternative}."
@@ -92,12 +92,14 @@ def vsim_args(
     with_attributes: bool = False,
     filter: str | None = None,
     filter_ef: int | None = None,
+    ef: int | None = None,
     no_thread: bool = False,
 ) -> list[Any]:
-    """Arguments of ``VSIM key FP32 <blob> WITHSCORES [WITHATTRIBS] COUNT count [FILTER expr [FILTER-EF n]]
-    [NOTHREAD]`` (``NOTHREAD``: search in the server's main thread instead of a worker thread)."""
+    """Arguments of ``VSIM key FP32 <blob> WITHSCORES [WITHATTRIBS] COUNT count [EF ef] [FILTER expr [FILTER-EF n]]
+    [NOTHREAD]`` (``EF``: exploration factor, server default 100; ``NOTHREAD``: search in the server's main thread
+    instead of a new worker thread)."""
     args: list[Any] = ["VSIM", key, "FP32", np.asarray(vector, dtype="<f4").tobytes(), "WITHSCORES"]
-    args += [*(["WITHATTRIBS"] if with_attributes else []), "COUNT", count]
+    args += [*(["WITHATTRIBS"] if with_attributes else []), "COUNT", count, *(["EF", ef] if ef is not None else [])]
     if filter is not None:
         args += ["FILTER", filter, *(["FILTER-EF", filter_ef] if filter_ef is not None else [])]
     return [*args, "NOTHREAD"] if no_thread else args
