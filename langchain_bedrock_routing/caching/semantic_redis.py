@@ -31,20 +31,22 @@ from langchain_bedrock_routing.caching.semantic_base import (
     Located,
     SemanticCacheBase,
 )
+from langchain_bedrock_routing.caching.semantic_lookup import Found, Lookup, LookupCall, Neighbour
 from langchain_bedrock_routing.caching.vectorsets import (
     QUANTIZATIONS,
     Quantization,
-    parse_scored_attributes,
     translate_error,
     vadd_args,
     vsim_args,
 )
 
 SEMANTIC_KIND = "sem"
+DEFAULT_VSIM_EF = 50
+"""VSIM's default exploration factor here (the server's is 100): half the graph walk, and a hit needs a neighbour at
+cosine >= 0.8, the easy case for HNSW. Measured at 100k entries (benchmarks/semantic_scale.py): recall at the default
+threshold unchanged (0.933 at EF 100, 0.936 at EF 50; EF 16 starts losing hits), lookup p50 about 170 us lower."""
 _Hit = tuple[float | None, CachedEntry]
 """(similarity on the vector-set scale, or ``None`` for an exact match of the question; the entry)."""
-_Candidate = tuple[str, float, str | None]
-"""A neighbour: (entry id, similarity, its question from the vector-set attributes or ``None``)."""
 
 
 def question_attributes(question: str) -> str:
@@ -77,9 +79,11 @@ class RedisSemanticCache(SemanticCacheBase):
     ``similarity_threshold``: minimum vector-set similarity ``(1 + cosine) / 2`` in [0, 1].
     ``ttl``: seconds an answer lives (``None``: forever). ``quantization``: how the vector set
     stores vectors (``"q8"`` default, ``"noquant"`` exact floats, ``"bin"`` 1 bit per dimension).
-    ``vsim_no_thread``: run VSIM in the server's main thread (``NOTHREAD``; can be faster on small sets).
-    Unless ``encrypt``, each vector carries its question as the attribute ``{"q": ...}`` so a lookup
-    judges neighbours without reading their answers; it reads (and decodes) only the answer it serves.
+    ``vsim_ef``: VSIM's exploration factor (:data:`DEFAULT_VSIM_EF`; ``None``: the server's default, 100; lower is
+    faster, with less recall on sets whose neighbours are far apart).
+    A lookup is one round trip (a Lua script: exact GET, VSIM, and the answers of the neighbours at or above the
+    threshold). Unless ``encrypt``, each vector carries its question as the attribute ``{"q": ...}`` so the guard
+    judges neighbours without decoding their answers; only the served answer is decoded.
     Needs Redis >= 8.0; on older servers the first use raises ``VectorSetsUnavailableError``.
     """
 
@@ -104,7 +108,7 @@ class RedisSemanticCache(SemanticCacheBase):
         encrypt: bool = False,
         encryption_key: bytes | str | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
-        vsim_no_thread: bool = False,
+        vsim_ef: int | None = DEFAULT_VSIM_EF,
     ) -> None:
         super().__init__(
             embeddings,
@@ -124,7 +128,10 @@ class RedisSemanticCache(SemanticCacheBase):
             redis_url, client=client, async_client=async_client, cluster=cluster, timeout_s=timeout_s
         )
         self.codec = EnvelopeCodec(compress=compress, encrypt=encrypt, encryption_key=encryption_key)
-        self.vsim_no_thread = bool(vsim_no_thread)
+        if vsim_ef is not None and (isinstance(vsim_ef, bool) or not isinstance(vsim_ef, int) or vsim_ef < 1):
+            raise ValueError(f"vsim_ef must be an int >= 1 or None (the server's default), got {vsim_ef!r}")
+        self.vsim_ef = vsim_ef
+        self._lookup = Lookup()
 
     # -- keys and pure steps ---------------------------------------------------------------------
 
@@ -134,10 +141,18 @@ class RedisSemanticCache(SemanticCacheBase):
     def _answer_key(self, partition: str, entry: str) -> str:
         return self._key(partition, "r", entry)
 
-    def _vsim_args(self, vkey: str, vector: Sequence[float]) -> tuple[Any, ...]:
-        """``VSIM ... WITHSCORES WITHATTRIBS COUNT candidates [NOTHREAD]`` for ``vector``."""
-        args = vsim_args(vkey, vector, self.candidates, with_attributes=True, no_thread=self.vsim_no_thread)
-        return tuple(args)
+    def vsim_args(self, vset_key: str, vector: Sequence[float]) -> list[Any]:
+        """The ``VSIM`` a lookup runs for ``vector`` (inside its script): ``WITHSCORES WITHATTRIBS COUNT candidates
+        [EF vsim_ef] NOTHREAD`` (a script runs it in the main thread anyway; ``NOTHREAD`` makes it run the same way
+        when sent on its own, as the benchmarks do)."""
+        return vsim_args(vset_key, vector, self.candidates, with_attributes=True, ef=self.vsim_ef, no_thread=True)
+
+    def _lookup_call(self, loc: Located, vector: Sequence[float]) -> LookupCall:
+        """The lookup script's keys and arguments for ``loc`` searched with ``vector``."""
+        exact_key = self._answer_key(loc.partition, loc.entry)
+        prefix = exact_key[: len(exact_key) - len(loc.entry)]
+        vsim = self.vsim_args(self._key(loc.partition, "vset"), vector)
+        return LookupCall(exact_key, prefix, loc.entry, self.similarity_threshold, vsim)
 
     def _ttl_ms(self) -> int | None:
         return None if self.ttl is None else max(1, int(self.ttl * 1000))
@@ -157,30 +172,32 @@ class RedisSemanticCache(SemanticCacheBase):
         entry = self._decode(loc.partition, loc.entry, blob) if blob is not None else None
         return None if entry is None else (None, entry)
 
-    def _near(self, reply: Sequence[tuple[str, float, str | None]], loc: Located) -> list[_Candidate]:
-        """Neighbours at or above the threshold, best first, other than the exact entry, with their questions."""
-        return [(e, s, question_of(a)) for e, s, a in reply if s >= self.similarity_threshold and e != loc.entry]
-
-    def _worth_fetching(self, query: str, candidate: _Candidate) -> bool:
-        """False when the candidate's stored question already fails :meth:`accepts` (no need to read its answer)."""
-        _, score, question = candidate
-        return question is None or self.accepts(query, question, score)
-
-    def _fetched(
-        self, loc: Located, query: str, candidate: _Candidate, blob: bytes | str | None, stale: list[str]
-    ) -> _Hit | None:
-        """The candidate's hit from its answer blob; an expired or corrupt one is added to ``stale``. An entry
-        stored without the question attribute (encrypted, or an older layout) is judged on its envelope's question."""
-        entry_id, score, question = candidate
-        entry = self._decode(loc.partition, entry_id, blob) if blob is not None else None
+    def _judged(self, loc: Located, query: str, near: Neighbour, stale: list[str]) -> _Hit | None:
+        """The neighbour's hit if the guard accepts it (on its question attribute, else on its envelope's question:
+        encrypted entries, or an older layout); an expired or corrupt answer is added to ``stale``."""
+        question = question_of(near.attributes)
+        if question is not None and not self.accepts(query, question, near.score):
+            return None
+        entry = self._decode(loc.partition, near.entry, near.blob) if near.blob is not None else None
         if entry is None:
-            stale.append(entry_id)
+            stale.append(near.entry)
             return None
         if question is None:
             stored = entry.meta.get("question")
-            if not isinstance(stored, str) or not self.accepts(query, stored, score):
+            if not isinstance(stored, str) or not self.accepts(query, stored, near.score):
                 return None
-        return score, entry
+        return near.score, entry
+
+    def _chosen(self, loc: Located, query: str, found: Found) -> tuple[_Hit | None, list[str]]:
+        """The best neighbour the guard accepts, and the entries to drop (expired or corrupt answers)."""
+        hit: _Hit | None = None
+        stale = [near.entry for near in found.neighbours if near.blob is None]
+        for near in found.neighbours:
+            if near.blob is not None:
+                hit = self._judged(loc, query, near, stale)
+                if hit is not None:
+                    break
+        return hit, stale
 
     def _drop_args(self, loc: Located, stale: Sequence[str]) -> list[tuple[Any, ...]]:
         vkey, okey = self._key(loc.partition, "vset"), self._key(loc.partition, "order")
@@ -228,32 +245,26 @@ class RedisSemanticCache(SemanticCacheBase):
             raise translate_error(exc, key) from exc
 
     def _search(self, loc: Located) -> _Hit | None:
+        """One round trip when embedding is cheap (the script does the exact GET too); a costly embedding is paid
+        only after a plain exact GET missed. A corrupt exact answer is dropped and its neighbours searched."""
         client = self.connection.client
-        rkey, vkey = self._answer_key(loc.partition, loc.entry), self._key(loc.partition, "vset")
         if loc.text is None:
-            return self._exact(loc, client.get(rkey))
-        if self.embedder.cheap(loc.text):  # one round trip: the exact GET and VSIM together
-            vsim = self._vsim_args(vkey, self.embedder.embed(loc.text))
-            blob, reply = self._pipeline(client, vkey, [("GET", rkey), vsim])
-            exact = self._exact(loc, blob)
+            return self._exact(loc, client.get(self._answer_key(loc.partition, loc.entry)))
+        exact_first = self.embedder.cheap(loc.text)
+        if not exact_first:
+            exact = self._exact(loc, client.get(self._answer_key(loc.partition, loc.entry)))
             if exact is not None:
                 return exact
-        else:  # a costly embedding is paid only after the exact GET missed
-            exact = self._exact(loc, client.get(rkey))
-            if exact is not None:
-                return exact
-            reply = self._pipeline(client, vkey, [self._vsim_args(vkey, self.embedder.embed(loc.text))])[0]
-        near = self._near(parse_scored_attributes(reply), loc)
-        hit: _Hit | None = None
-        stale: list[str] = []
-        for candidate in near:
-            if self._worth_fetching(loc.text, candidate):
-                blob = client.get(self._answer_key(loc.partition, candidate[0]))
-                hit = self._fetched(loc, loc.text, candidate, blob, stale)
-                if hit is not None:
-                    break
+        call = self._lookup_call(loc, self.embedder.embed(loc.text))
+        found = self._lookup.run(client, call, exact_first)
+        exact = self._exact(loc, found.exact)
+        if exact is not None:
+            return exact
+        if found.exact is not None:
+            found = self._lookup.run(client, call, False)
+        hit, stale = self._chosen(loc, loc.text, found)
         if stale:
-            self._pipeline(client, vkey, self._drop_args(loc, stale))
+            self._pipeline(client, call.vset_key, self._drop_args(loc, stale))
         return hit
 
     def _store(self, loc: Located, return_val: RETURN_VAL_TYPE) -> None:
@@ -300,32 +311,24 @@ class RedisSemanticCache(SemanticCacheBase):
             raise translate_error(exc, key) from exc
 
     async def _asearch(self, client: AsyncClient, loc: Located) -> _Hit | None:
-        rkey, vkey = self._answer_key(loc.partition, loc.entry), self._key(loc.partition, "vset")
+        """Async :meth:`_search`."""
         if loc.text is None:
-            return self._exact(loc, await client.get(rkey))
-        if self.embedder.cheap(loc.text):
-            vsim = self._vsim_args(vkey, await self.embedder.aembed(loc.text))
-            blob, reply = await self._apipeline(client, vkey, [("GET", rkey), vsim])
-            exact = self._exact(loc, blob)
+            return self._exact(loc, await client.get(self._answer_key(loc.partition, loc.entry)))
+        exact_first = self.embedder.cheap(loc.text)
+        if not exact_first:
+            exact = self._exact(loc, await client.get(self._answer_key(loc.partition, loc.entry)))
             if exact is not None:
                 return exact
-        else:
-            exact = self._exact(loc, await client.get(rkey))
-            if exact is not None:
-                return exact
-            vsim = self._vsim_args(vkey, await self.embedder.aembed(loc.text))
-            reply = (await self._apipeline(client, vkey, [vsim]))[0]
-        near = self._near(parse_scored_attributes(reply), loc)
-        hit: _Hit | None = None
-        stale: list[str] = []
-        for candidate in near:
-            if self._worth_fetching(loc.text, candidate):
-                blob = await client.get(self._answer_key(loc.partition, candidate[0]))
-                hit = self._fetched(loc, loc.text, candidate, blob, stale)
-                if hit is not None:
-                    break
+        call = self._lookup_call(loc, await self.embedder.aembed(loc.text))
+        found = await self._lookup.arun(client, call, exact_first)
+        exact = self._exact(loc, found.exact)
+        if exact is not None:
+            return exact
+        if found.exact is not None:
+            found = await self._lookup.arun(client, call, False)
+        hit, stale = self._chosen(loc, loc.text, found)
         if stale:
-            await self._apipeline(client, vkey, self._drop_args(loc, stale))
+            await self._apipeline(client, call.vset_key, self._drop_args(loc, stale))
         return hit
 
     async def _astore(self, client: AsyncClient, loc: Located, return_val: RETURN_VAL_TYPE) -> None:

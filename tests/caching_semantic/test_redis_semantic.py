@@ -167,6 +167,8 @@ def test_sync_client_only_serves_async_calls_in_a_thread(redis_server: RedisServ
         ({"redis_url": "redis://localhost", "namespace": "a:b"}, "namespace must be"),
         ({"redis_url": "redis://localhost", "similarity_threshold": 2}, r"in \[0, 1\], got 2"),
         ({"redis_url": "redis://localhost", "ttl": -1}, "got -1"),
+        ({"redis_url": "redis://localhost", "vsim_ef": 0}, r"vsim_ef must be an int >= 1 or None .*got 0"),
+        ({"redis_url": "redis://localhost", "vsim_ef": "50"}, r"vsim_ef must be .*got '50'"),
     ],
 )
 def test_bad_input_is_named_at_construction(kwargs, message):
