@@ -1,7 +1,8 @@
 """Versioned byte envelope for cached generations, and the hit marker put on served answers.
 
 Layout: ``b"LBR"``, version byte, flags byte (bit 0 zlib, bit 1 AES-GCM), then the body. The body
-is JSON ``{"created_at": <unix s>, "meta": {...}, "generations": [...]}``, compressed first when that
+is JSON ``{"created_at": <unix s>, "expires_at": <unix s, optional>, "meta": {...}, "generations": [...]}``,
+compressed first when that
 helps, then encrypted (12-byte nonce + ciphertext; the header and the caller's ``associated_data``,
 e.g. the Redis key, are authenticated). Each generation is plain fields, ``{"cls": <generation class
 name>, "info": generation_info, "text": ...}`` or, for chat generations, ``"message":
@@ -10,17 +11,21 @@ Decoding builds objects only from a closed table: the four generation classes, a
 (message type ``"ai"``) or ``AIMessageChunk`` (``"AIMessageChunk"``), validated by pydantic; no
 LangChain reviver runs. Anything else raises :class:`CorruptEntryError`. Version-1 entries (the
 generations as ``langchain_core.load.dumps`` text) are refused the same way, so they are counted
-misses that the next store overwrites.
+misses that the next store overwrites. A codec remembers its last few decoded envelopes (by their
+bytes): a repeated hit skips inflating, parsing and validating, and gets its own copies.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import json
 import os
+import threading
 import time
 import zlib
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -42,6 +47,19 @@ _FLAG_AESGCM = 2
 _NONCE_BYTES = 12
 _MIN_COMPRESS_BYTES = 256
 _MAX_BODY_BYTES = 64 * 1024 * 1024
+_MEMO_MAX_BLOB_BYTES = 64 * 1024
+"""Envelopes larger than this are decoded every time rather than remembered."""
+DEFAULT_MEMO_ENTRIES = 256
+"""Decoded envelopes a codec remembers (least recently used go first)."""
+_OWNED_MESSAGE_FIELDS = (
+    "content",
+    "additional_kwargs",
+    "response_metadata",
+    "tool_calls",
+    "invalid_tool_calls",
+    "usage_metadata",
+)
+"""Message fields whose dicts and lists a detached copy gets anew (see :func:`detached`)."""
 _GENERATION_CLASSES: dict[str, type[Generation]] = {
     cls.__name__: cls for cls in (ChatGenerationChunk, ChatGeneration, GenerationChunk, Generation)
 }
@@ -58,15 +76,40 @@ class CorruptEntryError(ValueError):
 
 @dataclass(frozen=True)
 class CachedEntry:
-    """A decoded envelope: the generations, caller metadata and creation time (unix seconds)."""
+    """A decoded envelope: the generations, caller metadata, creation and expiry times (unix seconds)."""
 
     generations: list[Generation]
     meta: dict[str, Any] = field(default_factory=dict)
     created_at: float = 0.0
+    expires_at: float | None = None
 
     def age_s(self, now: float | None = None) -> float:
         """Seconds since the entry was stored (never negative)."""
         return max(0.0, (time.time() if now is None else now) - self.created_at)
+
+    def expired(self, now: float | None = None) -> bool:
+        """True once the TTL it was stored with has passed (never for entries stored without one)."""
+        return self.expires_at is not None and (time.time() if now is None else now) >= self.expires_at
+
+    def detached(self) -> CachedEntry:
+        """A copy whose generations the caller may mark and modify (see :func:`detached`)."""
+        return CachedEntry(
+            [detached(gen) for gen in self.generations], dict(self.meta), self.created_at, self.expires_at
+        )
+
+
+def detached(gen: Generation) -> Generation:
+    """A copy of ``gen`` with a new message whose top-level dicts and lists are new too; nested values are shared.
+
+    Cheaper than a deep copy; setting ``response_metadata["cache"]`` or appending to ``content`` on the copy leaves
+    ``gen`` unchanged, as LangChain's cache-hit handling (which replaces ``usage_metadata``) needs.
+    """
+    update: dict[str, Any] = {"generation_info": copy.copy(gen.generation_info)}
+    if isinstance(gen, ChatGeneration):
+        message = gen.message
+        fields = {name: copy.copy(getattr(message, name)) for name in _OWNED_MESSAGE_FIELDS if hasattr(message, name)}
+        update["message"] = message.model_copy(update=fields)
+    return gen.model_copy(update=update)
 
 
 def _load_key(raw: bytes | str | None) -> bytes:
@@ -101,13 +144,24 @@ class EnvelopeCodec:
 
     ``encrypt=True`` takes the key from ``encryption_key`` (bytes or base64 text) or ``$LBR_CACHE_KEY``;
     a codec that encrypts refuses plaintext entries, and one without a key refuses encrypted ones.
+    ``memo_entries``: how many decoded envelopes (of at most 64 KiB each) to remember; 0 remembers none.
     """
 
     def __init__(
-        self, *, compress: bool = True, encrypt: bool = False, encryption_key: bytes | str | None = None
+        self,
+        *,
+        compress: bool = True,
+        encrypt: bool = False,
+        encryption_key: bytes | str | None = None,
+        memo_entries: int = DEFAULT_MEMO_ENTRIES,
     ) -> None:
+        if isinstance(memo_entries, bool) or not isinstance(memo_entries, int) or memo_entries < 0:
+            raise ValueError(f"memo_entries must be an int >= 0, got {memo_entries!r}")
         self.compress = compress
         self._cipher = _aesgcm(_load_key(encryption_key)) if encrypt or encryption_key is not None else None
+        self._memo: OrderedDict[tuple[bytes, bytes], CachedEntry] = OrderedDict()
+        self._memo_entries = memo_entries
+        self._memo_lock = threading.Lock()
 
     @property
     def encrypts(self) -> bool:
@@ -120,12 +174,17 @@ class EnvelopeCodec:
         *,
         meta: Mapping[str, Any] | None = None,
         created_at: float | None = None,
+        ttl_s: float | None = None,
         associated_data: bytes = b"",
     ) -> bytes:
-        """Serialize ``generations`` with ``meta`` (JSON-able) and the creation time (default: now)."""
+        """Serialize ``generations`` with ``meta`` (JSON-able), the creation time (default: now) and, with ``ttl_s``
+        (seconds), the time it expires."""
+        created = time.time() if created_at is None else created_at
+        expiry = {} if ttl_s is None else {"expires_at": created + ttl_s}
         body = json.dumps(
             {
-                "created_at": time.time() if created_at is None else created_at,
+                "created_at": created,
+                **expiry,
                 "meta": dict(meta or {}),
                 "generations": [_generation_fields(gen) for gen in generations],
             },
@@ -145,15 +204,41 @@ class EnvelopeCodec:
         return _MAGIC + bytes([ENVELOPE_VERSION, flags]) + body
 
     def decode(self, blob: bytes, *, associated_data: bytes = b"") -> CachedEntry:
-        """The entry in ``blob``; raises :class:`CorruptEntryError` on anything unexpected."""
-        if not isinstance(blob, bytes | bytearray) or len(blob) < 5 or blob[:3] != _MAGIC:
+        """The entry in ``blob``, the caller's own copy; raises :class:`CorruptEntryError` on anything unexpected."""
+        if not isinstance(blob, bytes | bytearray):
+            raise CorruptEntryError("not a langchain-bedrock-routing cache entry")
+        blob = bytes(blob)
+        if not self._memo_entries or len(blob) > _MEMO_MAX_BLOB_BYTES:
+            return self._decode(blob, associated_data)
+        memo_key = (blob, associated_data)
+        entry = self._remembered(memo_key)
+        if entry is None:
+            entry = self._decode(blob, associated_data)
+            self._remember(memo_key, entry)
+        return entry.detached()
+
+    def _remembered(self, memo_key: tuple[bytes, bytes]) -> CachedEntry | None:
+        with self._memo_lock:
+            entry = self._memo.get(memo_key)
+            if entry is not None:
+                self._memo.move_to_end(memo_key)
+            return entry
+
+    def _remember(self, memo_key: tuple[bytes, bytes], entry: CachedEntry) -> None:
+        with self._memo_lock:
+            self._memo[memo_key] = entry
+            while len(self._memo) > self._memo_entries:
+                self._memo.popitem(last=False)
+
+    def _decode(self, blob: bytes, associated_data: bytes) -> CachedEntry:
+        if len(blob) < 5 or blob[:3] != _MAGIC:
             raise CorruptEntryError("not a langchain-bedrock-routing cache entry")
         version, flags = blob[3], blob[4]
         if version != ENVELOPE_VERSION:
             raise CorruptEntryError(f"envelope version {version}, this library reads {ENVELOPE_VERSION}")
-        body = bytes(blob[5:])
+        body = blob[5:]
         if flags & _FLAG_AESGCM:
-            body = self._decrypt(bytes(blob[:5]), body, associated_data)
+            body = self._decrypt(blob[:5], body, associated_data)
         elif self._cipher is not None:
             raise CorruptEntryError("plaintext entry where encryption is required")
         if flags & _FLAG_ZLIB:
@@ -212,12 +297,13 @@ def _parse_body(body: bytes) -> CachedEntry:
         doc = json.loads(body)
         generations = [_generation(fields) for fields in doc["generations"]]
         created_at = float(doc["created_at"])
+        expires_at = None if doc.get("expires_at") is None else float(doc["expires_at"])
         meta = doc["meta"]
     except Exception as exc:  # any parse or validation failure is the same problem for the caller
         raise CorruptEntryError(f"unreadable entry body: {exc!r}") from exc
     if not isinstance(meta, dict):
         raise CorruptEntryError("entry body has the wrong shape")
-    return CachedEntry(generations=generations, meta=meta, created_at=created_at)
+    return CachedEntry(generations=generations, meta=meta, created_at=created_at, expires_at=expires_at)
 
 
 _PLAIN = EnvelopeCodec()

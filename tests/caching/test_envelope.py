@@ -44,6 +44,56 @@ def test_round_trip_for_any_text(text: str, compress: bool, encrypt: bool):
     assert entry.generations[0].text == text
 
 
+def test_expiry_time_round_trips_and_ends_the_entry():
+    codec = EnvelopeCodec()
+    entry = codec.decode(codec.encode([_chat_gen()], created_at=100.0, ttl_s=60))
+    assert entry.expires_at == 160.0
+    assert not entry.expired(now=159.9)
+    assert entry.expired(now=160.0)
+    assert codec.decode(codec.encode([_chat_gen()])).expires_at is None
+    assert not codec.decode(codec.encode([_chat_gen()], created_at=0.0)).expired()
+
+
+@pytest.mark.parametrize("memo_entries", [0, 1, 256])
+def test_each_decode_returns_the_callers_own_objects(memo_entries: int):
+    gen = ChatGeneration(
+        message=AIMessage(
+            [{"type": "text", "text": "Paris."}],
+            usage_metadata=USAGE,
+            response_metadata={"model_id": "m1"},
+            tool_calls=[{"name": "lookup", "args": {"q": "x"}, "id": "t1"}],
+        ),
+        generation_info={"finish": "stop"},
+    )
+    codec = EnvelopeCodec(memo_entries=memo_entries)
+    blob = codec.encode([gen])
+    first = codec.decode(blob).generations[0]
+    assert isinstance(first, ChatGeneration)
+    first.message.response_metadata["cache"] = {"hit": True}
+    first.message.content.append({"type": "text", "text": "changed"})  # type: ignore[union-attr]
+    first.message.tool_calls.clear()  # type: ignore[attr-defined]
+    first.message.usage_metadata["total_tokens"] = 0  # type: ignore[index]
+    first.generation_info["finish"] = "changed"  # type: ignore[index]
+    assert codec.decode(blob).generations == [gen]
+
+
+def test_memo_is_keyed_by_bytes_and_associated_data():
+    codec = EnvelopeCodec(encryption_key=b"k" * 16, memo_entries=2)
+    blob = codec.encode([_chat_gen("one")], associated_data=b"key-1")
+    assert codec.decode(blob, associated_data=b"key-1").generations[0].text == "one"
+    with pytest.raises(CorruptEntryError, match="authentication"):
+        codec.decode(blob, associated_data=b"key-2")
+    others = [codec.encode([_chat_gen(f"other {i}")]) for i in range(3)]
+    assert [codec.decode(other).generations[0].text for other in others] == ["other 0", "other 1", "other 2"]
+    assert codec.decode(blob, associated_data=b"key-1").generations[0].text == "one"
+
+
+@pytest.mark.parametrize("memo_entries", [-1, 1.5, True, "8"])
+def test_bad_memo_size_is_refused(memo_entries: object):
+    with pytest.raises(ValueError, match="memo_entries"):
+        EnvelopeCodec(memo_entries=memo_entries)  # type: ignore[arg-type]
+
+
 def test_usage_meta_prices_a_later_hit():
     assert usage_meta([_chat_gen(), _chat_gen()]) == {
         "usage": {"input_tokens": 80, "output_tokens": 16, "total_tokens": 96},
