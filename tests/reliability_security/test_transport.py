@@ -111,8 +111,9 @@ def test_plain_redis_url_against_a_tls_port_is_a_counted_miss(
 
 @pytest.fixture(scope="module")
 def auth_redis() -> Iterator[RedisServer]:
-    """A redis-server with ``requirepass`` and two ACL users: one limited to ``lbr:*`` keys and the
-    commands the caches use, one limited to ``other:*`` keys."""
+    """A redis-server with ``requirepass`` and three ACL users: one limited to ``lbr:*`` keys, the commands the
+    caches use and the near cache's invalidation channel, one the same without the near cache's commands, one
+    limited to ``other:*`` keys."""
     with RedisServer(extra_args=("--requirepass", PASSWORD)) as server:
         admin = server.client(password=PASSWORD)
         cache_commands = [
@@ -135,8 +136,13 @@ def auth_redis() -> Iterator[RedisServer]:
             "+hello",
             "+client|setinfo",
         ]
+        near_cache = ["+client|id", "+client|tracking", "+subscribe", "&__redis__:invalidate"]
         admin.execute_command(
-            "ACL", "SETUSER", "cacher", "on", ">cacher-pw", "~lbr:*", "resetchannels", "-@all", *cache_commands
+            "ACL", "SETUSER", "cacher", "on", ">cacher-pw", "~lbr:*", "resetchannels", "-@all", *cache_commands,
+            *near_cache,
+        )  # fmt: skip
+        admin.execute_command(
+            "ACL", "SETUSER", "untracked", "on", ">untracked-pw", "~lbr:*", "resetchannels", "-@all", *cache_commands
         )
         admin.execute_command("ACL", "SETUSER", "stranger", "on", ">stranger-pw", "~other:*", "-@all", *cache_commands)
         admin.close()
@@ -168,6 +174,24 @@ def test_password_and_least_privilege_acl_user_work(
     admin = auth_server.client(password=PASSWORD)
     assert admin.dbsize() == 0
     admin.close()
+
+
+def test_the_near_cache_runs_with_least_privileges_and_is_off_without_them(
+    auth_server: RedisServer, router: Callable[..., RoutedChatBedrock], caplog: pytest.LogCaptureFixture
+):
+    tracked = RedisCache(_url(auth_server, "cacher", "cacher-pw"))
+    untracked = RedisCache(_url(auth_server, "untracked", "untracked-pw"))
+    assert tracked.near_cache is not None
+    assert untracked.near_cache is not None
+    assert tracked.near_cache.wait_live(5.0)
+    assert not untracked.near_cache.wait_live(0.5)
+    assert "NOPERM" in caplog.text or "permission" in caplog.text.lower()
+    assert "untracked-pw" not in caplog.text
+    for cache in (tracked, untracked):
+        assert _ask_twice(router(), cache) == [False, True]
+        assert cache.stats.errors == 0
+        cache.clear()
+        cache.close()
 
 
 def test_make_cache_reads_credentials_from_redis_url(
