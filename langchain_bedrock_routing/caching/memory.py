@@ -1,7 +1,8 @@
 """``InMemoryExactCache``: the exact cache in process (LRU + TTL), same keys, tenancy, policy and markers.
 
-Entries are deep copies, so neither the caller's later edits nor a served hit can change what is
-stored. Thread-safe; async methods run inline (nothing blocks).
+Entries are stored as deep copies, so the caller's later edits cannot change them; a hit is a detached
+copy (new generation and message, new top-level dicts and lists; see :func:`.envelope.detached`), so
+marking or editing what was served leaves the entry alone. Thread-safe; async methods run inline.
 """
 
 from __future__ import annotations
@@ -77,9 +78,7 @@ class InMemoryExactCache(CacheBase):
             return None
         now = self._clock()
         entry = self._get(exact_key(_NAMESPACE, llm_string=llm_string, prompt=prompt, tenant_scope=scope), now)
-        if entry is not None:
-            entry = CachedEntry([g.model_copy(deep=True) for g in entry.generations], entry.meta, entry.created_at)
-        return self._served(entry, now=now, fresh=True)
+        return self._served(None if entry is None else entry.detached(), now=now, fresh=True)
 
     def update(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:
         """Store a copy of ``return_val`` unless the request's directive or the policy says not to."""
