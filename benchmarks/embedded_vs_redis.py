@@ -32,6 +32,10 @@ def cases(ctx: Context) -> dict[str, Callable[[], object]]:
         REFERENCE: (InMemoryCache(), (QUESTION,)),
         "InMemoryExactCache": (InMemoryExactCache(), (QUESTION,)),
         "RedisCache": (RedisCache(redis_url=url, namespace="bench-side"), (QUESTION,)),
+        "RedisCache, near_cache_entries=0": (
+            RedisCache(redis_url=url, namespace="bench-side-net", near_cache_entries=0),
+            (QUESTION,),
+        ),
         "InMemorySemanticCache": (InMemorySemanticCache(HashingEmbeddings()), (QUESTION, PARAPHRASE)),
         "RedisSemanticCache": (
             RedisSemanticCache(HashingEmbeddings(), redis_url=url, namespace="bench-side"),
