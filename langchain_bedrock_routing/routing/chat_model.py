@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
@@ -22,7 +23,7 @@ from langchain_bedrock_routing.catalog import TIERS, Tier, get_catalog
 from langchain_bedrock_routing.routing import chunks
 from langchain_bedrock_routing.routing.attempts import RouteRun
 from langchain_bedrock_routing.routing.classifiers import StickyClassifier, resolve_classifier
-from langchain_bedrock_routing.routing.classify import classify_request, may_bill
+from langchain_bedrock_routing.routing.classify import classify_request
 from langchain_bedrock_routing.routing.decision import RouteDecision
 from langchain_bedrock_routing.routing.delegates import DelegatePool, DelegateSettings
 from langchain_bedrock_routing.routing.fallback import Cooldown
@@ -275,31 +276,55 @@ class RoutedChatBedrock(BaseChatModel):
 
     # -- the routed call -----------------------------------------------------------------------------
 
+    def _screen(self, messages: list[BaseMessage], kwargs: Mapping[str, Any]) -> _Screened:
+        """The checks that need no model call: priority, ``max_tokens``, a pinned model, and that some configured
+        model can serve the request; raises ``ValueError`` naming the problem."""
+        priority: Priority = validate_priority(kwargs.get("priority", self.priority))
+        profile = profile_request(messages, kwargs.get("tools"), kwargs.get("max_tokens", self.max_tokens))
+        pinned = None if kwargs.get("model") is None else _pinned_target(kwargs["model"])
+        targets: Mapping[Tier, Sequence[Target]] = self._targets if pinned is None else {pinned.tier: (pinned,)}
+        self._plan(TIERS[0] if pinned is None else pinned.tier, priority, targets, profile)
+        return _Screened(priority, profile, pinned, targets)
+
+    def _generate_with_cache(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        """Screen the request (see :meth:`_screen`) before LangChain asks the cache, whose embedder may bill."""
+        self._screen(messages, kwargs)
+        return super()._generate_with_cache(messages, stop, run_manager, **kwargs)
+
+    async def _agenerate_with_cache(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        """Async :meth:`_generate_with_cache`."""
+        self._screen(messages, kwargs)
+        return await super()._agenerate_with_cache(messages, stop, run_manager, **kwargs)
+
     def _route(
         self, messages: list[BaseMessage], kwargs: dict[str, Any], run_manager: CallbackManagerForLLMRun | None
     ) -> RouteRun:
         """Classify and plan one request; raises ``ValueError`` (bad input, no candidate) before any call."""
         call_kwargs = {k: v for k, v in kwargs.items() if k not in _ROUTER_KWARGS}
-        priority: Priority = validate_priority(kwargs.get("priority", self.priority))
-        tools = kwargs.get("tools")
-        max_tokens = call_kwargs.get("max_tokens", self.max_tokens)
-        profile = profile_request(messages, tools, max_tokens)
-        pinned = kwargs.get("model")
-        if pinned is not None:
-            target = _pinned_target(pinned)
+        screened = self._screen(messages, kwargs)
+        priority, profile, tools = screened.priority, screened.profile, kwargs.get("tools")
+        if screened.pinned is not None:
             decision = RouteDecision(
-                tier=target.tier,
-                score=TIERS.index(target.tier) / 2,
+                tier=screened.pinned.tier,
+                score=TIERS.index(screened.pinned.tier) / 2,
                 reason="model pinned by the caller",
                 classifier="pinned",
             )
-            targets: Mapping[Tier, Sequence[Target]] = {target.tier: (target,)}
         else:
-            if may_bill(self._classifier):  # no model can serve it: fail before the classifier's call
-                self._plan(TIERS[0], priority, self._targets, profile)
             decision = classify_request(self._classifier, messages, kwargs.get(_CONFIGURABLE) or {}, run_manager)
-            targets = self._targets
-        plan = self._plan(decision.tier, priority, targets, profile)
+        plan = self._plan(decision.tier, priority, screened.targets, profile)
         prompt_cache: PromptCacheMode = "auto" if self.prompt_cache == "auto" else "off"
         return RouteRun(
             decision=decision,
@@ -354,6 +379,7 @@ class RoutedChatBedrock(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
+        self._screen(messages, kwargs)  # before the cache, as in _generate_with_cache
         yield from stream_cache.through_cache(
             self, messages, stop, kwargs, lambda: self._routed_stream(messages, stop, run_manager, kwargs)
         )
@@ -382,6 +408,17 @@ class RoutedChatBedrock(BaseChatModel):
             yield chunks.last_chunk(first, run.succeeded(attempt, aggregate.message.response_metadata))
             return
         run.exhausted()
+
+
+@dataclass(frozen=True)
+class _Screened:
+    """What :meth:`RoutedChatBedrock._screen` found: the priority, the request's profile, a pinned target (if
+    any) and the targets to plan over."""
+
+    priority: Priority
+    profile: RequestProfile
+    pinned: Target | None
+    targets: Mapping[Tier, Sequence[Target]]
 
 
 def _with_config(config: RunnableConfig | None, kwargs: dict[str, Any]) -> dict[str, Any]:

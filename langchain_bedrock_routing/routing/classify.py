@@ -12,11 +12,6 @@ from langchain_bedrock_routing.routing.classifiers import ComplexityClassifier
 from langchain_bedrock_routing.routing.decision import RouteDecision
 
 
-def may_bill(classifier: Runnable[Any, RouteDecision]) -> bool:
-    """Whether classifying may call (and bill) a model: any Runnable of the user's might."""
-    return not isinstance(classifier, ComplexityClassifier) or classifier.calls_models
-
-
 def classify_request(
     classifier: Runnable[Any, RouteDecision],
     messages: list[BaseMessage],

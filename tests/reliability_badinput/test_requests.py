@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from langchain_aws import BedrockEmbeddings
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableLambda
@@ -22,6 +23,7 @@ from langchain_bedrock_routing import (
     BedrockEmulator,
     ContextWindowExceededError,
     CostCapExceededError,
+    InMemorySemanticCache,
     NoCandidateError,
     RoutedChatBedrock,
     RouteDecision,
@@ -212,6 +214,27 @@ def test_a_request_no_model_can_serve_spends_nothing_on_an_llm_classifier(
     refused(ContextWindowExceededError, "the request needs about", lambda: text_only.invoke("lorem ipsum " * 200_000))
     capped = router(tiers={"simple": [UNPRICED]}, classifier=classifier, max_cost_per_request=0.01)
     refused(CostCapExceededError, "no capable model has a known price", lambda: capped.invoke("Prove Fermat's theorem"))
+
+
+@pytest.mark.parametrize("call", ["invoke", "stream", "batch"])
+def test_bad_requests_spend_nothing_on_a_billed_semantic_cache_embedder(
+    call: str, router: Router, refused: Refused, emulator: BedrockEmulator
+):
+    """LangChain asks the cache (which embeds with Titan, billed) before the model runs: the router screens first."""
+    titan = BedrockEmbeddings(model_id="amazon.titan-embed-text-v2:0", region_name="us-east-1")
+    llm = router(tiers={"simple": ["amazon.nova-micro-v1:0"]}, cache=InMemorySemanticCache(titan))
+
+    def ask(prompt: Any, **kwargs: Any) -> object:
+        if call == "stream":
+            return list(llm.stream(prompt, **kwargs))
+        return llm.batch([prompt], **kwargs) if call == "batch" else llm.invoke(prompt, **kwargs)
+
+    refused(ContextWindowExceededError, "the request needs about", lambda: ask("lorem ipsum " * 200_000))
+    refused(NoCandidateError, "needs image input", lambda: ask([_attachment("image")]))
+    refused(ValueError, "valid priorities", lambda: ask("hi", config={"configurable": {"priority": "fast"}}))
+    refused(ValueError, "unknown model id 'amazon.nova-nano-v9:0'", lambda: ask("hi", model="amazon.nova-nano-v9:0"))
+    ask("What is the refund window?")  # a good request embeds (billed) and is answered
+    assert [r.operation for r in emulator.requests].count("InvokeModel") >= 1
 
 
 async def test_async_calls_refuse_the_same_way(router: Router, emulator: BedrockEmulator):
