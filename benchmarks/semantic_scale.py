@@ -8,8 +8,9 @@ q8 and noquant sets live in two redis-servers loaded in parallel, while the next
 
 Per size and quantization: ``cache.lookup`` p50/p99 *without* embedding time (vectors precomputed) and
 *with* it (``HashingEmbeddings``, 384 dims, each query embedded once), alternating query by query; the
-bare ``VSIM`` command; the hit rate; VSIM recall against brute-force cosine over the stored float32
-vectors at the default threshold; ``MEMORY USAGE`` of the vector set / ``VCARD``, and separately of the
+bare ``VSIM`` command, with the arguments the cache's lookup script gives it (``RedisSemanticCache.vsim_args``:
+attributes, ``EF``, main thread); the hit rate; recall of that same VSIM against brute-force cosine over the
+stored float32 vectors at the default threshold; ``MEMORY USAGE`` of the vector set / ``VCARD``, and separately of the
 answer keys and the order set.
 """
 
@@ -35,7 +36,7 @@ from benchmarks.services import Context
 from langchain_bedrock_routing.caching.keys import make_key
 from langchain_bedrock_routing.caching.semantic_base import DEFAULT_SIMILARITY_THRESHOLD, SemanticCacheBase
 from langchain_bedrock_routing.caching.semantic_redis import SEMANTIC_KIND, RedisSemanticCache, question_attributes
-from langchain_bedrock_routing.caching.vectorsets import Quantization, parse_scored, vadd_args, vsim_args
+from langchain_bedrock_routing.caching.vectorsets import Quantization, parse_scored_attributes, vadd_args
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
 from langchain_bedrock_routing.testing import RedisServer
 
@@ -130,15 +131,24 @@ def memory(client: redis.Redis, loc: Where, sample: Sequence[str]) -> dict[str, 
     }
 
 
-def recall(client: redis.Redis, vset: str, ids: Sequence[str], stored: np.ndarray, queries: np.ndarray) -> float:
-    """Share of the brute-force top-``CANDIDATES`` neighbours scoring >= the default threshold that VSIM returns."""
-    k = RedisSemanticCache.candidates
+def recall(
+    client: redis.Redis,
+    cache: RedisSemanticCache,
+    vset: str,
+    ids: Sequence[str],
+    stored: np.ndarray,
+    queries: np.ndarray,
+) -> float:
+    """Share of the brute-force top-``candidates`` neighbours scoring >= the default threshold that the cache's
+    VSIM returns."""
+    k = cache.candidates
     scores = (1.0 + queries @ stored.T) / 2.0
     found = wanted = 0
     for row, query in zip(scores, queries, strict=True):
         truth = {ids[i] for i in np.argsort(-row)[:k] if row[i] >= DEFAULT_SIMILARITY_THRESHOLD}
         if truth:
-            got = {element for element, _ in parse_scored(command(client, *vsim_args(vset, query.tolist(), k)))}
+            reply = command(client, *cache.vsim_args(vset, query.tolist()))
+            got = {element for element, _, _ in parse_scored_attributes(reply)}
             wanted += len(truth)
             found += len(truth & got)
     return found / wanted if wanted else 1.0
@@ -153,11 +163,11 @@ def lookups(caches: Sequence[RedisSemanticCache], prompts: Sequence[str]) -> lis
     return [(Sample.of(out), cache.stats.hits / len(prompts)) for cache, out in zip(caches, durations, strict=True)]
 
 
-def vsim_sample(client: redis.Redis, vset: str, queries: np.ndarray) -> Sample:
-    """Latency of the bare ``VSIM ... COUNT 4`` command, one per query."""
+def vsim_sample(client: redis.Redis, cache: RedisSemanticCache, vset: str, queries: np.ndarray) -> Sample:
+    """Latency of the bare ``VSIM`` command a lookup of ``cache`` runs (same arguments), one per query."""
     durations: list[int] = []
     for query in queries:
-        args = vsim_args(vset, query.tolist(), RedisSemanticCache.candidates)
+        args = cache.vsim_args(vset, query.tolist())
         durations += timed(partial(command, client, *args), 1)
     return Sample.of(durations)
 
@@ -237,8 +247,8 @@ def run(ctx: Context) -> Report:
                 plain = RedisSemanticCache(precomputed, redis_url=url, namespace=NAMESPACE, quantization=quant)
                 embedding = RedisSemanticCache(embedder, redis_url=url, namespace=NAMESPACE, quantization=quant)
                 (no_embed, hit_rate), (with_embed, _) = lookups([plain, embedding], prompts)
-                vsim = vsim_sample(clients[quant], loc.vset, query_vectors)
-                share = recall(clients[quant], loc.vset, loader.ids, stored, query_vectors)
+                vsim = vsim_sample(clients[quant], plain, loc.vset, query_vectors)
+                share = recall(clients[quant], plain, loc.vset, loader.ids, stored, query_vectors)
                 mem = memory(clients[quant], loc, loader.ids[:200])
                 result = {
                     "entries": size,
@@ -296,7 +306,9 @@ def run(ctx: Context) -> Report:
         "Loaded with pipelined SET + VADD (question attribute) + ZADD (1,000 entries per round trip), not "
         "cache.update(); q8 and noquant "
         f"in two redis-servers loaded in parallel (noquant up to {ctx.sizes.noquant_max:,} entries). "
-        "Queries: half paraphrases of stored questions, half unrelated."
+        "Queries: half paraphrases of stored questions, half unrelated. A lookup is one round trip (a Lua script: "
+        "exact GET, VSIM, the answers of the neighbours at or above the threshold); 'VSIM' is that script's VSIM sent "
+        f"alone: {' '.join(str(a) for a in codec_cache.vsim_args('<vset>', [0.0])[4:])}."
     )
     return report
 
