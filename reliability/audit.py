@@ -4,17 +4,19 @@
 :mod:`langchain_bedrock_routing.caching.semantic_redis`): each answer key ``...:r:<entry>`` must decode
 with the cache's own envelope codec (key as associated data), and each element of each vector set
 ``...:vset`` must name an answer key that decodes or no longer exists (expired, or lost with a crash).
+:func:`audit_exact_cache` decodes every ``<namespace>:exact:*`` value of the exact cache the same way.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import redis
 
 from langchain_bedrock_routing.caching.envelope import CorruptEntryError, EnvelopeCodec
+from langchain_bedrock_routing.caching.keys import EXACT_KIND, kind_pattern
 from langchain_bedrock_routing.caching.semantic_redis import SEMANTIC_KIND
 from langchain_bedrock_routing.caching.vectorsets import VectorSets
 from langchain_bedrock_routing.emulator.requestlog import RequestRecord
@@ -47,13 +49,11 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def audit_semantic_cache(client: redis.Redis, namespace: str, codec: EnvelopeCodec) -> CacheAudit:
-    """Scan every key of ``namespace``'s semantic cache and decode every answer; see the module docstring."""
-    audit = CacheAudit()
+def _decoder(client: redis.Redis, codec: EnvelopeCodec) -> Callable[[str], bool | None]:
+    """``decodes(key)``: True/False for a present key that decodes or not, None when it does not exist (memoized)."""
     decodable: dict[str, bool] = {}
 
     def decodes(key: str) -> bool | None:
-        """True/False for a present key that decodes or not; None when the key does not exist."""
         if key not in decodable:
             blob = client.get(key)
             if blob is None:
@@ -66,6 +66,29 @@ def audit_semantic_cache(client: redis.Redis, namespace: str, codec: EnvelopeCod
             except CorruptEntryError:
                 decodable[key] = False
         return decodable[key]
+
+    return decodes
+
+
+def audit_exact_cache(client: redis.Redis, namespace: str, codec: EnvelopeCodec) -> CacheAudit:
+    """Scan every key of ``namespace``'s exact cache and decode every value."""
+    audit = CacheAudit()
+    decodes = _decoder(client, codec)
+    for raw in client.scan_iter(match=kind_pattern(namespace, EXACT_KIND), count=1000):
+        key = _text(raw)
+        audit.keys += 1
+        audit.types[_text(client.type(key))] += 1
+        if decodes(key) is not None:
+            audit.answers += 1
+        if decodes(key) is False:
+            audit.corrupt.append(key)
+    return audit
+
+
+def audit_semantic_cache(client: redis.Redis, namespace: str, codec: EnvelopeCodec) -> CacheAudit:
+    """Scan every key of ``namespace``'s semantic cache and decode every answer; see the module docstring."""
+    audit = CacheAudit()
+    decodes = _decoder(client, codec)
 
     vsets: list[str] = []
     for raw in client.scan_iter(match=f"{namespace}:{SEMANTIC_KIND}:*", count=1000):

@@ -1,9 +1,10 @@
-"""Soak: thousands of mixed requests through ``RoutedChatBedrock`` and the Redis semantic cache, under faults.
+"""Soak: thousands of mixed requests through ``RoutedChatBedrock`` and a Redis cache, under faults.
 
 The emulator throttles 20% and fails 2% of Bedrock requests at random and keeps one model down;
 Redis (a real ``redis-server`` with an append-only file) is SIGKILLed and restarted twice mid-run.
 Afterwards: no user call failed except with ``AllModelsFailedError`` when every candidate failed,
-nothing was billed twice, and every cache entry decodes. ``python -m reliability.soak --requests 10000``.
+nothing was billed twice, and every cache entry decodes. ``python -m reliability.soak --requests 10000``
+uses ``RedisSemanticCache``; ``--cache exact`` uses ``RedisCache`` (with its near cache).
 """
 
 from __future__ import annotations
@@ -15,18 +16,19 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import SecretStr
 
 from langchain_bedrock_routing.caching.breaker import CircuitBreaker
+from langchain_bedrock_routing.caching.redis_cache import RedisCache
 from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache
 from langchain_bedrock_routing.callbacks import BedrockStatsCallbackHandler
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
 from langchain_bedrock_routing.emulator import BedrockEmulator
 from langchain_bedrock_routing.routing.chat_model import RoutedChatBedrock
 from langchain_bedrock_routing.testing import RedisServer
-from reliability.audit import audit_billing, audit_semantic_cache
+from reliability.audit import audit_billing, audit_exact_cache, audit_semantic_cache
 from reliability.chaos import Progress, RedisChaos
 from reliability.report import SoakReport
 from reliability.runner import SoakRunner, every_candidate_failed
@@ -72,6 +74,7 @@ class SoakConfig:
     breaker_cooldown_s: float = 2.0
     """Circuit-breaker cooldown of the cache (the library default is 10 s; shorter probes Redis sooner)."""
     ttl_s: float = 3600.0
+    cache: Literal["semantic", "exact"] = "semantic"
 
     def kill_points(self) -> list[int]:
         """Completed-call counts at which Redis is killed: evenly spread over the run."""
@@ -82,7 +85,7 @@ class SoakConfig:
 class _Environment:
     emulator: BedrockEmulator
     redis: RedisServer
-    cache: RedisSemanticCache
+    cache: RedisSemanticCache | RedisCache
     llm: RoutedChatBedrock
     stats: BedrockStatsCallbackHandler = field(
         default_factory=lambda: BedrockStatsCallbackHandler(tenant_key="tenant_id")
@@ -98,12 +101,13 @@ def _environment(config: SoakConfig) -> _Environment:
         seed=config.seed,
     ).start()
     redis = RedisServer(extra_args=("--appendonly", "yes", "--appendfsync", "everysec")).start()
-    cache = RedisSemanticCache(
-        HashingEmbeddings(),
-        redis_url=redis.url,
-        ttl=config.ttl_s,
-        namespace=NAMESPACE,
-        breaker=CircuitBreaker(cooldown_s=config.breaker_cooldown_s),
+    breaker = CircuitBreaker(cooldown_s=config.breaker_cooldown_s)
+    cache = (
+        RedisCache(redis.url, ttl=config.ttl_s, namespace=NAMESPACE, breaker=breaker)
+        if config.cache == "exact"
+        else RedisSemanticCache(
+            HashingEmbeddings(), redis_url=redis.url, ttl=config.ttl_s, namespace=NAMESPACE, breaker=breaker
+        )
     )
     llm = RoutedChatBedrock(
         tiers=dict(SOAK_TIERS),
@@ -145,7 +149,8 @@ def run_soak(config: SoakConfig) -> SoakReport:
             env.emulator.requests, successful_misses=misses, stats_api_calls=total["api_calls"], down_model=DOWN_MODEL
         )
         with env.redis.client() as client:
-            cache_audit = audit_semantic_cache(client, NAMESPACE, env.cache.codec)
+            audit = audit_exact_cache if config.cache == "exact" else audit_semantic_cache
+            cache_audit = audit(client, NAMESPACE, env.cache.codec)
         return SoakReport.build(
             config=config,
             outcomes=outcomes,
@@ -175,6 +180,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--redis-kills", type=int, default=defaults.redis_kills, help="SIGKILL + restart count")
     parser.add_argument("--sync-workers", type=int, default=defaults.sync_workers)
     parser.add_argument("--async-concurrency", type=int, default=defaults.async_concurrency)
+    parser.add_argument("--cache", choices=("semantic", "exact"), default=defaults.cache, help="which Redis cache")
     parser.add_argument("--json", action="store_true", help="print the report as JSON instead of text")
     return parser
 
@@ -191,6 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         redis_kills=args.redis_kills,
         sync_workers=args.sync_workers,
         async_concurrency=args.async_concurrency,
+        cache=args.cache,
     )
     report = run_soak(config)
     data: dict[str, Any] = report.to_dict()
