@@ -7,7 +7,8 @@ key is ``<answer prefix><entry id>`` under the same hash tag, so in Redis Cluste
 A ``VSIM`` called from a script runs in the server's main thread (no worker-thread hand-off, like ``NOTHREAD``).
 Reply: ``[exact answer]`` when the exact entry exists (and was asked for), else ``[nil, (entry, score, attributes,
 answer) * n]``, best first; scores are the vector-set similarity ``(1 + cosine) / 2``; a neighbour whose answer has
-expired comes with a nil answer. An ACL user that may not run scripts gets the same steps in two round trips.
+expired comes with a nil answer. Where scripts are not allowed (an ACL user without ``EVALSHA``, a server that
+disabled them) the same steps run in two pipelined round trips.
 """
 
 from __future__ import annotations
@@ -103,10 +104,12 @@ def parse_found(reply: Any) -> Found:
     return Found(items[0], neighbours)
 
 
-def _script_denied(exc: NoPermissionError) -> bool:
-    """True when the ACL user may not run scripts at all (rather than lacking a key or a command inside one)."""
+def _script_denied(exc: ResponseError) -> bool:
+    """True when this user may not run scripts at all: an ACL without ``EVALSHA``/``EVAL`` (rather than one lacking a
+    key or a command inside the script), or a server that renamed or disabled them (``unknown command 'evalsha'``)."""
     message = str(exc).lower()
-    return "'evalsha' command" in message or "'eval' command" in message
+    denied = isinstance(exc, NoPermissionError) and ("'evalsha' command" in message or "'eval' command" in message)
+    return denied or "unknown command 'evalsha'" in message or "unknown command 'eval'" in message
 
 
 def _first_commands(call: LookupCall, exact_first: bool) -> list[Sequence[Any]]:
@@ -144,7 +147,7 @@ class Lookup:
             if self.scripted:
                 try:
                     return parse_found(self._script(client, call, exact_first))
-                except NoPermissionError as exc:
+                except ResponseError as exc:
                     if not _script_denied(exc):
                         raise
                     self.scripted = False
@@ -159,7 +162,7 @@ class Lookup:
             if self.scripted:
                 try:
                     return parse_found(await self._ascript(client, call, exact_first))
-                except NoPermissionError as exc:
+                except ResponseError as exc:
                     if not _script_denied(exc):
                         raise
                     self.scripted = False

@@ -5,6 +5,8 @@ set, elements are entry ids), ``<ns>:sem:{<partition>}:r:<entry>`` (the answer e
 so it expires atomically) and ``<ns>:sem:{<partition>}:order`` (sorted set of entry ids by store
 time, for ``max_entries_per_partition``). A vector whose answer has expired is removed the next
 time a lookup meets it. Scores are the vector-set similarity ``(1 + cosine) / 2`` in [0, 1].
+A lookup is one round trip: a Lua script (see ``semantic_lookup``) does the exact GET, the VSIM and reads the
+answers of the neighbours at or above the threshold; the guard then picks among them here.
 """
 
 from __future__ import annotations

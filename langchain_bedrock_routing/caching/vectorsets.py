@@ -50,7 +50,8 @@ SEMANTIC_CACHE_OWNER = SetOwner(
 def translate_error(exc: ResponseError, key: str, owner: SetOwner = SEMANTIC_CACHE_OWNER) -> Exception:
     """The specific error for a vector-set ``ResponseError``, or ``exc`` itself if it is not a known one."""
     message = str(exc)
-    if "unknown command" in message.lower() or "unknown redis command called from" in message.lower():  # or a script
+    lowered = message.lower()
+    if "unknown command" in lowered or ("unknown" in lowered and "command called from" in lowered):  # or a script
         return VectorSetsUnavailableError(
             f"{owner.name} needs Redis >= 8.0 (vector sets: VADD/VSIM); this server has no vector-set "
             f"commands ({message}). Upgrade to Redis 8, or use {owner.alternative}."

@@ -14,6 +14,7 @@ from langchain_bedrock_routing.caching.semantic_lookup import LOOKUP_SHA
 from langchain_bedrock_routing.caching.semantic_memory import InMemorySemanticCache
 from langchain_bedrock_routing.caching.semantic_redis import DEFAULT_VSIM_EF, RedisSemanticCache
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
+from langchain_bedrock_routing.testing import RedisServer
 
 from .conftest import answer, prompt
 
@@ -133,6 +134,18 @@ async def test_a_user_who_may_not_run_scripts_gets_the_same_answers_in_two_round
     assert redis_client.info("commandstats")["cmdstat_evalsha"]["rejected_calls"] == 1
     assert (cache.stats.errors, cache.stats.error_misses) == (0, 0)
     await cache.aclose()
+
+
+async def test_a_server_with_scripting_disabled_gets_the_same_answers():
+    no_scripts = ("--rename-command", "EVALSHA", "", "--rename-command", "EVAL", "")
+    with RedisServer(extra_args=no_scripts) as server:
+        cache = _filled(server.url)
+        assert _kind(cache.lookup(prompt(PARAPHRASE), LLM)) == "semantic"
+        assert _kind(await cache.alookup(prompt(STORED), LLM)) == "exact"
+        assert not cache._lookup.scripted
+        assert (cache.stats.errors, cache.stats.error_misses) == (0, 0)
+        await cache.aclose()
+        cache.close()
 
 
 @pytest.mark.parametrize("scripts", [True, False])
