@@ -165,3 +165,15 @@ def test_same_answers_as_the_in_process_cache_on_the_dev_set(redis_url: str, no_
     }
     assert served["redis"] == served["memory"]
     assert sum(text is not None for text in served["redis"]) >= len(pairs) // 4
+
+
+async def test_a_server_that_went_away_is_a_counted_miss_on_both_paths(own_redis_server: RedisServer):
+    cache = _filled(own_redis_server.url, timeout_s=0.5)
+    assert _kind(cache.lookup(prompt(PARAPHRASE), LLM)) == "semantic"
+    own_redis_server.kill()
+    assert cache.lookup(prompt(PARAPHRASE), LLM) is None
+    assert await cache.alookup(prompt(PARAPHRASE), LLM) is None
+    assert cache.stats.error_misses == 2
+    assert cache._lookup.scripted  # a connection error is not a reason to give up the script
+    await cache.aclose()
+    cache.close()
