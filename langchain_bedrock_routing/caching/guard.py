@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 Guard = Callable[[str, str], "str | None"]
 """A guard takes (query, cached question) and returns why they must not share an answer, or None."""
@@ -26,6 +26,8 @@ Guard = Callable[[str, str], "str | None"]
 _TOKEN = re.compile(r"\w+(?:['\u2019.\-]\w+)*", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _SENTENCE_END = re.compile(r"[.?!:;\"“(\[]\s*$")
+_GROUPED_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+")
+_ORDINAL = re.compile(r"\d+(st|nd|rd|th)")
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,7 @@ def _lexicon() -> _Lexicon:
     )
 
 
-@dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):
     text: str
     lower: str
     sentence_start: bool
@@ -92,8 +93,11 @@ def _tokens(text: str) -> list[_Token]:
         start = (not out and not gap.strip()) or bool(_SENTENCE_END.search(gap))
         previous_end = match.end()
         word = match.group(0).replace("\u2019", "'")
-        word = word[:-2] if word.lower().endswith("'s") and len(word) > 2 else word
-        out.append(_Token(word, word.lower(), start))
+        lower = word.lower()
+        if lower.endswith("'s") and len(word) > 2:
+            word = word[:-2]
+            lower = word.lower()
+        out.append(_Token(word, lower, start))
     return out
 
 
@@ -101,12 +105,12 @@ def _numbers(text: str, tokens: list[_Token]) -> Counter[str]:
     lex = _lexicon()
     found: Counter[str] = Counter()
     for raw in _NUMBER.findall(text):
-        value = raw.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+", raw) else raw
+        value = raw.replace(",", "") if _GROUPED_THOUSANDS.fullmatch(raw) else raw
         found[value.rstrip(".")] += 1
     for token in tokens:
         if token.lower in lex.number_words:
             found[lex.number_words[token.lower]] += 1
-        elif re.fullmatch(r"\d+(st|nd|rd|th)", token.lower):
+        elif _ORDINAL.fullmatch(token.lower):
             found[f"#{token.lower[:-2]}"] += 1
             found[token.lower[:-2]] -= 1
     return +found
@@ -140,10 +144,10 @@ def _entity_candidates(tokens: list[_Token]) -> set[str]:
     found: set[str] = set()
     for token in tokens:
         text, word = token.text, token.lower
-        if word in lex.stopwords or not any(c.isalpha() for c in text):
+        if word in lex.stopwords or not any(map(str.isalpha, text)):
             continue
         acronym = len(text) >= 2 and text.isupper()
-        mixed = any(c.isdigit() for c in text) or any(c.isupper() for c in text[1:])
+        mixed = any(map(str.isdigit, text)) or any(map(str.isupper, text[1:]))
         if acronym or mixed or (text[0].isupper() and not token.sentence_start):
             found.add(word)
     return found
