@@ -76,7 +76,14 @@ class NearCache:
         self.max_entries = max_entries
         self.idle_ping_s = idle_ping_s
         options = {k: v for k, v in connection_kwargs.items() if not k.startswith(_POOL_ONLY_OPTIONS)}
-        self._connection_kwargs = {**options, "protocol": 2, "socket_timeout": None, "decode_responses": False}
+        # a reply cut short by a dead peer must not block the listener (and keep copies live) forever
+        read_timeout_s = 5 * idle_ping_s
+        self._connection_kwargs = {
+            **options,
+            "protocol": 2,
+            "socket_timeout": read_timeout_s,
+            "decode_responses": False,
+        }
         self._connection_class = connection_class
         self._values: OrderedDict[str, bytes] = OrderedDict()
         self._tickets: dict[str, Ticket] = {}
