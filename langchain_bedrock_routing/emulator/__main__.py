@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from langchain_bedrock_routing.emulator.app import BedrockEmulator
+from langchain_bedrock_routing.emulator.faults import STREAM_ERRORS
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,6 +25,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--throttle-rate", type=float, default=0.0, help="probability of ThrottlingException (0..1)")
     parser.add_argument("--error-rate", type=float, default=0.0, help="probability of ServiceUnavailableException")
     parser.add_argument("--fail-model", action="append", default=[], metavar="ID", help="model that always fails")
+    parser.add_argument(
+        "--stream-error",
+        metavar="EXCEPTION",
+        help=f"cut ConverseStream replies with this exception event: {', '.join(STREAM_ERRORS)}",
+    )
+    parser.add_argument(
+        "--stream-error-after", type=int, default=0, metavar="N", help="content deltas sent before the cut (default 0)"
+    )
+    parser.add_argument(
+        "--stream-error-rate", type=float, default=1.0, help="probability a stream is cut (0..1, default 1)"
+    )
+    parser.add_argument(
+        "--stream-error-model", action="append", default=[], metavar="ID", help="cut only this model's streams"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of replies and injected faults")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     return parser
@@ -42,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             error_rate=args.error_rate,
             fail_models=args.fail_model,
             seed=args.seed,
+            stream_error=args.stream_error,
+            stream_error_after=args.stream_error_after,
+            stream_error_rate=args.stream_error_rate,
+            stream_error_models=args.stream_error_model,
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

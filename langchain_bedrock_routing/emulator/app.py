@@ -22,7 +22,11 @@ class BedrockEmulator:
     ``port=0`` picks a free port. ``latency_scale`` multiplies the modeled latency actually
     slept (0 = no sleeping). ``throttle_rate``/``error_rate`` are per-request probabilities of
     ``ThrottlingException`` (429) and ``ServiceUnavailableException`` (503); ``fail_models``
-    always get 503 and ``not_ready_models`` ``ModelNotReadyException``. ``prompt_routers`` adds
+    always get 503 and ``not_ready_models`` ``ModelNotReadyException``. ``stream_error`` (an exception event of
+    ``ConverseStreamOutput``: ``modelStreamErrorException``, ``throttlingException`` ...) cuts served ConverseStream
+    replies after ``stream_error_after`` content deltas, with probability ``stream_error_rate``, for
+    ``stream_error_models`` (empty: all); such requests are logged with that ``error_code`` and not billed.
+    Faults are drawn from RNGs seeded by ``seed``. ``prompt_routers`` adds
     custom routers keyed by ARN or router id. ``clock`` (seconds) drives prompt-cache TTLs.
     """
 
@@ -38,8 +42,22 @@ class BedrockEmulator:
         prompt_routers: Mapping[str, PromptRouterSpec] | None = None,
         not_ready_models: Iterable[str] = (),
         clock: Callable[[], float] = time.monotonic,
+        stream_error: str | None = None,
+        stream_error_after: int = 0,
+        stream_error_rate: float = 1.0,
+        stream_error_models: Iterable[str] = (),
     ) -> None:
-        faults = FaultInjector(FaultConfig.build(throttle_rate, error_rate, fail_models, not_ready_models), seed)
+        config = FaultConfig.build(
+            throttle_rate,
+            error_rate,
+            fail_models,
+            not_ready_models,
+            stream_error,
+            stream_error_after,
+            stream_error_rate,
+            stream_error_models,
+        )
+        faults = FaultInjector(config, seed)
         self.service = EmulatorService(
             faults=faults, routers=PromptRouters(prompt_routers), sleeper=Sleeper(latency_scale), seed=seed, clock=clock
         )
@@ -72,9 +90,24 @@ class BedrockEmulator:
         error_rate: float = 0.0,
         fail_models: Iterable[str] = (),
         not_ready_models: Iterable[str] = (),
+        stream_error: str | None = None,
+        stream_error_after: int = 0,
+        stream_error_rate: float = 1.0,
+        stream_error_models: Iterable[str] = (),
     ) -> None:
-        """Replace the injected faults (omitted arguments mean no such fault)."""
-        self.service.faults.configure(FaultConfig.build(throttle_rate, error_rate, fail_models, not_ready_models))
+        """Replace the injected faults (omitted arguments mean no such fault; see the class docstring)."""
+        self.service.faults.configure(
+            FaultConfig.build(
+                throttle_rate,
+                error_rate,
+                fail_models,
+                not_ready_models,
+                stream_error,
+                stream_error_after,
+                stream_error_rate,
+                stream_error_models,
+            )
+        )
 
     def start(self) -> BedrockEmulator:
         """Bind and serve in a daemon thread; returns ``self``."""

@@ -41,7 +41,10 @@ def event_message(event_type: str, payload: dict[str, Any]) -> bytes:
     return encode_message(headers, json.dumps(payload, separators=(",", ":")).encode("utf-8"))
 
 
-def exception_message(exception_type: str, message: str) -> bytes:
-    """An ``exception`` message (e.g. ``throttlingException``) that botocore raises as ``EventStreamError``."""
+def exception_message(exception_type: str, message: str, **fields: Any) -> bytes:
+    """An ``exception`` message (e.g. ``throttlingException``) that botocore raises as ``EventStreamError``.
+
+    The JSON payload is ``{"message": ..., **fields}`` (e.g. ``originalStatusCode`` of ``modelStreamErrorException``).
+    """
     headers = {":exception-type": exception_type, ":content-type": "application/json", ":message-type": "exception"}
-    return encode_message(headers, json.dumps({"message": message}).encode("utf-8"))
+    return encode_message(headers, json.dumps({"message": message, **fields}).encode("utf-8"))

@@ -1,4 +1,5 @@
-"""Injected faults: random throttling and service errors, and models made unavailable or not ready."""
+"""Injected faults: random throttling and service errors, models made unavailable or not ready, and
+ConverseStream replies cut after some events by an exception event."""
 
 from __future__ import annotations
 
@@ -6,25 +7,58 @@ import random
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from langchain_bedrock_routing.catalog import base_model_id
 from langchain_bedrock_routing.emulator.errors import BedrockError
 
+STREAM_ERRORS: dict[str, str] = {
+    "modelStreamErrorException": "The model stream was interrupted, please retry your request.",
+    "internalServerException": "An internal server error occurred, please retry your request.",
+    "serviceUnavailableException": "Service is temporarily unavailable, try again.",
+    "throttlingException": "Too many tokens, please wait before trying again.",
+    "validationException": "The model produced output that failed validation.",
+}
+"""The exception events the bedrock-runtime model allows in ``ConverseStreamOutput``, with their messages."""
+
 
 def _rate(name: str, value: float) -> float:
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} must be a probability in [0, 1], got {value}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")
     return float(value)
 
 
 @dataclass(frozen=True)
+class StreamCut:
+    """A ConverseStream reply cut after ``after`` ``contentBlockDelta`` events by an exception event."""
+
+    after: int
+    exception_type: str
+
+    def payload(self) -> dict[str, Any]:
+        """The exception event's JSON payload (``modelStreamErrorException`` also names the model's own error)."""
+        body: dict[str, Any] = {"message": STREAM_ERRORS[self.exception_type]}
+        if self.exception_type == "modelStreamErrorException":
+            body.update(originalStatusCode=500, originalMessage="Model inference was interrupted.")
+        return body
+
+
+@dataclass(frozen=True)
 class FaultConfig:
-    """Probabilities per request (0..1) and base model ids that always fail."""
+    """Probabilities per request (0..1), base model ids that always fail, and the mid-stream fault.
+
+    ``stream_error`` (one of :data:`STREAM_ERRORS`) cuts a served ConverseStream after ``stream_error_after``
+    content deltas, with probability ``stream_error_rate``, for ``stream_error_models`` (empty: every model).
+    """
 
     throttle_rate: float = 0.0
     error_rate: float = 0.0
     fail_models: frozenset[str] = field(default_factory=frozenset)
     not_ready_models: frozenset[str] = field(default_factory=frozenset)
+    stream_error: str | None = None
+    stream_error_after: int = 0
+    stream_error_rate: float = 1.0
+    stream_error_models: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
     def build(
@@ -33,22 +67,47 @@ class FaultConfig:
         error_rate: float = 0.0,
         fail_models: Iterable[str] = (),
         not_ready_models: Iterable[str] = (),
+        stream_error: str | None = None,
+        stream_error_after: int = 0,
+        stream_error_rate: float = 1.0,
+        stream_error_models: Iterable[str] = (),
     ) -> FaultConfig:
         """Validated config; model ids may carry geo prefixes or ARNs (they are reduced to base ids)."""
+        stream_models = frozenset(base_model_id(m) for m in stream_error_models)
+        if stream_error is None:
+            if stream_error_after != 0 or stream_error_rate != 1.0 or stream_models:
+                raise ValueError(
+                    "stream_error_after, stream_error_rate and stream_error_models need stream_error, one of: "
+                    + ", ".join(STREAM_ERRORS)
+                )
+        elif stream_error not in STREAM_ERRORS:
+            raise ValueError(f"unknown stream_error {stream_error!r}; valid: {', '.join(STREAM_ERRORS)}")
+        if isinstance(stream_error_after, bool) or not isinstance(stream_error_after, int) or stream_error_after < 0:
+            raise ValueError(f"stream_error_after must be an int >= 0 (content deltas), got {stream_error_after!r}")
         return cls(
             throttle_rate=_rate("throttle_rate", throttle_rate),
             error_rate=_rate("error_rate", error_rate),
             fail_models=frozenset(base_model_id(m) for m in fail_models),
             not_ready_models=frozenset(base_model_id(m) for m in not_ready_models),
+            stream_error=stream_error,
+            stream_error_after=stream_error_after,
+            stream_error_rate=_rate("stream_error_rate", stream_error_rate),
+            stream_error_models=stream_models,
         )
+
+    def model_sets(self) -> dict[str, list[str]]:
+        """The model-id fields as sorted lists (JSON-ready)."""
+        sets = {"fail_models": self.fail_models, "not_ready_models": self.not_ready_models}
+        return {**{k: sorted(v) for k, v in sets.items()}, "stream_error_models": sorted(self.stream_error_models)}
 
 
 class FaultInjector:
-    """Decides, from a seeded RNG, whether a request to a model fails and how."""
+    """Decides, from seeded RNGs, whether a request to a model fails and how."""
 
     def __init__(self, config: FaultConfig, seed: int = 0) -> None:
         self._config = config
         self._rng = random.Random(seed)
+        self._stream_rng = random.Random(f"stream-{seed}")
         self._lock = threading.Lock()
 
     @property
@@ -74,3 +133,14 @@ class FaultInjector:
         if draw < config.throttle_rate + config.error_rate:
             return BedrockError("ServiceUnavailableException", "Service is temporarily unavailable, try again.")
         return None
+
+    def stream_cut(self, model_id: str) -> StreamCut | None:
+        """How a served ConverseStream from ``model_id`` (base id) is cut, or ``None`` to send it whole."""
+        config = self._config
+        if config.stream_error is None or (config.stream_error_models and model_id not in config.stream_error_models):
+            return None
+        if config.stream_error_rate < 1.0:
+            with self._lock:
+                if self._stream_rng.random() >= config.stream_error_rate:
+                    return None
+        return StreamCut(config.stream_error_after, config.stream_error)

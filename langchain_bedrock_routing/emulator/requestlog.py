@@ -11,7 +11,11 @@ Operation = Literal["Converse", "ConverseStream", "InvokeModel"]
 
 @dataclass(frozen=True)
 class RequestRecord:
-    """What one request asked for and what it cost; token counts are 0 on error, latency in ms."""
+    """What one request asked for and what it cost; token counts are 0 on error, latency in ms.
+
+    A ConverseStream cut by an exception event has status 200, that event's type (``modelStreamErrorException``
+    ...) as ``error_code``, the tokens processed before the cut, and ``billed=False``.
+    """
 
     operation: Operation
     model_id: str

@@ -3,7 +3,9 @@
 Bedrock paths: ``POST /model/{modelId}/converse``, ``/converse-stream`` and ``/invoke``.
 Admin: ``GET /_emulator/requests`` (the request log as JSON), ``DELETE /_emulator/requests``
 (clear it), ``GET|POST /_emulator/faults`` (read or replace injected faults, JSON body with
-``throttle_rate``, ``error_rate``, ``fail_models``, ``not_ready_models``), ``GET /_emulator/health``.
+``throttle_rate``, ``error_rate``, ``fail_models``, ``not_ready_models``, ``stream_error``,
+``stream_error_after``, ``stream_error_rate``, ``stream_error_models``), ``GET /_emulator/health``.
+A client that hangs up mid-reply is logged at DEBUG, not printed as a traceback.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -18,10 +21,10 @@ from urllib.parse import unquote
 
 from langchain_bedrock_routing.emulator.errors import BedrockError, not_found, validation
 from langchain_bedrock_routing.emulator.eventstream import CONTENT_TYPE as EVENTSTREAM
-from langchain_bedrock_routing.emulator.faults import FaultConfig
+from langchain_bedrock_routing.emulator.faults import FaultConfig, StreamCut
 from langchain_bedrock_routing.emulator.requestlog import Operation
 from langchain_bedrock_routing.emulator.service import Completion, EmulatorService, decode_json
-from langchain_bedrock_routing.emulator.streaming import stream_messages
+from langchain_bedrock_routing.emulator.streaming import stream_messages, streamed_output_tokens
 
 logger = logging.getLogger(__name__)
 _ROUTE = re.compile(r"^/model/(?P<model>[^/]+)/(?P<op>converse|converse-stream|invoke)$")
@@ -42,6 +45,13 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], service: EmulatorService) -> None:
         super().__init__(address, BedrockHandler)
         self.service = service
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that disconnected mid-reply is logged at DEBUG; any other error gets the default traceback."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            logger.debug("client %s disconnected mid-reply", client_address, exc_info=True)
+            return
+        super().handle_error(request, client_address)
 
 
 class BedrockHandler(BaseHTTPRequestHandler):
@@ -84,7 +94,7 @@ class BedrockHandler(BaseHTTPRequestHandler):
             self._send_json(200, [r.to_dict() for r in service.log.snapshot()])
         elif self.path == "/_emulator/faults":
             config = service.faults.config
-            self._send_json(200, {**config.__dict__, **{k: sorted(v) for k, v in _model_sets(config).items()}})
+            self._send_json(200, {**config.__dict__, **config.model_sets()})
         elif self.path == "/_emulator/health":
             self._send_json(200, {"status": "ok"})
         else:
@@ -142,32 +152,30 @@ class BedrockHandler(BaseHTTPRequestHandler):
             service.record(operation, model_id, status=failure.status, error=failure)
             self._send_error(failure)
             return
-        service.record(operation, model_id, status=200, completion=completion)
+        cut = service.faults.stream_cut(completion.invoked_model_id) if operation == "ConverseStream" else None
+        interrupted = None if cut is None else (cut.exception_type, streamed_output_tokens(completion, cut))
+        service.record(operation, model_id, status=200, completion=completion, interrupted=interrupted)
         if operation == "Converse":
             service.sleeper.sleep_ms(completion.timing.total_ms)
             self._send_json(200, completion.response())
         else:
-            self._stream(completion)
+            self._stream(completion, cut)
 
-    def _stream(self, completion: Completion) -> None:
+    def _stream(self, completion: Completion, cut: StreamCut | None) -> None:
         sleeper = self.server.service.sleeper
         if sleeper.scale == 0:
-            self._send(200, b"".join(message for message, _ in stream_messages(completion)), EVENTSTREAM)
+            self._send(200, b"".join(message for message, _ in stream_messages(completion, cut)), EVENTSTREAM)
             return
         self.send_response(200)
         self.send_header("Content-Type", EVENTSTREAM)
         self.send_header("Transfer-Encoding", "chunked")
         self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
         self.end_headers()
-        for message, delay_ms in stream_messages(completion):
+        for message, delay_ms in stream_messages(completion, cut):
             sleeper.sleep_ms(delay_ms)
             self.wfile.write(f"{len(message):x}\r\n".encode("ascii") + message + b"\r\n")
             self.wfile.flush()
         self.wfile.write(b"0\r\n\r\n")
-
-
-def _model_sets(config: FaultConfig) -> dict[str, frozenset[str]]:
-    return {"fail_models": config.fail_models, "not_ready_models": config.not_ready_models}
 
 
 def _internal(exc: Exception) -> BedrockError:

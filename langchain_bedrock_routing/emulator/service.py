@@ -181,9 +181,16 @@ class EmulatorService:
         error: BedrockError | None = None,
         completion: Completion | None = None,
         invoked: tuple[str, int, int] | None = None,
+        interrupted: tuple[str, int] | None = None,
     ) -> None:
-        """Log one request: a failure (``error``), a Converse ``completion`` or an invoke (id, tokens, ms)."""
+        """Log one request: a failure (``error``), a Converse ``completion`` or an invoke (id, tokens, ms).
+
+        ``interrupted`` (exception event type, output tokens sent) marks a ConverseStream cut mid-way: it keeps
+        status 200, names the exception as ``error_code``, counts the tokens streamed and is not billed.
+        """
         usage = completion.usage() if completion else {}
+        if interrupted is not None:
+            usage["outputTokens"] = interrupted[1]
         if completion is not None:
             invoked = (completion.invoked_model_id, usage["inputTokens"], completion.timing.total_ms)
         self.log.append(
@@ -192,13 +199,13 @@ class EmulatorService:
                 model_id=model_id,
                 invoked_model_id=invoked[0] if invoked else None,
                 status=status,
-                error_code=error.code if error else None,
+                error_code=error.code if error else (interrupted[0] if interrupted else None),
                 input_tokens=invoked[1] if invoked else 0,
                 output_tokens=usage.get("outputTokens", 0),
                 cache_read_input_tokens=usage.get("cacheReadInputTokens", 0),
                 cache_write_input_tokens=usage.get("cacheWriteInputTokens", 0),
                 latency_ms=invoked[2] if invoked else 0,
                 timestamp=time.time(),
-                billed=error is None and invoked is not None,
+                billed=error is None and interrupted is None and invoked is not None,
             )
         )

@@ -1,4 +1,9 @@
-"""ConverseStream events of a completion, each with the modeled ms to wait before sending it."""
+"""ConverseStream events of a completion, each with the modeled ms to wait before sending it.
+
+A :class:`~langchain_bedrock_routing.emulator.faults.StreamCut` replaces the rest of the stream, from the
+``after + 1``-th ``contentBlockDelta`` (or ``messageStop`` when the reply has fewer deltas), with one exception
+event, as Bedrock does when a stream fails after it started.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from langchain_bedrock_routing.catalog import estimate_tokens
-from langchain_bedrock_routing.emulator.eventstream import event_message
+from langchain_bedrock_routing.emulator.eventstream import event_message, exception_message
+from langchain_bedrock_routing.emulator.faults import StreamCut
 from langchain_bedrock_routing.emulator.service import Completion
 
 _CHUNK = re.compile(r"\S+\s*|\s+")
 WORDS_PER_DELTA = 3
+_Event = tuple[str, dict[str, Any], int]
+"""(event type, payload, output tokens it carries)."""
 
 
 def _text_pieces(text: str) -> list[str]:
@@ -20,8 +28,8 @@ def _text_pieces(text: str) -> list[str]:
     return ["".join(chunks[i : i + WORDS_PER_DELTA]) for i in range(0, len(chunks), WORDS_PER_DELTA)]
 
 
-def _block_events(index: int, block: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], int]]:
-    """(event type, payload, output tokens it carries) of one content block."""
+def _block_events(index: int, block: dict[str, Any]) -> Iterator[_Event]:
+    """The events of one content block."""
     if "toolUse" in block:
         use = block["toolUse"]
         start = {"toolUse": {"toolUseId": use["toolUseId"], "name": use["name"]}}
@@ -37,16 +45,38 @@ def _block_events(index: int, block: dict[str, Any]) -> Iterator[tuple[str, dict
     yield "contentBlockStop", {"contentBlockIndex": index}, 0
 
 
-def stream_messages(completion: Completion) -> Iterator[tuple[bytes, float]]:
-    """Encoded event-stream messages in order, each with the modeled delay (ms) before it."""
-    timing = completion.timing
-    yield event_message("messageStart", {"role": "assistant"}), timing.ttft_ms
+def _events(completion: Completion, cut: StreamCut | None) -> Iterator[_Event]:
+    """The reply's events in order; with ``cut``, those before the cut only."""
+    deltas = 0
+    yield "messageStart", {"role": "assistant"}, 0
     for index, block in enumerate(completion.reply.content):
-        for event_type, payload, tokens in _block_events(index, block):
-            yield event_message(event_type, payload), tokens * timing.per_token_ms
-    yield event_message("messageStop", {"stopReason": completion.reply.stop_reason}), 0.0
-    metadata: dict[str, Any] = {"usage": completion.usage(), "metrics": {"latencyMs": timing.total_ms}}
+        for event in _block_events(index, block):
+            if event[0] == "contentBlockDelta":
+                if cut is not None and deltas == cut.after:
+                    return
+                deltas += 1
+            yield event
+    if cut is not None:
+        return
+    yield "messageStop", {"stopReason": completion.reply.stop_reason}, 0
+    metadata: dict[str, Any] = {"usage": completion.usage(), "metrics": {"latencyMs": completion.timing.total_ms}}
     trace = completion.trace()
     if trace is not None:
         metadata["trace"] = trace
-    yield event_message("metadata", metadata), 0.0
+    yield "metadata", metadata, 0
+
+
+def stream_messages(completion: Completion, cut: StreamCut | None = None) -> Iterator[tuple[bytes, float]]:
+    """Encoded event-stream messages in order, each with the modeled delay (ms) before it; ``cut`` ends the
+    stream early with its exception event."""
+    timing = completion.timing
+    for event_type, payload, tokens in _events(completion, cut):
+        delay = timing.ttft_ms if event_type == "messageStart" else tokens * timing.per_token_ms
+        yield event_message(event_type, payload), delay
+    if cut is not None:
+        yield exception_message(cut.exception_type, **cut.payload()), 0.0
+
+
+def streamed_output_tokens(completion: Completion, cut: StreamCut) -> int:
+    """Output tokens the stream carried before ``cut``."""
+    return sum(tokens for _, _, tokens in _events(completion, cut))
