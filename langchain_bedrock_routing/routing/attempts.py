@@ -9,12 +9,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
+from botocore.exceptions import ClientError
 from langchain_aws import ChatBedrockConverse
 from langchain_core.runnables import RunnableBinding
 
 from langchain_bedrock_routing.routing.decision import RouteDecision
 from langchain_bedrock_routing.routing.delegates import DelegatePool
-from langchain_bedrock_routing.routing.errors import AllModelsFailedError, ModelCallError
+from langchain_bedrock_routing.routing.errors import AllModelsFailedError, ModelCallError, StreamInterruptedError
 from langchain_bedrock_routing.routing.fallback import Cooldown, retryable_reason
 from langchain_bedrock_routing.routing.metadata import invoked_model_id, routing_metadata
 from langchain_bedrock_routing.routing.policy import Candidate, Plan, Priority
@@ -80,6 +81,16 @@ class RouteRun:
         self.cooldown.failed(model_id)
         self._record(attempt.candidate, reason)
 
+    def interrupted(self, attempt: Attempt, error: Exception, chunks: int) -> NoReturn:
+        """Record a stream that failed after ``chunks`` chunks reached the caller and raise
+        :class:`StreamInterruptedError` (a retryable error also counts toward the model's cooldown)."""
+        reason = retryable_reason(error)
+        model_id = attempt.candidate.target.model_id
+        if reason is not None:
+            self.cooldown.failed(model_id)
+        self._record(attempt.candidate, reason or _error_name(error))
+        raise StreamInterruptedError(model_id, error, chunks, self.attempts) from error
+
     def succeeded(self, attempt: Attempt, response_metadata: Mapping[str, Any]) -> dict[str, Any]:
         """Record the success and return ``response_metadata["routing"]`` for the result."""
         target = attempt.candidate.target
@@ -101,3 +112,12 @@ class RouteRun:
 
     def _record(self, candidate: Candidate, error: str | None) -> None:
         self.attempts.append({"model_id": candidate.target.model_id, "tier": candidate.target.tier, "error": error})
+
+
+def _error_name(error: BaseException) -> str:
+    """The Bedrock error code of a botocore error, else the exception's type name."""
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code")
+        if code:
+            return str(code)
+    return type(error).__name__

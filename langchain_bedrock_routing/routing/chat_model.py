@@ -55,7 +55,9 @@ class RoutedChatBedrock(BaseChatModel):
     retries set to ``max_retries`` so fallback is quick). Throttling, unavailable, not-ready, timeouts and
     5xx move to the next candidate (then the next tier up when ``escalate_on_failure``); a model failing
     ``cooldown_failures`` times in a row rests ``cooldown_seconds``. Other errors raise
-    :class:`ModelCallError` naming the model. Every result carries ``response_metadata["routing"]``.
+    :class:`ModelCallError` naming the model. A stream falls back only until its first chunk with output; an error
+    after that raises :class:`StreamInterruptedError` (nothing cached). Every result carries
+    ``response_metadata["routing"]``.
 
     ``prompt_cache="auto"`` passes ``cache_control`` to the delegate only when the stable prefix (system
     messages, tool schemas, earlier turns; estimated) reaches the chosen model's ``cache_min_tokens``
@@ -391,23 +393,8 @@ class RoutedChatBedrock(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None,
         kwargs: dict[str, Any],
     ) -> Iterator[ChatGenerationChunk]:
-        """The first candidate that starts streaming, then a closing chunk with the routing metadata."""
-        run = self._route(messages, kwargs, run_manager)
-        for attempt in run:
-            stream = chunks.delegate_chunks(attempt, messages, stop)
-            try:
-                first = next(stream)
-            except Exception as error:
-                run.failed(attempt, error)
-                continue
-            aggregate = first
-            yield first
-            for chunk in stream:
-                aggregate += chunk
-                yield chunk
-            yield chunks.last_chunk(first, run.succeeded(attempt, aggregate.message.response_metadata))
-            return
-        run.exhausted()
+        """The first candidate whose stream produces output (see :func:`chunks.routed_stream`)."""
+        yield from chunks.routed_stream(self._route(messages, kwargs, run_manager), messages, stop)
 
 
 @dataclass(frozen=True)

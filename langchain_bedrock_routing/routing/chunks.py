@@ -1,4 +1,10 @@
-"""Chunk plumbing for the routed stream: the delegate's chunks and the closing routing chunk."""
+"""The routed stream: each candidate's chunks, fallback until output starts, and the closing routing chunk.
+
+A candidate that fails before its first chunk with output (text, a tool call or usage; the empty chunk of
+``messageStart`` does not count) hands over to the next one, and the chunks it sent are dropped unseen. Once
+output has reached the caller, an error cannot fall back: it raises
+:class:`~langchain_bedrock_routing.routing.errors.StreamInterruptedError`.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,59 @@ from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
 
 from langchain_bedrock_routing.caching.streaming import to_chunk
-from langchain_bedrock_routing.routing.attempts import Attempt
+from langchain_bedrock_routing.routing.attempts import Attempt, RouteRun
 from langchain_bedrock_routing.routing.metadata import invoked_model_id
+
+
+def routed_stream(run: RouteRun, messages: list[BaseMessage], stop: list[str] | None) -> Iterator[ChatGenerationChunk]:
+    """The first candidate whose stream produces output, then a closing chunk with the routing metadata.
+
+    Raises ``AllModelsFailedError`` / ``ModelCallError`` before any output, ``StreamInterruptedError`` after.
+    """
+    for attempt in run:
+        stream = delegate_chunks(attempt, messages, stop)
+        try:
+            head = _opening(stream)
+        except Exception as error:
+            run.failed(attempt, error)
+            continue
+        aggregate = head[0]
+        for chunk in head[1:]:
+            aggregate += chunk
+        yield from head
+        sent = len(head)
+        while True:
+            try:
+                chunk = next(stream)
+            except StopIteration:
+                break
+            except Exception as error:
+                run.interrupted(attempt, error, sent)
+            aggregate += chunk
+            yield chunk
+            sent += 1
+        yield last_chunk(head[0], run.succeeded(attempt, aggregate.message.response_metadata))
+        return
+    run.exhausted()
+
+
+def _opening(stream: Iterator[ChatGenerationChunk]) -> list[ChatGenerationChunk]:
+    """The chunks up to and including the first with output; raises ``ValueError`` if the stream has none."""
+    head: list[ChatGenerationChunk] = []
+    for chunk in stream:
+        head.append(chunk)
+        if _has_output(chunk):
+            break
+    if not head:
+        raise ValueError("the model's stream ended without any chunk")
+    return head
+
+
+def _has_output(chunk: ChatGenerationChunk) -> bool:
+    message = chunk.message
+    calls = message.tool_call_chunks if isinstance(message, AIMessageChunk) else []
+    usage = message.usage_metadata if isinstance(message, AIMessageChunk) else None
+    return bool(message.content) or bool(calls) or usage is not None
 
 
 def delegate_chunks(

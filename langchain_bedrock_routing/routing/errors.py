@@ -41,9 +41,25 @@ class CostCapExceededError(NoCandidateError):
 class ModelCallError(RuntimeError):
     """A non-retryable Bedrock error (validation, access denied ...) on ``model_id``; the cause is chained."""
 
-    def __init__(self, model_id: str, error: BaseException) -> None:
+    def __init__(self, model_id: str, error: BaseException, message: str | None = None) -> None:
         self.model_id = model_id
-        super().__init__(f"model {model_id!r} failed with a non-retryable error: {error}")
+        super().__init__(message or f"model {model_id!r} failed with a non-retryable error: {error}")
+
+
+class StreamInterruptedError(ModelCallError):
+    """A stream from ``model_id`` failed after ``chunks`` chunks reached the caller, so no other model was tried
+    (the caller holds part of the answer) and nothing was cached; ``attempts`` lists every model tried, this one
+    last with its error code. The Bedrock error (e.g. botocore's ``EventStreamError``) is the ``__cause__``."""
+
+    def __init__(self, model_id: str, error: BaseException, chunks: int, attempts: Sequence[dict[str, Any]]) -> None:
+        self.chunks = chunks
+        self.attempts = list(attempts)
+        super().__init__(
+            model_id,
+            error,
+            f"the stream from model {model_id!r} was interrupted after {chunks} chunks: {error}; no fallback was "
+            "tried because part of the answer was already streamed, and nothing was cached: retry the request",
+        )
 
 
 class AllModelsFailedError(RuntimeError):
