@@ -4,6 +4,8 @@ A backend call that raises becomes the caller's ``default`` (a miss, or a skippe
 counted, logged at most once per ``log_interval_s`` (with the number suppressed since), and fed to
 the breaker. After ``failure_threshold`` consecutive failures the breaker opens and calls are not
 even attempted for ``cooldown_s``; then one probe goes through (half-open) and closes it on success.
+Calls may name a shard (a Redis Cluster primary): each shard gets its own breaker with the same
+settings, so one failing primary does not turn the other shards' lookups into misses.
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ class CircuitBreaker:
         self._state: BreakerState = "closed"
         self._probe_started: float | None = None
         self.times_opened = 0
+
+    def fresh(self) -> CircuitBreaker:
+        """A closed breaker with this one's settings and clock."""
+        return CircuitBreaker(failure_threshold=self.failure_threshold, cooldown_s=self.cooldown_s, clock=self._clock)
 
     @property
     def state(self) -> BreakerState:
@@ -151,35 +157,49 @@ class FailOpen:
         self.stats = stats
         self.breaker = breaker or CircuitBreaker()
         self.log = log or RateLimitedLog()
+        self._shard_breakers: dict[str, CircuitBreaker] = {}
+        self._shards_lock = threading.Lock()
 
-    def call(self, operation: str, fn: Callable[[], T], default: T) -> T:
-        """``fn()``, or ``default`` if the breaker is open or ``fn`` raises."""
-        if not self.breaker.allow():
+    def breaker_for(self, shard: str | None) -> CircuitBreaker:
+        """:attr:`breaker` for ``None``; else ``shard``'s own breaker (made on first use with the same settings)."""
+        if shard is None:
+            return self.breaker
+        with self._shards_lock:
+            breaker = self._shard_breakers.get(shard)
+            if breaker is None:
+                breaker = self._shard_breakers[shard] = self.breaker.fresh()
+            return breaker
+
+    def call(self, operation: str, fn: Callable[[], T], default: T, *, shard: str | None = None) -> T:
+        """``fn()``, or ``default`` if the (shard's) breaker is open or ``fn`` raises."""
+        breaker = self.breaker_for(shard)
+        if not breaker.allow():
             self.stats.add("short_circuited")
             return default
         try:
             result = fn()
         except Exception as exc:  # fail open: any backend failure is a miss
-            return self._failed(operation, exc, default)
-        self.breaker.record_success()
+            return self._failed(operation, exc, default, breaker)
+        breaker.record_success()
         return result
 
-    async def acall(self, operation: str, fn: Callable[[], Awaitable[T]], default: T) -> T:
+    async def acall(self, operation: str, fn: Callable[[], Awaitable[T]], default: T, *, shard: str | None = None) -> T:
         """Async twin of :meth:`call`: ``await fn()``, or ``default``."""
-        if not self.breaker.allow():
+        breaker = self.breaker_for(shard)
+        if not breaker.allow():
             self.stats.add("short_circuited")
             return default
         try:
             result = await fn()
         except Exception as exc:  # fail open: any backend failure is a miss
-            return self._failed(operation, exc, default)
-        self.breaker.record_success()
+            return self._failed(operation, exc, default, breaker)
+        breaker.record_success()
         return result
 
-    def _failed(self, operation: str, exc: Exception, default: T) -> T:
+    def _failed(self, operation: str, exc: Exception, default: T, breaker: CircuitBreaker) -> T:
         self.stats.add("errors")
-        self.breaker.record_failure()
+        breaker.record_failure()
         # type and message, not repr: redis-py 8's repr drops the message ("auth:AuthenticationError")
         cause = f"{type(exc).__name__}: {exc}"
-        self.log.warning(f"{self.name} {operation} failed, served as a miss: {cause} (breaker {self.breaker.state})")
+        self.log.warning(f"{self.name} {operation} failed, served as a miss: {cause} (breaker {breaker.state})")
         return default

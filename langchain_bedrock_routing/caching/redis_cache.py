@@ -109,7 +109,8 @@ class RedisCache(CacheBase):
 
     @property
     def breaker(self) -> CircuitBreaker:
-        """The circuit breaker guarding this cache's Redis calls."""
+        """The circuit breaker guarding this cache's Redis calls (in a Redis Cluster, each primary gets its own with
+        these settings: ``fail_open.breaker_for(node)``)."""
         return self.fail_open.breaker
 
     def _key(self, prompt: str, llm_string: str, scope: str) -> str:
@@ -137,6 +138,9 @@ class RedisCache(CacheBase):
         return self.codec.encode(
             generations, meta=usage_meta(generations), ttl_s=self.ttl, associated_data=key.encode()
         )
+
+    def _shard(self, key: str) -> str | None:
+        return self.connection.shard_of(key)
 
     def _kept(self, key: str) -> bytes | None:
         return None if self.near_cache is None else self.near_cache.get(key)
@@ -167,7 +171,7 @@ class RedisCache(CacheBase):
         if kept is not None:
             return self._read(key, kept, None, None)
         ticket = self._ticket(key)
-        blob = self.fail_open.call("lookup", lambda: self.connection.client.get(key), _FAILED)
+        blob = self.fail_open.call("lookup", lambda: self.connection.client.get(key), _FAILED, shard=self._shard(key))
         return self._read(key, None, ticket, blob)
 
     def update(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:
@@ -180,7 +184,10 @@ class RedisCache(CacheBase):
         if self.near_cache is not None:
             self.near_cache.discard(key)
         if self.fail_open.call(
-            "update", lambda: bool(self.connection.client.set(key, blob, **self._set_kwargs())), False
+            "update",
+            lambda: bool(self.connection.client.set(key, blob, **self._set_kwargs())),
+            False,
+            shard=self._shard(key),
         ):
             self.stats.add("stores")
 
@@ -200,7 +207,9 @@ class RedisCache(CacheBase):
         if kept is not None:
             return self._read(key, kept, None, None)
         ticket = self._ticket(key)
-        blob = await self.fail_open.acall("lookup", lambda: self.connection.acall("get", key), _FAILED)
+        blob = await self.fail_open.acall(
+            "lookup", lambda: self.connection.acall("get", key), _FAILED, shard=self._shard(key)
+        )
         return self._read(key, None, ticket, blob)
 
     async def aupdate(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:
@@ -213,7 +222,10 @@ class RedisCache(CacheBase):
         if self.near_cache is not None:
             self.near_cache.discard(key)
         stored = await self.fail_open.acall(
-            "update", lambda: self.connection.acall("set", key, blob, **self._set_kwargs()), False
+            "update",
+            lambda: self.connection.acall("set", key, blob, **self._set_kwargs()),
+            False,
+            shard=self._shard(key),
         )
         if stored:
             self.stats.add("stores")

@@ -124,6 +124,23 @@ class RedisConnection:
                 )
             return self._client
 
+    def shard_of(self, key: str) -> str | None:
+        """The Redis Cluster primary (``host:port``) serving ``key`` in a client's current slot map; ``None`` for
+        standalone Redis, or before any cluster client here has learned the map."""
+        if not self.is_cluster:
+            return None
+        with self._lock:
+            clients = [self._client, self._given_async, *self._async_clients.values()]
+        for client in clients:
+            if isinstance(client, redis.cluster.RedisCluster | redis.asyncio.cluster.RedisCluster):
+                try:
+                    node = client.get_node_from_key(key)
+                except (redis.RedisError, redis.exceptions.RedisClusterException, LookupError):  # slots not known yet
+                    continue
+                if node is not None:
+                    return str(node.name)
+        return None
+
     def async_client(self) -> AsyncClient | None:
         """The async client for the running loop, or ``None`` when only a sync client was given."""
         if self._given_async is not None:

@@ -156,7 +156,8 @@ class SemanticCacheBase(CacheBase):
 
     @property
     def breaker(self) -> CircuitBreaker:
-        """The circuit breaker guarding this cache's backend calls (and embedding calls)."""
+        """The circuit breaker guarding this cache's backend calls (and embedding calls); in a Redis Cluster each
+        primary gets its own with these settings."""
         return self.fail_open.breaker
 
     def settle(self, result: T | Failed) -> T | None:
@@ -166,9 +167,10 @@ class SemanticCacheBase(CacheBase):
             return None
         return result
 
-    def call(self, operation: str, fn: Callable[[], T], default: D) -> T | D:
-        """``fn()`` failing open to ``default``, except configuration errors on a lookup, which are raised (no
-        model was paid yet); on an update they fail open like any error (the answer is already paid for)."""
+    def call(self, operation: str, fn: Callable[[], T], default: D, *, shard: str | None = None) -> T | D:
+        """``fn()`` failing open to ``default`` behind ``shard``'s breaker, except configuration errors on a lookup,
+        which are raised (no model was paid yet); on an update they fail open like any error (the answer is
+        already paid for)."""
         config_error: list[Exception] = []
 
         def run() -> T | D:
@@ -181,12 +183,14 @@ class SemanticCacheBase(CacheBase):
                 return default
 
         fallback: T | D = default
-        result = self.fail_open.call(operation, run, fallback)
+        result = self.fail_open.call(operation, run, fallback, shard=shard)
         if config_error:
             raise config_error[0]
         return result
 
-    async def acall(self, operation: str, fn: Callable[[], Awaitable[T]], default: D) -> T | D:
+    async def acall(
+        self, operation: str, fn: Callable[[], Awaitable[T]], default: D, *, shard: str | None = None
+    ) -> T | D:
         """Async :meth:`call`."""
         config_error: list[Exception] = []
 
@@ -200,7 +204,7 @@ class SemanticCacheBase(CacheBase):
                 return default
 
         fallback: T | D = default
-        result = await self.fail_open.acall(operation, run, fallback)
+        result = await self.fail_open.acall(operation, run, fallback, shard=shard)
         if config_error:
             raise config_error[0]
         return result

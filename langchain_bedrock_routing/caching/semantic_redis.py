@@ -142,6 +142,10 @@ class RedisSemanticCache(SemanticCacheBase):
     def _key(self, partition: str, *suffix: str) -> str:
         return make_key(self.namespace, SEMANTIC_KIND, partition, *suffix)
 
+    def _shard(self, loc: Located) -> str | None:
+        """The Redis Cluster primary holding ``loc``'s partition (every key of a partition shares one slot)."""
+        return self.connection.shard_of(self._key(loc.partition, "vset"))
+
     def _answer_key(self, partition: str, entry: str) -> str:
         return self._key(partition, "r", entry)
 
@@ -289,7 +293,7 @@ class RedisSemanticCache(SemanticCacheBase):
         if scope is None:
             return None
         loc = self.locate(prompt, llm_string, scope)
-        return self._serve(self.settle(self.call("lookup", lambda: self._search(loc), FAILED)))
+        return self._serve(self.settle(self.call("lookup", lambda: self._search(loc), FAILED, shard=self._shard(loc))))
 
     def update(self, prompt: str, llm_string: str, return_val: RETURN_VAL_TYPE) -> None:
         """Store the answer (``SET PX`` plus ``VADD``) unless the directive or the store policy forbids it."""
@@ -297,7 +301,7 @@ class RedisSemanticCache(SemanticCacheBase):
         if scope is None:
             return
         loc = self.locate(prompt, llm_string, scope)
-        self.call("update", lambda: self._store(loc, return_val), None)
+        self.call("update", lambda: self._store(loc, return_val), None, shard=self._shard(loc))
 
     def clear(self, **kwargs: Any) -> None:
         """Remove every semantic-cache key of this namespace (SCAN + UNLINK; other namespaces and kinds stay)."""
@@ -357,7 +361,8 @@ class RedisSemanticCache(SemanticCacheBase):
         if scope is None:
             return None
         loc = self.locate(prompt, llm_string, scope)
-        return self._serve(self.settle(await self.acall("lookup", lambda: self._asearch(client, loc), FAILED)))
+        search = await self.acall("lookup", lambda: self._asearch(client, loc), FAILED, shard=self._shard(loc))
+        return self._serve(self.settle(search))
 
     async def aupdate(self, prompt: str, llm_string: str, return_val: RETURN_VAL_TYPE) -> None:
         """Async :meth:`update`."""
@@ -369,7 +374,7 @@ class RedisSemanticCache(SemanticCacheBase):
         if scope is None:
             return
         loc = self.locate(prompt, llm_string, scope)
-        await self.acall("update", lambda: self._astore(client, loc, return_val), None)
+        await self.acall("update", lambda: self._astore(client, loc, return_val), None, shard=self._shard(loc))
 
     async def aclear(self, **kwargs: Any) -> None:
         """Async :meth:`clear`."""
