@@ -18,6 +18,7 @@ from langchain_aws import ChatBedrockConverse
 from langchain_bedrock_routing.catalog import estimate_tokens
 from langchain_bedrock_routing.emulator import BedrockEmulator
 from langchain_bedrock_routing.emulator.faults import STREAM_ERRORS
+from langchain_bedrock_routing.testing.ports import free_port
 
 from .conftest import user
 
@@ -166,6 +167,26 @@ def test_the_admin_endpoint_sets_and_shows_the_stream_fault(emulator: BedrockEmu
     assert {k: shown[k] for k in body} == body
     assert shown["stream_error_rate"] == 1.0
     assert _consume(runtime)[1] is not None
+
+
+def test_cli_flags_cut_the_named_models_streams():
+    port = free_port()
+    args = ["--port", str(port), "--latency-scale", "0", "--stream-error", "modelStreamErrorException"]
+    args += ["--stream-error-after", "1", "--stream-error-model", NOVA]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "langchain_bedrock_routing.emulator", *args], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip().endswith(f":{port}")
+        client = boto3.client("bedrock-runtime", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{port}")
+        events, error = _consume(client, NOVA)
+        assert error is not None
+        assert len(_deltas(events)) == 1
+        assert _consume(client, HAIKU)[1] is None
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def test_cli_rejects_an_unknown_stream_error():
