@@ -23,6 +23,7 @@ import redis.asyncio.cluster
 import redis.asyncio.retry
 import redis.cluster
 from redis.backoff import NoBackoff
+from redis.crc import key_slot
 
 SyncClient = redis.Redis | redis.cluster.RedisCluster
 AsyncClient = redis.asyncio.Redis | redis.asyncio.cluster.RedisCluster
@@ -99,6 +100,7 @@ class RedisConnection:
             weakref.WeakKeyDictionary()
         )
         self._lock = threading.Lock()
+        self._slot_owners: dict[int, str] = {}
 
     def _options(self) -> dict[str, Any]:
         return {"socket_timeout": self.timeout_s, "socket_connect_timeout": self.timeout_s}
@@ -125,21 +127,24 @@ class RedisConnection:
             return self._client
 
     def shard_of(self, key: str) -> str | None:
-        """The Redis Cluster primary (``host:port``) serving ``key`` in a client's current slot map; ``None`` for
-        standalone Redis, or before any cluster client here has learned the map."""
+        """The Redis Cluster primary (``host:port``) serving ``key``: from a client's current slot map, else the last
+        one seen for its slot (a client may drop a dead node from its map); ``None`` for standalone Redis or before
+        any cluster client here has learned the map."""
         if not self.is_cluster:
             return None
+        slot = key_slot(key.encode())
         with self._lock:
             clients = [self._client, self._given_async, *self._async_clients.values()]
         for client in clients:
             if isinstance(client, redis.cluster.RedisCluster | redis.asyncio.cluster.RedisCluster):
                 try:
                     node = client.get_node_from_key(key)
-                except (redis.RedisError, redis.exceptions.RedisClusterException, LookupError):  # slots not known yet
+                except (redis.RedisError, redis.exceptions.RedisClusterException, LookupError):  # map not known now
                     continue
                 if node is not None:
-                    return str(node.name)
-        return None
+                    self._slot_owners[slot] = str(node.name)
+                    break
+        return self._slot_owners.get(slot)
 
     def async_client(self) -> AsyncClient | None:
         """The async client for the running loop, or ``None`` when only a sync client was given."""

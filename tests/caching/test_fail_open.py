@@ -10,15 +10,7 @@ import redis
 from langchain_core.globals import set_llm_cache
 
 from langchain_bedrock_routing.caching import CircuitBreaker, RedisCache
-from langchain_bedrock_routing.testing import RedisServer, free_port
-
-
-def _wait_for(predicate, what: str, timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+from langchain_bedrock_routing.testing import RedisServer, free_port, wait_until
 
 
 def _run_through_outage(cache: RedisCache, server: RedisServer, model, caplog) -> None:
@@ -38,8 +30,10 @@ def _run_through_outage(cache: RedisCache, server: RedisServer, model, caplog) -
     assert len(caplog.records) < 5  # rate-limited, not one line per request
 
     server.start()
-    _wait_for(lambda: cache.breaker.state != "open", "the breaker's cooldown")
-    _wait_for(lambda: model.invoke("after the outage").text and cache.breaker.state == "closed", "recovery")
+    assert wait_until(lambda: cache.breaker.state != "open", timeout_s=10), "the breaker's cooldown"
+    assert wait_until(
+        lambda: bool(model.invoke("after the outage").text) and cache.breaker.state == "closed", timeout_s=10
+    ), "recovery"
     assert model.invoke("after the outage").response_metadata["cache"]["hit"] is True
 
 

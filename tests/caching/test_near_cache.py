@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable
 
 import pytest
 import redis
@@ -13,7 +12,7 @@ from langchain_core.outputs import ChatGeneration
 
 from langchain_bedrock_routing.caching import RedisCache
 from langchain_bedrock_routing.caching.near_cache import INVALIDATION_CHANNEL, NearCache
-from langchain_bedrock_routing.testing import RedisServer
+from langchain_bedrock_routing.testing import RedisServer, wait_until
 
 PROMPT = "What is the refund window for order 1234?"
 LLM = "model=nova-micro temperature=0"
@@ -32,15 +31,6 @@ def _text(cache: RedisCache) -> str | None:
     return None if hit is None else hit[0].text
 
 
-def _eventually(condition: Callable[[], bool], timeout_s: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
-
 def _live_cache(url: str, **kwargs: object) -> RedisCache:
     cache = RedisCache(url, **kwargs)  # type: ignore[arg-type]
     assert cache.near_cache is not None
@@ -54,7 +44,7 @@ def _settled_update(cache: RedisCache, text: str) -> None:
     assert near is not None
     before = near.invalidations
     cache.update(PROMPT, LLM, _gens(text))
-    assert _eventually(lambda: near.invalidations > before)
+    assert wait_until(lambda: near.invalidations > before)
 
 
 def test_a_repeated_hit_needs_no_round_trip(redis_client: redis.Redis, redis_url: str):
@@ -73,7 +63,7 @@ async def test_async_hits_use_the_same_copies(redis_client: redis.Redis, redis_u
     assert near is not None
     before = near.invalidations
     await cache.aupdate(PROMPT, LLM, _gens("30 days."))
-    assert _eventually(lambda: near.invalidations > before)  # a read before Redis's announcement is not kept
+    assert wait_until(lambda: near.invalidations > before)  # a read before Redis's announcement is not kept
     first = await cache.alookup(PROMPT, LLM)
     gets = _gets_served(redis_client)
     second = await cache.alookup(PROMPT, LLM)
@@ -89,13 +79,13 @@ def test_changes_made_elsewhere_reach_the_kept_copy(redis_client: redis.Redis, r
     writer.update(PROMPT, LLM, _gens("30 days."))
     assert _text(reader) == "30 days."
     writer.update(PROMPT, LLM, _gens("45 days."))
-    assert _eventually(lambda: _text(reader) == "45 days.")
+    assert wait_until(lambda: _text(reader) == "45 days.")
     writer.clear()
-    assert _eventually(lambda: _text(reader) is None)
+    assert wait_until(lambda: _text(reader) is None)
     writer.update(PROMPT, LLM, _gens("60 days."))
-    assert _eventually(lambda: _text(reader) == "60 days.")
+    assert wait_until(lambda: _text(reader) == "60 days.")
     redis_client.flushall()
-    assert _eventually(lambda: _text(reader) is None)
+    assert wait_until(lambda: _text(reader) is None)
 
 
 def test_changes_made_through_the_cache_apply_at_once(redis_url: str):
@@ -116,7 +106,7 @@ def test_a_value_changed_while_being_read_is_not_kept(redis_client: redis.Redis,
     ticket = near.ticket(key)
     before = near.invalidations
     redis_client.set(key, b"new")  # lands between our GET's reply and keeping the value it read
-    assert _eventually(lambda: near.invalidations > before)
+    assert wait_until(lambda: near.invalidations > before)
     near.put(ticket, b"old")
     assert near.get(key) is None
     near.put(near.ticket(key), b"new")
@@ -130,7 +120,7 @@ def test_a_kept_entry_past_its_ttl_is_a_miss(redis_client: redis.Redis, redis_ur
     assert _text(cache) == "30 days."
     before = cache.near_cache.invalidations  # type: ignore[union-attr]
     redis_client.persist(key)  # Redis keeps the key now: only the expiry time inside the entry ends it
-    assert _eventually(lambda: cache.near_cache.invalidations > before)  # type: ignore[union-attr]
+    assert wait_until(lambda: cache.near_cache.invalidations > before)  # type: ignore[union-attr]
     assert _text(cache) == "30 days."  # read again from Redis and kept
     time.sleep(0.4)
     assert _text(cache) is None
@@ -165,7 +155,7 @@ def test_redis_down_is_a_counted_miss_even_for_a_kept_entry(own_redis_server: Re
     cache.update(PROMPT, LLM, _gens("30 days."))
     assert _text(cache) == "30 days."
     own_redis_server.kill()
-    assert _eventually(lambda: not cache.near_cache.live)  # type: ignore[union-attr]
+    assert wait_until(lambda: not cache.near_cache.live)  # type: ignore[union-attr]
     assert _text(cache) is None
     assert cache.stats.error_misses == 1
 
@@ -175,9 +165,9 @@ def test_the_listener_comes_back_after_a_restart(own_redis_server: RedisServer):
     near = cache.near_cache
     assert near is not None
     own_redis_server.stop()
-    assert _eventually(lambda: not near.live)
+    assert wait_until(lambda: not near.live)
     own_redis_server.start()
-    assert _eventually(lambda: near.live, timeout_s=15.0)
+    assert wait_until(lambda: near.live, timeout_s=15.0)
     _settled_update(cache, "30 days.")
     assert [_text(cache) for _ in range(2)] == ["30 days."] * 2
     assert cache.stats.local_hits == 1
@@ -193,7 +183,7 @@ def test_close_and_garbage_collection_stop_the_listener(redis_client: redis.Redi
     closed.close()
     del dropped
     gc.collect()
-    assert _eventually(lambda: _listeners(redis_client) == 0)
+    assert wait_until(lambda: _listeners(redis_client) == 0)
 
 
 @pytest.mark.parametrize("entries", [-1, 1.5, True, "8"])

@@ -27,6 +27,7 @@ from langchain_bedrock_routing.caching.breaker import CircuitBreaker
 from langchain_bedrock_routing.caching.keys import exact_key
 from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
+from langchain_bedrock_routing.testing import wait_until
 from langchain_bedrock_routing.testing.redis_cluster import RedisClusterServers
 
 LLM = "routed-chat-bedrock-llm-string"
@@ -147,15 +148,6 @@ def _populate(cluster: RedisClusterServers, exact: RedisCache, semantic: RedisSe
             assert client.wait(1, 5000) == 1
 
 
-def _wait_for(done: Callable[[], bool], timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while not done():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
 @pytest.fixture(scope="module")
 def scenario() -> Iterator[Scenario]:
     with RedisClusterServers(primaries=3, replicas=1, node_timeout_ms=1000) as cluster:
@@ -190,7 +182,7 @@ def scenario() -> Iterator[Scenario]:
         for thread in threads:
             thread.start()
         try:
-            assert _wait_for(lambda: all(t.outcomes[("before", "hit")] >= 20 for t in run.tallies.values()), 20)
+            assert wait_until(lambda: all(t.outcomes[("before", "hit")] >= 20 for t in run.tallies.values()), 20)
             run.phase = "failover"
             killed = time.monotonic()
             victim.kill()
@@ -198,7 +190,7 @@ def scenario() -> Iterator[Scenario]:
             run.failover_s, run.promoted_port = time.monotonic() - killed, promoted.port
             run.phase = "after"
             mover_names = ("exact-1", "exact-2", "semantic", "async")
-            _wait_for(lambda: all(run.tallies[n].moved_hits_after >= 5 for n in mover_names), 20)
+            wait_until(lambda: all(run.tallies[n].moved_hits_after >= 5 for n in mover_names), 20)
         finally:
             run.stop.set()
             for thread in threads:
