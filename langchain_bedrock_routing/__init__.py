@@ -31,6 +31,7 @@ from langchain_bedrock_routing.routing import (
     ModelCallError,
     NoCandidateError,
     RoutedChatBedrock,
+    StreamInterruptedError,
 )
 from langchain_bedrock_routing.routing.classifiers import (
     BandedClassifier,
@@ -71,6 +72,7 @@ __all__ = [
     "RoutedChatBedrock",
     "StatsFigures",
     "StickyClassifier",
+    "StreamInterruptedError",
     "UnknownModelError",
     "VectorDimensionError",
     "VectorSetsUnavailableError",

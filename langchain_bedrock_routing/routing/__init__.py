@@ -8,6 +8,7 @@ from langchain_bedrock_routing.routing.errors import (
     CostCapExceededError,
     ModelCallError,
     NoCandidateError,
+    StreamInterruptedError,
 )
 from langchain_bedrock_routing.routing.policy import PRIORITIES, Priority
 from langchain_bedrock_routing.routing.targets import presets
@@ -22,5 +23,6 @@ __all__ = [
     "Priority",
     "RouteDecision",
     "RoutedChatBedrock",
+    "StreamInterruptedError",
     "presets",
 ]
