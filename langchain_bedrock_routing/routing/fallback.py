@@ -42,7 +42,8 @@ def retryable_reason(error: BaseException) -> str | None:
         if code.lower() in RETRYABLE_CODES or status == 429 or status >= 500:
             return code or f"HTTP {status}"
         return None
-    if isinstance(error, (BotoConnectionError, HTTPClientError, ConnectionClosedError, TimeoutError)):
+    # the built-in ConnectionError: langchain-aws raises it for a stream that ends without messageStop
+    if isinstance(error, (BotoConnectionError, HTTPClientError, ConnectionClosedError, TimeoutError, ConnectionError)):
         return type(error).__name__
     return None
 

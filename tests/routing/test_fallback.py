@@ -22,6 +22,8 @@ def client_error(code, status):
         (client_error("", 502), "HTTP 502"),
         (ReadTimeoutError(endpoint_url="http://x"), "ReadTimeoutError"),
         (EndpointConnectionError(endpoint_url="http://x"), "EndpointConnectionError"),
+        (ConnectionError("stream ended without messageStop"), "ConnectionError"),
+        (ConnectionResetError(), "ConnectionResetError"),
     ],
 )
 def test_retryable(error, reason):
