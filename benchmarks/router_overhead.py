@@ -33,7 +33,7 @@ def run(ctx: Context) -> Report:
         BARE: lambda: bare.invoke(PROMPT),
         CLASSIFY: lambda: router.classify(PROMPT),
     }
-    samples = interleaved(cases, total=ctx.sizes.overhead_calls)
+    samples = interleaved(cases, total=ctx.sizes.overhead_calls, rounds=100)  # short blocks: both see the same drift
     routed, plain = samples[ROUTED], samples[BARE]
     added = routed.p50_us - plain.p50_us
     report.add(Figure("routed miss p50", routed.p50_us, "us", plain.p50_us, "bare ChatBedrockConverse"))

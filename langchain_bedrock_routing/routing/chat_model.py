@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,8 @@ from langchain_bedrock_routing.routing.targets import Target, make_target, resol
 _CONFIGURABLE = "routing_configurable"
 """Call keyword carrying ``config["configurable"]`` to the classifier; kept out of the cache key."""
 _ROUTER_KWARGS = frozenset({"priority", "model", "tools", "tool_choice", _CONFIGURABLE})
+_SCREENED: ContextVar[tuple[list[BaseMessage], _Screened] | None] = ContextVar("lbr_screened_request", default=None)
+"""The messages of the request being answered and their screen, made before the cache lookup (reused by the route)."""
 
 
 class RoutedChatBedrock(BaseChatModel):
@@ -296,8 +299,11 @@ class RoutedChatBedrock(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         """Screen the request (see :meth:`_screen`) before LangChain asks the cache, whose embedder may bill."""
-        self._screen(messages, kwargs)
-        return super()._generate_with_cache(messages, stop, run_manager, **kwargs)
+        token = _SCREENED.set((messages, self._screen(messages, kwargs)))
+        try:
+            return super()._generate_with_cache(messages, stop, run_manager, **kwargs)
+        finally:
+            _SCREENED.reset(token)
 
     async def _agenerate_with_cache(
         self,
@@ -307,15 +313,25 @@ class RoutedChatBedrock(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         """Async :meth:`_generate_with_cache`."""
-        self._screen(messages, kwargs)
-        return await super()._agenerate_with_cache(messages, stop, run_manager, **kwargs)
+        token = _SCREENED.set((messages, self._screen(messages, kwargs)))
+        try:
+            return await super()._agenerate_with_cache(messages, stop, run_manager, **kwargs)
+        finally:
+            _SCREENED.reset(token)
 
     def _route(
-        self, messages: list[BaseMessage], kwargs: dict[str, Any], run_manager: CallbackManagerForLLMRun | None
+        self,
+        messages: list[BaseMessage],
+        kwargs: dict[str, Any],
+        run_manager: CallbackManagerForLLMRun | None,
+        screened: _Screened | None = None,
     ) -> RouteRun:
-        """Classify and plan one request; raises ``ValueError`` (bad input, no candidate) before any call."""
+        """Classify and plan one request (``screened``: its screen, when already made); raises ``ValueError`` (bad
+        input, no candidate) before any call."""
         call_kwargs = {k: v for k, v in kwargs.items() if k not in _ROUTER_KWARGS}
-        screened = self._screen(messages, kwargs)
+        if screened is None:
+            held = _SCREENED.get()  # the screen made before the cache lookup of these same messages
+            screened = held[1] if held is not None and held[0] is messages else self._screen(messages, kwargs)
         priority, profile, tools = screened.priority, screened.profile, kwargs.get("tools")
         if screened.pinned is not None:
             decision = RouteDecision(
@@ -381,9 +397,9 @@ class RoutedChatBedrock(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        self._screen(messages, kwargs)  # before the cache, as in _generate_with_cache
+        screened = self._screen(messages, kwargs)  # before the cache, as in _generate_with_cache
         yield from stream_cache.through_cache(
-            self, messages, stop, kwargs, lambda: self._routed_stream(messages, stop, run_manager, kwargs)
+            self, messages, stop, kwargs, lambda: self._routed_stream(messages, stop, run_manager, kwargs, screened)
         )
 
     def _routed_stream(
@@ -392,9 +408,10 @@ class RoutedChatBedrock(BaseChatModel):
         stop: list[str] | None,
         run_manager: CallbackManagerForLLMRun | None,
         kwargs: dict[str, Any],
+        screened: _Screened,
     ) -> Iterator[ChatGenerationChunk]:
         """The first candidate whose stream produces output (see :func:`chunks.routed_stream`)."""
-        yield from chunks.routed_stream(self._route(messages, kwargs, run_manager), messages, stop)
+        yield from chunks.routed_stream(self._route(messages, kwargs, run_manager, screened), messages, stop)
 
 
 @dataclass(frozen=True)

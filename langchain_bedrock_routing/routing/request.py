@@ -49,13 +49,14 @@ def profile_request(
             "is not a conversation); give at least one non-empty message"
         )
     max_tokens = validate_max_tokens(max_tokens)
-    texts = [_message_text(m) for m in messages]
+    last_tokens = estimate_messages_tokens([_message_text(messages[-1])])
+    earlier_tokens = estimate_messages_tokens(_message_text(m) for m in messages[:-1])
     tool_tokens = estimate_tokens(json.dumps(list(tools), default=str)) if tools else 0
     kinds = {kind for m in messages for kind in _block_kinds(m.content)}
     return RequestProfile(
-        input_tokens=estimate_messages_tokens(texts) + tool_tokens,
+        input_tokens=earlier_tokens + last_tokens + tool_tokens,
         max_tokens=max_tokens,
-        stable_prefix_tokens=estimate_messages_tokens(texts[:-1]) + tool_tokens,
+        stable_prefix_tokens=earlier_tokens + tool_tokens,
         needs_tools=bool(tools),
         needs_images=bool(kinds & _IMAGE_BLOCKS),
         needs_documents=bool(kinds & _DOCUMENT_BLOCKS),
