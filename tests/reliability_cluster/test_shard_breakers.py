@@ -69,6 +69,7 @@ async def test_a_dead_primary_opens_only_its_own_breaker(cluster: RedisClusterSe
         for i in range(ENTRIES)
     }
     dead, alive = _split_by_victim(cluster, shard_of)
+    assert await cache.alookup(_prompt(alive[0]), LLM) is not None  # a running app's async client knows the map
     cluster.primaries[1].kill()
     try:
         assert [cache.lookup(_prompt(i), LLM) for i in dead[:3]] == [None] * 3
