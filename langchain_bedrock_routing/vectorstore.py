@@ -7,7 +7,8 @@ only top-level fields, strings without escapes, booleans stored as 1/0). Scores 
 similarity ``(1 + cosine) / 2`` in [0, 1]: 1 identical, 0.5 orthogonal, 0 opposite. Search is the
 server's approximate HNSW search; with a filter the server tests at most ``filter_ef`` candidates
 (default ``k * 100``), so a very selective filter on a large index can return fewer than ``k``: raise
-``filter_ef`` (search keyword) then. Async methods run the sync ones in a worker thread.
+``filter_ef`` (search keyword) then (it is not an exhaustive scan: HNSW can leave an element unreachable).
+Async methods run the sync ones in a worker thread.
 """
 
 from __future__ import annotations
