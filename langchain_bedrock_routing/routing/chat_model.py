@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -20,7 +18,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 from typing_extensions import Self
 
 from langchain_bedrock_routing.caching import streaming as stream_cache
-from langchain_bedrock_routing.catalog import TIERS, Tier, get_catalog
+from langchain_bedrock_routing.catalog import TIERS, Tier
 from langchain_bedrock_routing.routing import chunks
 from langchain_bedrock_routing.routing.attempts import RouteRun
 from langchain_bedrock_routing.routing.classifiers import StickyClassifier, resolve_classifier
@@ -32,17 +30,15 @@ from langchain_bedrock_routing.routing.policy import PRIORITIES, Plan, Priority,
 from langchain_bedrock_routing.routing.prompt_cache import PROMPT_CACHE_MODES, PromptCacheMode
 from langchain_bedrock_routing.routing.request import (
     RequestProfile,
-    profile_request,
     validate_cost_cap,
     validate_max_tokens,
 )
-from langchain_bedrock_routing.routing.targets import Target, make_target, resolve_tiers
+from langchain_bedrock_routing.routing.screen import Screened, held, holding, screen_request
+from langchain_bedrock_routing.routing.targets import Target, resolve_tiers
 
 _CONFIGURABLE = "routing_configurable"
 """Call keyword carrying ``config["configurable"]`` to the classifier; kept out of the cache key."""
 _ROUTER_KWARGS = frozenset({"priority", "model", "tools", "tool_choice", _CONFIGURABLE})
-_SCREENED: ContextVar[tuple[list[BaseMessage], _Screened] | None] = ContextVar("lbr_screened_request", default=None)
-"""The messages of the request being answered and their screen, made before the cache lookup (reused by the route)."""
 
 
 class RoutedChatBedrock(BaseChatModel):
@@ -281,15 +277,11 @@ class RoutedChatBedrock(BaseChatModel):
 
     # -- the routed call -----------------------------------------------------------------------------
 
-    def _screen(self, messages: list[BaseMessage], kwargs: Mapping[str, Any]) -> _Screened:
-        """The checks that need no model call: priority, ``max_tokens``, a pinned model, and that some configured
-        model can serve the request; raises ``ValueError`` naming the problem."""
-        priority: Priority = validate_priority(kwargs.get("priority", self.priority))
-        profile = profile_request(messages, kwargs.get("tools"), kwargs.get("max_tokens", self.max_tokens))
-        pinned = None if kwargs.get("model") is None else _pinned_target(kwargs["model"])
-        targets: Mapping[Tier, Sequence[Target]] = self._targets if pinned is None else {pinned.tier: (pinned,)}
-        self._plan(TIERS[0] if pinned is None else pinned.tier, priority, targets, profile)
-        return _Screened(priority, profile, pinned, targets)
+    def _screen(self, messages: list[BaseMessage], kwargs: Mapping[str, Any]) -> Screened:
+        """This call's screen (see :mod:`.screen`); raises ``ValueError`` naming the problem."""
+        return screen_request(
+            messages, kwargs, priority=self.priority, max_tokens=self.max_tokens, targets=self._targets, plan=self._plan
+        )
 
     def _generate_with_cache(
         self,
@@ -298,12 +290,9 @@ class RoutedChatBedrock(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        """Screen the request (see :meth:`_screen`) before LangChain asks the cache, whose embedder may bill."""
-        token = _SCREENED.set((messages, self._screen(messages, kwargs)))
-        try:
+        """Screen the request before LangChain asks the cache, whose embedder may bill; the route reuses the screen."""
+        with holding(messages, self._screen(messages, kwargs)):
             return super()._generate_with_cache(messages, stop, run_manager, **kwargs)
-        finally:
-            _SCREENED.reset(token)
 
     async def _agenerate_with_cache(
         self,
@@ -313,25 +302,20 @@ class RoutedChatBedrock(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         """Async :meth:`_generate_with_cache`."""
-        token = _SCREENED.set((messages, self._screen(messages, kwargs)))
-        try:
+        with holding(messages, self._screen(messages, kwargs)):
             return await super()._agenerate_with_cache(messages, stop, run_manager, **kwargs)
-        finally:
-            _SCREENED.reset(token)
 
     def _route(
         self,
         messages: list[BaseMessage],
         kwargs: dict[str, Any],
         run_manager: CallbackManagerForLLMRun | None,
-        screened: _Screened | None = None,
+        screened: Screened | None = None,
     ) -> RouteRun:
         """Classify and plan one request (``screened``: its screen, when already made); raises ``ValueError`` (bad
         input, no candidate) before any call."""
         call_kwargs = {k: v for k, v in kwargs.items() if k not in _ROUTER_KWARGS}
-        if screened is None:
-            held = _SCREENED.get()  # the screen made before the cache lookup of these same messages
-            screened = held[1] if held is not None and held[0] is messages else self._screen(messages, kwargs)
+        screened = screened or held(messages) or self._screen(messages, kwargs)
         priority, profile, tools = screened.priority, screened.profile, kwargs.get("tools")
         if screened.pinned is not None:
             decision = RouteDecision(
@@ -408,21 +392,10 @@ class RoutedChatBedrock(BaseChatModel):
         stop: list[str] | None,
         run_manager: CallbackManagerForLLMRun | None,
         kwargs: dict[str, Any],
-        screened: _Screened,
+        screened: Screened,
     ) -> Iterator[ChatGenerationChunk]:
         """The first candidate whose stream produces output (see :func:`chunks.routed_stream`)."""
         yield from chunks.routed_stream(self._route(messages, kwargs, run_manager, screened), messages, stop)
-
-
-@dataclass(frozen=True)
-class _Screened:
-    """What :meth:`RoutedChatBedrock._screen` found: the priority, the request's profile, a pinned target (if
-    any) and the targets to plan over."""
-
-    priority: Priority
-    profile: RequestProfile
-    pinned: Target | None
-    targets: Mapping[Tier, Sequence[Target]]
 
 
 def _with_config(config: RunnableConfig | None, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -435,14 +408,6 @@ def _with_config(config: RunnableConfig | None, kwargs: dict[str, Any]) -> dict[
         merged["priority"] = validate_priority(configurable["priority"])
     merged[_CONFIGURABLE] = configurable
     return merged
-
-
-def _pinned_target(model_id: object) -> Target:
-    """The target for a ``model=`` call override: a catalog model id (its catalog tier) or a known router."""
-    if not isinstance(model_id, str):
-        raise ValueError(f"model must be a model id string, got {model_id!r}")
-    catalog = get_catalog()
-    return make_target(model_id, catalog.get(model_id).tier if model_id in catalog else "medium", catalog)
 
 
 def _mark(message: BaseMessage, routing: dict[str, Any]) -> None:

@@ -1,0 +1,81 @@
+"""Screening a request before anything can bill: the checks on a call that need no model.
+
+``RoutedChatBedrock`` screens each request before LangChain asks the response cache (whose embedder
+may bill) and its route reuses that screen: the priority, ``max_tokens``, a pinned ``model=``, and that
+some configured model can serve the request. Every failure is a ``ValueError`` naming the problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.messages import BaseMessage
+
+from langchain_bedrock_routing.catalog import TIERS, Tier, get_catalog
+from langchain_bedrock_routing.routing.policy import Plan, Priority, validate_priority
+from langchain_bedrock_routing.routing.request import RequestProfile, profile_request
+from langchain_bedrock_routing.routing.targets import Target, make_target
+
+Planner = Callable[[Tier, Priority, Mapping[Tier, Sequence[Target]], RequestProfile], Plan]
+"""Plans candidates from a tier (raises ``NoCandidateError`` and kin when no model fits)."""
+
+
+@dataclass(frozen=True)
+class Screened:
+    """A screened request: its priority, its profile, a pinned target (if any) and the targets to plan over."""
+
+    priority: Priority
+    profile: RequestProfile
+    pinned: Target | None
+    targets: Mapping[Tier, Sequence[Target]]
+
+
+_HELD: ContextVar[tuple[list[BaseMessage], Screened] | None] = ContextVar("lbr_screened_request", default=None)
+"""The messages of the request being answered and their screen, made before the cache lookup."""
+
+
+def screen_request(
+    messages: list[BaseMessage],
+    kwargs: Mapping[str, Any],
+    *,
+    priority: str,
+    max_tokens: int | None,
+    targets: Mapping[Tier, Sequence[Target]],
+    plan: Planner,
+) -> Screened:
+    """Screen one call: ``kwargs`` may override ``priority``, ``max_tokens`` and pin a ``model``; ``plan`` must find a
+    candidate from the lowest tier (it falls back to every configured tier), else it raises."""
+    chosen: Priority = validate_priority(kwargs.get("priority", priority))
+    profile = profile_request(messages, kwargs.get("tools"), kwargs.get("max_tokens", max_tokens))
+    pinned = None if kwargs.get("model") is None else pinned_target(kwargs["model"])
+    candidates: Mapping[Tier, Sequence[Target]] = targets if pinned is None else {pinned.tier: (pinned,)}
+    plan(TIERS[0] if pinned is None else pinned.tier, chosen, candidates, profile)
+    return Screened(chosen, profile, pinned, candidates)
+
+
+@contextmanager
+def holding(messages: list[BaseMessage], screened: Screened) -> Iterator[None]:
+    """Keep ``screened`` for the route of these ``messages`` while the block runs (this context and its copies)."""
+    token = _HELD.set((messages, screened))
+    try:
+        yield
+    finally:
+        _HELD.reset(token)
+
+
+def held(messages: list[BaseMessage]) -> Screened | None:
+    """The screen kept by :func:`holding` for these same ``messages`` (the same list object), else ``None``."""
+    kept = _HELD.get()
+    return kept[1] if kept is not None and kept[0] is messages else None
+
+
+def pinned_target(model_id: object) -> Target:
+    """The target for a ``model=`` call override: a catalog model id (its catalog tier) or a known router."""
+    if not isinstance(model_id, str):
+        raise ValueError(f"model must be a model id string, got {model_id!r}")
+    catalog = get_catalog()
+    return make_target(model_id, catalog.get(model_id).tier if model_id in catalog else "medium", catalog)
