@@ -142,24 +142,23 @@ class RedisCache(CacheBase):
     def _shard(self, key: str) -> str | None:
         return self.connection.shard_of(key)
 
-    def _kept(self, key: str) -> bytes | None:
-        return None if self.near_cache is None else self.near_cache.get(key)
-
     def _ticket(self, key: str) -> Ticket | None:
         return None if self.near_cache is None else self.near_cache.ticket(key)
 
-    def _read(self, key: str, kept: bytes | None, ticket: Ticket | None, blob: Any) -> list[Generation] | None:
-        """Serve ``kept`` (the in-process copy) or ``blob`` (what GET returned after ``ticket``), keeping the latter."""
-        if kept is not None:
-            blob = kept
-        elif self.near_cache is not None and isinstance(blob, bytes):
-            self.near_cache.put(ticket, blob)
-        entry = self._entry(key, blob)
-        if entry is None and kept is not None and self.near_cache is not None:
-            self.near_cache.discard(key)  # corrupt or expired: never serve this copy again
-        elif kept is not None:
+    def _served_kept(self, near: NearCache, key: str, kept: bytes) -> list[Generation] | None:
+        """Serve the in-process copy of ``key``; a corrupt or expired copy is dropped and is a miss."""
+        entry = self._entry(key, kept)
+        if entry is None:
+            near.discard(key)
+        else:
             self.stats.add("local_hits")
         return self._served(entry, fresh=True)
+
+    def _served_read(self, key: str, ticket: Ticket | None, blob: Any) -> list[Generation] | None:
+        """Serve what GET returned for ``key`` (read after ``ticket`` was taken), keeping a copy when allowed."""
+        if self.near_cache is not None and isinstance(blob, bytes):
+            self.near_cache.put(ticket, blob)
+        return self._served(self._entry(key, blob), fresh=True)
 
     def lookup(self, prompt: str, llm_string: str) -> list[Generation] | None:
         """The marked cached generations for this prompt, model and tenant, or ``None``."""
@@ -167,12 +166,12 @@ class RedisCache(CacheBase):
         if scope is None:
             return None
         key = self._key(prompt, llm_string, scope)
-        kept = self._kept(key)
-        if kept is not None:
-            return self._read(key, kept, None, None)
+        near = self.near_cache
+        if near is not None and (kept := near.get(key)) is not None:
+            return self._served_kept(near, key, kept)
         ticket = self._ticket(key)
         blob = self.fail_open.call("lookup", lambda: self.connection.client.get(key), _FAILED, shard=self._shard(key))
-        return self._read(key, None, ticket, blob)
+        return self._served_read(key, ticket, blob)
 
     def update(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:
         """Store ``return_val`` unless the request's directive or the policy says not to."""
@@ -203,14 +202,14 @@ class RedisCache(CacheBase):
         if scope is None:
             return None
         key = self._key(prompt, llm_string, scope)
-        kept = self._kept(key)
-        if kept is not None:
-            return self._read(key, kept, None, None)
+        near = self.near_cache
+        if near is not None and (kept := near.get(key)) is not None:
+            return self._served_kept(near, key, kept)
         ticket = self._ticket(key)
         blob = await self.fail_open.acall(
             "lookup", lambda: self.connection.acall("get", key), _FAILED, shard=self._shard(key)
         )
-        return self._read(key, None, ticket, blob)
+        return self._served_read(key, ticket, blob)
 
     async def aupdate(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:
         """Async :meth:`update` on ``redis.asyncio``."""
