@@ -112,8 +112,24 @@ def _has_iban(text: str) -> bool:
     return any(iban_valid(m.group()) for m in _IBAN.finditer(text))
 
 
+def card_length_fits(digits: str) -> bool:
+    """True when the number's length is one its issuer range uses (ISO/IEC 7812: Visa 13/16/19, Amex 15,
+    Mastercard 51-55 16, other 2/3/5/6 ranges (Mir, Diners, JCB, Maestro, Discover, UnionPay) 14-19)."""
+    if digits[0] == "4":
+        return len(digits) in (13, 16, 19)
+    if digits[:2] in ("34", "37"):
+        return len(digits) == 15
+    if "51" <= digits[:2] <= "55":
+        return len(digits) == 16
+    return 14 <= len(digits) <= 19 and digits[0] in "2356"
+
+
 def _has_card(text: str) -> bool:
-    return any(luhn_valid(re.sub(r"\D", "", m.group())) for m in _CARD.finditer(text))
+    for match in _CARD.finditer(text):
+        digits = re.sub(r"\D", "", match.group())
+        if card_length_fits(digits) and luhn_valid(digits):
+            return True
+    return False
 
 
 @functools.cache
