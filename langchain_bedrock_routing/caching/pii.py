@@ -62,6 +62,8 @@ _NOT_PHONES = re.compile(  # ISBNs, calendar dates (2024-03-15, 15.03.2024, 3/15
     re.IGNORECASE,
 )
 _MOBILE = frozenset({phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE})
+_DIGITS = re.compile(r"\d+")
+_DIGIT_REACH = 48  # characters kept either side of a digit for the numeric detectors (their patterns, context words)
 _PHONE_WINDOW = 24  # characters of context either side of a span given to the matcher (dates, times, words)
 _LENIENCY = Leniency.STRICT_GROUPING
 
@@ -133,24 +135,27 @@ def _has_card(text: str) -> bool:
 
 
 @functools.cache
-def _mobile_patterns() -> tuple[re.Pattern[str], ...]:
-    """The mobile-number patterns of :data:`PHONE_REGIONS` (loaded on first use: the metadata is lazy)."""
-    metadata = (phonenumbers.PhoneMetadata.metadata_for_region(region) for region in PHONE_REGIONS)
-    return tuple(
-        re.compile(meta.mobile.national_number_pattern)
-        for meta in metadata
-        if meta is not None and meta.mobile is not None and meta.mobile.national_number_pattern
-    )
+def _mobile_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """``(region, mobile-number pattern)`` for :data:`PHONE_REGIONS` (loaded on first use: the metadata is lazy)."""
+    found = []
+    for region in PHONE_REGIONS:
+        meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        if meta is not None and meta.mobile is not None and meta.mobile.national_number_pattern:
+            found.append((region, re.compile(meta.mobile.national_number_pattern)))
+    return tuple(found)
 
 
 @functools.lru_cache(maxsize=4096)
 def _valid_regions(span: str) -> tuple[str, ...]:
     """The regions of :data:`PHONE_REGIONS` where ``span`` is a valid number; an unbroken run of digits
     without a trunk prefix ``0`` (the most ambiguous form: order and reference numbers) only where it is a mobile."""
-    bare = span.isdigit() and not span.startswith("0")
-    if bare and not any(p.fullmatch(span[cut:]) for p in _mobile_patterns() for cut in range(3)):
-        return ()  # a cheap necessary condition (mobile patterns, up to a 2-digit prefix cut) before parsing
-    return tuple(region for region in PHONE_REGIONS if _valid_in(span, region, mobile_only=bare))
+    if not span.isdigit() or span.startswith("0"):
+        return tuple(region for region in PHONE_REGIONS if _valid_in(span, region, mobile_only=False))
+    # only regions whose mobile pattern fits, with up to a 2-digit national prefix cut: a cheap necessary condition
+    shaped = [
+        region for region, pattern in _mobile_patterns() if any(pattern.fullmatch(span[cut:]) for cut in range(3))
+    ]
+    return tuple(region for region in shaped if _valid_in(span, region, mobile_only=True))
 
 
 def _valid_in(span: str, region: str, *, mobile_only: bool) -> bool:
@@ -187,8 +192,20 @@ def _has_phone(text: str) -> bool:
     return False
 
 
-_DETECTORS: tuple[tuple[PiiKind, Callable[[str], bool]], ...] = (
-    ("email", _has_email),
+def near_digits(text: str) -> str:
+    """The parts of ``text`` within 48 characters of a digit, overlapping parts merged, one per line: all the
+    numeric detectors need to see (their patterns and context words sit within that reach and never span lines)."""
+    parts: list[list[int]] = []
+    for match in _DIGITS.finditer(text):
+        start, end = max(0, match.start() - _DIGIT_REACH), match.end() + _DIGIT_REACH
+        if parts and start <= parts[-1][1]:
+            parts[-1][1] = end
+        else:
+            parts.append([start, end])
+    return "\n".join(text[start:end] for start, end in parts)
+
+
+_NUMERIC_DETECTORS: tuple[tuple[PiiKind, Callable[[str], bool]], ...] = (
     ("ssn", _has_ssn),
     ("nino", _has_nino),
     ("iban", _has_iban),
@@ -200,7 +217,10 @@ _DETECTORS: tuple[tuple[PiiKind, Callable[[str], bool]], ...] = (
 def find_pii(text: str) -> PiiKind | None:
     """The first kind of personal data found in ``text`` (after NFKC normalisation), or ``None``."""
     text = normalise(text)
-    return next((kind for kind, found in _DETECTORS if found(text)), None)
+    if _has_email(text):
+        return "email"
+    numeric = near_digits(text)
+    return next((kind for kind, found in _NUMERIC_DETECTORS if found(numeric)), None)
 
 
 def contains_pii(text: str) -> bool:

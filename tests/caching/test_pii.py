@@ -82,6 +82,13 @@ def test_normalised_and_international_forms_are_found(text: str):
     assert contains_pii(text)
 
 
+def test_pii_deep_inside_long_text_keeps_its_context():
+    """The numeric detectors see only the text near digits; a context word within reach still counts."""
+    filler = "All quiet on the western front. " * 200
+    assert find_pii(f"{filler}For the form, my SSN is 219099999.{filler}") == "ssn"
+    assert find_pii(f"{filler}my SSN is{' ' * 40}219099999{filler}") is None  # the word is out of reach
+
+
 def test_a_pii_answer_is_skipped_for_a_clean_prompt():
     prompt = dumps([HumanMessage("Who do I write to?")])
     policy = CachePolicy(skip_pii=True)
