@@ -8,7 +8,8 @@ from langchain_bedrock_routing.caching.envelope import CorruptEntryError, mark_h
 from langchain_bedrock_routing.caching.factory import default_cache, make_cache
 from langchain_bedrock_routing.caching.guard import near_miss_reason
 from langchain_bedrock_routing.caching.memory import InMemoryExactCache
-from langchain_bedrock_routing.caching.policy import CachePolicy, contains_pii
+from langchain_bedrock_routing.caching.pii import contains_pii
+from langchain_bedrock_routing.caching.policy import CachePolicy
 from langchain_bedrock_routing.caching.redis_cache import RedisCache
 from langchain_bedrock_routing.caching.semantic_base import DEFAULT_SIMILARITY_THRESHOLD
 from langchain_bedrock_routing.caching.semantic_memory import InMemorySemanticCache

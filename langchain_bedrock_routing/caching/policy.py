@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, Generation
+
+from langchain_bedrock_routing.caching.pii import contains_pii
 
 SkipReason = Literal["error", "empty", "truncated", "tool_calls", "skip_if", "pii"]
 SkipPredicate = Callable[[str, Sequence[Generation]], bool]
@@ -18,42 +19,6 @@ SkipPredicate = Callable[[str, Sequence[Generation]], bool]
 _STOP_REASON_KEYS = ("stopReason", "stop_reason", "finish_reason")
 _TRUNCATED = frozenset({"max_tokens", "length", "model_context_window_exceeded"})
 _ERRORS = frozenset({"error"})
-
-_EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
-_PHONE = re.compile(
-    r"(?<![\w+])(?<!\d[\s.-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?|\d{2,4}[\s.-])\d{3,4}[\s.-]\d{3,4}"
-    r"(?![\w-])(?![\s.]\d)|(?<![\w+])\+\d{8,15}\b"
-)
-_CARD_CANDIDATE = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
-_NATIONAL_IDS = (
-    re.compile(r"\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b"),  # US SSN
-    re.compile(r"\b(?![DFIQUV])[A-Z](?![DFIOQUV])[A-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b"),  # UK NINO
-)
-
-
-def luhn_valid(digits: str) -> bool:
-    """True when the digit string passes the Luhn checksum used by payment card numbers."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 1:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-def contains_pii(text: str) -> bool:
-    """True when ``text`` holds an email, a phone number (10-15 digits), a Luhn-valid card number or a
-    national id (US SSN, UK NINO)."""
-    if _EMAIL.search(text) or any(p.search(text) for p in _NATIONAL_IDS):
-        return True
-    if any(10 <= sum(ch.isdigit() for ch in m.group()) <= 15 for m in _PHONE.finditer(text)):
-        return True
-    for match in _CARD_CANDIDATE.finditer(text):
-        digits = re.sub(r"\D", "", match.group())
-        if 13 <= len(digits) <= 19 and luhn_valid(digits):
-            return True
-    return False
 
 
 def _prompt_texts(prompt: str) -> list[str]:
@@ -97,8 +62,9 @@ def _tool_calls(gen: Generation) -> bool:
 class CachePolicy:
     """Rules applied before every store. Errors, empty answers and answers cut by ``max_tokens`` are never stored.
 
-    ``cache_tool_calls``: also store answers that call tools. ``skip_pii``: skip when the prompt or the
-    answer contains PII (:func:`contains_pii`). ``skip_if``: your own veto, ``skip_if(prompt, generations)``.
+    ``cache_tool_calls``: also store answers that call tools. ``skip_pii``: skip when any text of the prompt
+    or of the answer contains PII (:func:`~langchain_bedrock_routing.caching.pii.contains_pii`).
+    ``skip_if``: your own veto, ``skip_if(prompt, generations)``.
     """
 
     cache_tool_calls: bool = False

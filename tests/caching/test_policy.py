@@ -10,7 +10,6 @@ from langchain_core.outputs import ChatGeneration, Generation
 from langchain_core.tools import tool
 
 from langchain_bedrock_routing.caching import CachePolicy, InMemoryExactCache, contains_pii
-from langchain_bedrock_routing.caching.policy import luhn_valid
 from langchain_bedrock_routing.emulator import BedrockEmulator
 
 
@@ -125,8 +124,3 @@ def test_pii_inside_a_serialized_prompt_is_found_after_unescaping():
 
     prompt = dumps([HumanMessage("line one\n415-555-2671")])
     assert CachePolicy(skip_pii=True).skip_reason(prompt, [Generation(text="ok")]) == "pii"
-
-
-def test_luhn():
-    assert luhn_valid("79927398713")
-    assert not luhn_valid("79927398710")
