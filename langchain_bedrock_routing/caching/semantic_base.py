@@ -21,7 +21,7 @@ from langchain_bedrock_routing.caching.base import CacheBase, validate_unit_inte
 from langchain_bedrock_routing.caching.breaker import CircuitBreaker, FailOpen
 from langchain_bedrock_routing.caching.envelope import CachedEntry, HitKind
 from langchain_bedrock_routing.caching.guard import Guard, resolve_guard
-from langchain_bedrock_routing.caching.partition import entry_id, partition_id, split_prompt
+from langchain_bedrock_routing.caching.partition import entry_id, partition_id, split_prompt, without_lone_surrogates
 from langchain_bedrock_routing.caching.policy import CachePolicy
 from langchain_bedrock_routing.caching.vectorsets import VectorDimensionError, VectorSetsUnavailableError
 
@@ -106,16 +106,21 @@ class EmbeddingMemo:
             return text in self._memo or (self.last_s is not None and self.last_s < CHEAP_EMBEDDING_S)
 
     def embed(self, text: str) -> list[float]:
-        """The embedding of ``text`` (computed once while it stays in the memo)."""
+        """The embedding of ``text`` (computed once while it stays in the memo; the embeddings get it as valid
+        UTF-8, a lone surrogate replaced by U+FFFD)."""
         cached = self._get(text)
         began = time.perf_counter()
-        return cached if cached is not None else self._put(text, list(self.embeddings.embed_query(text)), began)
+        if cached is not None:
+            return cached
+        return self._put(text, list(self.embeddings.embed_query(without_lone_surrogates(text))), began)
 
     async def aembed(self, text: str) -> list[float]:
         """Async :meth:`embed` (``aembed_query``)."""
         cached = self._get(text)
         began = time.perf_counter()
-        return cached if cached is not None else self._put(text, list(await self.embeddings.aembed_query(text)), began)
+        if cached is not None:
+            return cached
+        return self._put(text, list(await self.embeddings.aembed_query(without_lone_surrogates(text))), began)
 
 
 class SemanticCacheBase(CacheBase):
