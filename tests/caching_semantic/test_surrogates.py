@@ -19,6 +19,8 @@ from langchain_bedrock_routing.caching.semantic_memory import InMemorySemanticCa
 from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
 
+from .conftest import answer, prompt
+
 NOVA = {"simple": ["amazon.nova-micro-v1:0"], "medium": ["amazon.nova-lite-v1:0"], "complex": ["amazon.nova-pro-v1:0"]}
 QUESTION = "How many moons does Mars have? \ud800"
 
@@ -75,3 +77,12 @@ def test_a_lone_surrogate_in_the_system_prompt_names_its_own_partition(
     assert len(emulator.requests) == 2
     assert cache.stats.errors == 0
     assert cache.stats.hits == 1
+
+
+def test_a_rephrasing_with_the_same_surrogate_is_a_semantic_hit(cache: SemanticCacheBase):
+    """The stored question travels in the vector set's attributes JSON (escaped) and is judged by the guard."""
+    cache.update(prompt("How many moons does Mars have? \ud800"), "llm-a", answer("two"))
+    served = cache.lookup(prompt("How many moons does Mars have, please? \ud800"), "llm-a")
+    assert served is not None
+    assert served[0].text == "two"
+    assert served[0].message.response_metadata["cache"]["kind"] == "semantic"
