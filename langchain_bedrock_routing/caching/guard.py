@@ -217,7 +217,7 @@ class _Analysis:
     words: frozenset[str]
     content: Content
     relations: frozenset[Relation]
-    surrogates: Counter[str]
+    surrogates: tuple[str, ...]
 
 
 @lru_cache(maxsize=4096)
@@ -236,7 +236,7 @@ def _analyse(text: str) -> _Analysis:
         words,
         content(stems),
         relations(tokens, stems, lex.directional_words),
-        Counter(_LONE_SURROGATES.findall(text)) if not text.isascii() else Counter(),
+        () if text.isascii() else tuple(sorted(_LONE_SURROGATES.findall(text))),
     )
 
 

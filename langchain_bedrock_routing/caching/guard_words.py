@@ -16,8 +16,8 @@ elsewhere; plural "-s"/"-es"/"-ies" folded):
 from __future__ import annotations
 
 import itertools
-from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import NamedTuple, Protocol
 
 LONG_TEXT_SHARED_WORDS = 12
@@ -42,6 +42,7 @@ class Word(Protocol):
         """True when only space or a sentence end stands before it."""
 
 
+@lru_cache(maxsize=16384)
 def stem(word: str) -> str:
     """``word`` with a plural ending folded ("centimeters" -> "centimeter", "boxes" -> "box", "cities" -> "city")."""
     if len(word) > 4 and word.endswith("ies"):
@@ -100,7 +101,10 @@ class Content(NamedTuple):
 def content(stems: Sequence[str | None]) -> Content:
     """The :class:`Content` of per-token stems from :func:`content_stems`."""
     sequence = tuple(stem for stem in stems if stem is not None)
-    return Content(sequence, dict(Counter(sequence)))
+    counts: dict[str, int] = {}
+    for word in sequence:  # faster than Counter for the few words of a question
+        counts[word] = counts.get(word, 0) + 1
+    return Content(sequence, counts)
 
 
 def _exchange(q: Sequence[str], c: Sequence[str]) -> str | None:
