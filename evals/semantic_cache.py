@@ -8,6 +8,9 @@ Thresholds are on the vector-set scale (1 + cosine) / 2. Embeddings: the offline
 
     .venv/bin/python evals/semantic_cache.py                 # in-process and a throwaway Redis 8
     .venv/bin/python evals/semantic_cache.py --redis-url redis://localhost:6379/0 --json out.json
+    .venv/bin/python evals/semantic_cache.py --dev-set tests/data/guard_traps_dev.jsonl   # the guard's trap sets
+
+tests/data/README.md says which set was used to choose what, and which is held out.
 """
 
 from __future__ import annotations

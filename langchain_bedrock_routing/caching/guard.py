@@ -5,7 +5,10 @@ Embeddings put "flights from Paris to London" next to "flights from London to Pa
 :func:`near_miss_reason` compares the two questions on what such neighbours differ in:
 numbers, dates, negation, named entities (different, or swapped across a directional word such
 as "to", "from", "than"), opposite words and scope
-words ("only", "per", "total" ...). Word lists live in ``guard_lexicon.json``.
+words ("only", "per", "total" ...), then the order and presence of all content words (see ``guard_words``: swapped
+"X to Y", words exchanged around another, a changed word in a long text). Word lists live in ``guard_lexicon.json``.
+Cost per candidate pair: ``python evals/guard_timing.py`` (tens of microseconds for a short question seen for the
+first time, a few once its analysis is memoized; about 1 ms for a fresh 30-sentence prompt).
 """
 
 from __future__ import annotations
@@ -16,14 +19,25 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from typing import Any, NamedTuple
+
+from langchain_bedrock_routing.caching.guard_words import (
+    Content,
+    Relation,
+    changed_reason,
+    content,
+    content_stems,
+    relations,
+    swap_reason,
+)
 
 Guard = Callable[[str, str], "str | None"]
 """A guard takes (query, cached question) and returns why they must not share an answer, or None."""
 
-_TOKEN = re.compile(r"\w+(?:['\u2019.\-]\w+)*", re.UNICODE)
+_TOKEN = re.compile(r"\w+(?:['\u2019.\-]\w+)*|[\ud800-\udfff]+", re.UNICODE)
+_LONE_SURROGATES = re.compile("[\ud800-\udfff]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _SENTENCE_END = re.compile(r"[.?!:;\"“(\[]\s*$")
 _GROUPED_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+")
@@ -45,6 +59,13 @@ class _Lexicon:
     scope_words: frozenset[str]
     stopwords: frozenset[str]
     directional_words: frozenset[str]
+    function_words: frozenset[str]
+
+    @cached_property
+    def not_content(self) -> frozenset[str]:
+        """Words the word-order checks skip: function words, and what the other checks compare (numbers,
+        negations, directional words)."""
+        return self.stopwords | self.function_words | self.directional_words | self.negations | set(self.number_words)
 
 
 def _opposite_index(pairs: list[list[str]]) -> dict[str, frozenset[str]]:
@@ -75,6 +96,7 @@ def _lexicon() -> _Lexicon:
         scope_words=frozenset(raw["scope_words"]),
         stopwords=frozenset(raw["stopwords"]),
         directional_words=frozenset(raw["directional_words"]),
+        function_words=frozenset(raw["function_words"]),
     )
 
 
@@ -193,13 +215,18 @@ class _Analysis:
     negations: int
     entities: frozenset[str]
     words: frozenset[str]
+    content: Content
+    relations: frozenset[Relation]
+    surrogates: tuple[str, ...]
 
 
 @lru_cache(maxsize=4096)
 def _analyse(text: str) -> _Analysis:
     """The guard's view of ``text``, memoized (bounded LRU): cached questions recur across lookups."""
+    lex = _lexicon()
     tokens = _tokens(text)
     words = frozenset(t.lower for t in tokens)
+    stems = content_stems(tokens, lex.not_content)
     return _Analysis(
         tokens,
         _numbers(text, tokens),
@@ -207,6 +234,9 @@ def _analyse(text: str) -> _Analysis:
         _negations(tokens),
         frozenset(_entity_candidates(tokens)),
         words,
+        content(stems),
+        relations(tokens, stems, lex.directional_words),
+        () if text.isascii() else tuple(sorted(_LONE_SURROGATES.findall(text))),
     )
 
 
@@ -228,7 +258,9 @@ def near_miss_reason(query: str, cached: str) -> str | None:
     scope = _lexicon().scope_words
     if (q.words & scope) != (c.words & scope):
         return f"scope differs: {sorted((q.words ^ c.words) & scope)}"
-    return None
+    if q.surrogates != c.surrogates:
+        return "unpaired surrogates differ"
+    return swap_reason(q.relations, c.relations) or changed_reason(q.content, c.content)
 
 
 def resolve_guard(guard: bool | Guard) -> Guard | None:

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 _PARTITION_VERSION = "p2"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _LAST_HUMAN_PLACEHOLDER = "<last-human-turn>"
 _MESSAGES_NAMESPACE = ["langchain", "schema", "messages"]
 _HUMAN_CLASSES = frozenset({"HumanMessage", "HumanMessageChunk"})
@@ -109,12 +111,28 @@ def split_prompt(prompt: str) -> PromptParts:
     return PromptParts(semantic_text=text, context=_canonical(context))
 
 
+def utf8(text: str) -> bytes:
+    """``text`` as UTF-8, a lone surrogate (``"\\ud800"``, which strict UTF-8 refuses) kept as its 3-byte form:
+    the same bytes as ``encode("utf-8")`` for every valid text, and never equal to a valid text's bytes."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """True when ``text`` holds an unpaired surrogate code point, which strict UTF-8 (and so Redis) cannot carry."""
+    return not text.isascii() and _LONE_SURROGATE.search(text) is not None
+
+
+def without_lone_surrogates(text: str) -> str:
+    """``text`` with each unpaired surrogate replaced by U+FFFD, for consumers that need valid UTF-8 (embeddings)."""
+    return _LONE_SURROGATE.sub("\ufffd", text) if has_lone_surrogate(text) else text
+
+
 def partition_id(llm_string: str, context: str, tenant: str | None) -> str:
     """Hex digest naming the partition of (llm_string, conversation context, tenant); 32 chars."""
     payload = _canonical([_PARTITION_VERSION, llm_string, context, tenant])
-    return hashlib.blake2b(payload.encode("utf-8"), digest_size=16).hexdigest()
+    return hashlib.blake2b(utf8(payload), digest_size=16).hexdigest()
 
 
 def entry_id(semantic_text: str) -> str:
     """Hex digest of a semantic text inside a partition (its exact-match id); 24 chars."""
-    return hashlib.blake2b(semantic_text.encode("utf-8"), digest_size=12).hexdigest()
+    return hashlib.blake2b(utf8(semantic_text), digest_size=12).hexdigest()

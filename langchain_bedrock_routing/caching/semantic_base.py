@@ -18,10 +18,10 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.outputs import Generation
 
 from langchain_bedrock_routing.caching.base import CacheBase, validate_unit_interval
-from langchain_bedrock_routing.caching.breaker import CircuitBreaker, FailOpen
+from langchain_bedrock_routing.caching.breaker import CircuitBreaker, FailOpen, logger
 from langchain_bedrock_routing.caching.envelope import CachedEntry, HitKind
 from langchain_bedrock_routing.caching.guard import Guard, resolve_guard
-from langchain_bedrock_routing.caching.partition import entry_id, partition_id, split_prompt
+from langchain_bedrock_routing.caching.partition import entry_id, partition_id, split_prompt, without_lone_surrogates
 from langchain_bedrock_routing.caching.policy import CachePolicy
 from langchain_bedrock_routing.caching.vectorsets import VectorDimensionError, VectorSetsUnavailableError
 
@@ -38,8 +38,9 @@ FAILED = Failed()
 DEFAULT_SIMILARITY_THRESHOLD = 0.9
 """Default minimum vector-set similarity ``(1 + cos) / 2`` for a semantic hit (cosine >= 0.8); see evals/."""
 
-CONFIG_ERRORS: tuple[type[Exception], ...] = (VectorDimensionError, VectorSetsUnavailableError)
-"""Errors that mean misconfiguration: raised to the caller instead of being served as misses."""
+CONFIG_ERRORS: tuple[type[Exception], ...] = (VectorSetsUnavailableError,)
+"""Errors that mean misconfiguration: raised to the caller instead of being served as misses. (A vector set of
+another dimension is cache content, met per partition: a counted miss, see :meth:`SemanticCacheBase.call`.)"""
 
 
 def cosine_to_score(cosine: float) -> float:
@@ -106,16 +107,21 @@ class EmbeddingMemo:
             return text in self._memo or (self.last_s is not None and self.last_s < CHEAP_EMBEDDING_S)
 
     def embed(self, text: str) -> list[float]:
-        """The embedding of ``text`` (computed once while it stays in the memo)."""
+        """The embedding of ``text`` (computed once while it stays in the memo; the embeddings get it as valid
+        UTF-8, a lone surrogate replaced by U+FFFD)."""
         cached = self._get(text)
         began = time.perf_counter()
-        return cached if cached is not None else self._put(text, list(self.embeddings.embed_query(text)), began)
+        if cached is not None:
+            return cached
+        return self._put(text, list(self.embeddings.embed_query(without_lone_surrogates(text))), began)
 
     async def aembed(self, text: str) -> list[float]:
         """Async :meth:`embed` (``aembed_query``)."""
         cached = self._get(text)
         began = time.perf_counter()
-        return cached if cached is not None else self._put(text, list(await self.embeddings.aembed_query(text)), began)
+        if cached is not None:
+            return cached
+        return self._put(text, list(await self.embeddings.aembed_query(without_lone_surrogates(text))), began)
 
 
 class SemanticCacheBase(CacheBase):
@@ -123,8 +129,8 @@ class SemanticCacheBase(CacheBase):
 
     ``guard``: ``True`` for the built-in near-miss guard, ``False`` for none, or your own
     ``(query, cached_question) -> reason | None``. ``max_entries_per_partition`` evicts the oldest.
-    Backend and embedding failures are counted misses behind ``breaker``; configuration errors
-    (wrong embedding dimension, a Redis without vector sets) are raised by lookups, before any model call.
+    Backend and embedding failures are counted misses behind ``breaker``; a Redis without vector sets is raised
+    by lookups, before any model call; a partition holding vectors of another dimension is a counted miss.
     """
 
     kind: ClassVar[HitKind] = "semantic"
@@ -152,6 +158,7 @@ class SemanticCacheBase(CacheBase):
         self.embedder = EmbeddingMemo(embeddings)
         self.guard_rejections = 0
         self._counter_lock = threading.Lock()
+        self._dimension_warned = False
         self.fail_open = FailOpen(type(self).__name__, self.stats, breaker)
 
     @property
@@ -167,15 +174,31 @@ class SemanticCacheBase(CacheBase):
             return None
         return result
 
+    def _other_dimension(self, operation: str, exc: VectorDimensionError) -> None:
+        """Count a partition holding vectors of another dimension (an error; the server is fine, so the breaker is
+        not fed) and warn about it once per cache: every later lookup or store there meets it again."""
+        self.stats.add("errors")
+        with self._counter_lock:
+            first, self._dimension_warned = not self._dimension_warned, True
+        if first:
+            logger.warning(
+                f"{self.fail_open.name} {operation} served as a miss: {type(exc).__name__}: {exc}. Lookups and "
+                "stores in such partitions are counted in stats.errors from now on, without further warnings."
+            )
+
     def call(self, operation: str, fn: Callable[[], T], default: D, *, shard: str | None = None) -> T | D:
         """``fn()`` failing open to ``default`` behind ``shard``'s breaker, except configuration errors on a lookup,
         which are raised (no model was paid yet); on an update they fail open like any error (the answer is
-        already paid for)."""
+        already paid for). A partition of another vector dimension is ``default``, counted (see
+        :meth:`_other_dimension`)."""
         config_error: list[Exception] = []
 
         def run() -> T | D:
             try:
                 return fn()
+            except VectorDimensionError as exc:
+                self._other_dimension(operation, exc)
+                return default
             except CONFIG_ERRORS as exc:
                 if operation != "lookup":
                     raise
@@ -197,6 +220,9 @@ class SemanticCacheBase(CacheBase):
         async def run() -> T | D:
             try:
                 return await fn()
+            except VectorDimensionError as exc:
+                self._other_dimension(operation, exc)
+                return default
             except CONFIG_ERRORS as exc:
                 if operation != "lookup":
                     raise

@@ -25,6 +25,7 @@ from langchain_bedrock_routing.caching.breaker import CircuitBreaker
 from langchain_bedrock_routing.caching.envelope import CachedEntry, CorruptEntryError, EnvelopeCodec, usage_meta
 from langchain_bedrock_routing.caching.guard import Guard
 from langchain_bedrock_routing.caching.keys import kind_pattern, make_key, validate_namespace
+from langchain_bedrock_routing.caching.partition import has_lone_surrogate
 from langchain_bedrock_routing.caching.policy import CachePolicy
 from langchain_bedrock_routing.caching.redis_conn import DEFAULT_TIMEOUT_S, AsyncClient, RedisConnection, SyncClient
 from langchain_bedrock_routing.caching.semantic_base import (
@@ -54,8 +55,9 @@ _Hit = tuple[float | None, CachedEntry]
 
 
 def question_attributes(question: str) -> str:
-    """The vector-set attributes JSON that carries a stored question: ``{"q": question}``."""
-    return json.dumps({"q": question}, ensure_ascii=False, separators=(",", ":"))
+    """The vector-set attributes JSON that carries a stored question: ``{"q": question}`` (``\\u`` escapes only
+    when the question holds a lone surrogate, which a Redis command cannot carry as UTF-8)."""
+    return json.dumps({"q": question}, ensure_ascii=has_lone_surrogate(question), separators=(",", ":"))
 
 
 def question_of(attributes: str | None) -> str | None:

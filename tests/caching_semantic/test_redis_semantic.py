@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessage
 from langchain_bedrock_routing.caching.breaker import CircuitBreaker
 from langchain_bedrock_routing.caching.redis_cache import RedisCache
 from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache
-from langchain_bedrock_routing.caching.vectorsets import VectorDimensionError, VectorSets, VectorSetsUnavailableError
+from langchain_bedrock_routing.caching.vectorsets import VectorSets, VectorSetsUnavailableError
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
 from langchain_bedrock_routing.testing import RedisServer
 
@@ -91,21 +91,26 @@ def test_clear_leaves_the_exact_cache_and_other_namespaces(redis_url: str, redis
     exact.close()
 
 
-def test_other_embedding_dimension_fails_at_first_use_naming_both(redis_url: str):
+def test_other_embedding_dimension_is_a_counted_miss_warned_once_naming_both(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+):
     _cache(redis_url).update(prompt(STORED), LLM, answer("384-d"))
     narrow = RedisSemanticCache(HashingEmbeddings(dimensions=256), redis_url=redis_url)
-    with pytest.raises(VectorDimensionError, match=r"give 256-dimensional .* holds 384-dimensional"):
-        narrow.lookup(prompt(PARAPHRASE), LLM)
-    narrow.update(prompt(PARAPHRASE), LLM, answer("256-d"))  # after a paid call: a counted error, not a raise
-    assert narrow.stats.errors == 1
+    assert narrow.lookup(prompt(PARAPHRASE), LLM) is None
+    narrow.update(prompt(PARAPHRASE), LLM, answer("256-d"))
+    assert narrow.stats.errors == 2
+    assert narrow.stats.error_misses == 1
+    warned = [r.getMessage() for r in caplog.records if "256-dimensional" in r.getMessage()]
+    assert len(warned) == 1
+    assert "holds 384-dimensional" in warned[0]
 
 
-async def test_other_embedding_dimension_fails_on_the_async_path_too(redis_url: str):
+async def test_other_embedding_dimension_is_a_counted_miss_on_the_async_path_too(redis_url: str):
     wide = _cache(redis_url)
     await wide.aupdate(prompt(STORED), LLM, answer("384-d"))
     narrow = RedisSemanticCache(HashingEmbeddings(dimensions=256), redis_url=redis_url)
-    with pytest.raises(VectorDimensionError, match=r"give 256-dimensional .* holds 384-dimensional"):
-        await narrow.alookup(prompt(PARAPHRASE), LLM)
+    assert await narrow.alookup(prompt(PARAPHRASE), LLM) is None
+    assert narrow.stats.error_misses == 1
     await wide.aclose()
     await narrow.aclose()
 

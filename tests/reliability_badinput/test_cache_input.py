@@ -20,7 +20,6 @@ from langchain_bedrock_routing import (
     RedisCache,
     RedisSemanticCache,
     RoutedChatBedrock,
-    VectorDimensionError,
     default_cache,
     make_cache,
 )
@@ -92,20 +91,19 @@ def test_malformed_redis_url(
     assert len(emulator.requests) == 0
 
 
-def test_wrong_dimension_embeddings_against_an_existing_vector_set(
-    redis_url: str, router: Router, refused: Refused, emulator: BedrockEmulator
+def test_wrong_dimension_embeddings_against_an_existing_vector_set_is_answered_and_warned(
+    redis_url: str, router: Router, emulator: BedrockEmulator, caplog: pytest.LogCaptureFixture
 ):
     llm = router()
     set_llm_cache(RedisSemanticCache(HashingEmbeddings(), redis_url=redis_url))
     llm.invoke(QUESTION)  # fills the partition's vector set with 384-dimensional vectors
-    set_llm_cache(RedisSemanticCache(FixedDimEmbeddings(8), redis_url=redis_url))
-    info = refused(
-        VectorDimensionError,
-        "the embeddings give 8-dimensional vectors but the vector set",
-        lambda: llm.invoke("How many moons orbit Mars?"),
-    )
-    assert "holds 384-dimensional ones: use the same embeddings model" in str(info.value)
-    assert len(emulator.requests) == 1
+    narrow = RedisSemanticCache(FixedDimEmbeddings(8), redis_url=redis_url)
+    set_llm_cache(narrow)
+    assert llm.invoke("How many moons orbit Mars?").content
+    assert len(emulator.requests) == 2
+    assert narrow.stats.error_misses == 1
+    assert "VectorDimensionError: the embeddings give 8-dimensional vectors but the vector set" in caplog.text
+    assert "holds 384-dimensional ones: use the same embeddings model" in caplog.text
 
 
 def test_another_namespace_takes_the_other_dimension(redis_url: str, router: Router):
@@ -182,17 +180,19 @@ def test_corrupt_bytes_in_the_semantic_cache_are_a_counted_miss_and_dropped(
     cache.close()
 
 
-def test_wrong_dimension_in_the_in_process_cache_is_the_same_clear_error(router: Router, refused: Refused):
+def test_wrong_dimension_in_the_in_process_cache_is_the_same_counted_miss(
+    router: Router, emulator: BedrockEmulator, caplog: pytest.LogCaptureFixture
+):
     embeddings = FixedDimEmbeddings(16)  # its dim is changed below, as a reconfigured model's
-    set_llm_cache(InMemorySemanticCache(embeddings))
+    cache = InMemorySemanticCache(embeddings)
+    set_llm_cache(cache)
     llm = router()
     llm.invoke(QUESTION)
     embeddings.dim = 8
-    refused(
-        VectorDimensionError,
-        "the embeddings give 8-dimensional vectors but this partition of the in-process cache holds 16-dimensional",
-        lambda: llm.invoke("How many moons orbit Mars?"),
-    )
+    assert llm.invoke("How many moons orbit Mars?").content
+    assert len(emulator.requests) == 2
+    assert cache.stats.error_misses == 1
+    assert "8-dimensional vectors but this partition of the in-process cache holds 16-dimensional" in caplog.text
 
 
 @pytest.mark.parametrize("backend", ["memory", "redis"])
