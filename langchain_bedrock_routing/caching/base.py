@@ -39,8 +39,8 @@ def validate_ttl(ttl: object) -> float | None:
         return None
     if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not 0 < ttl <= MAX_TTL_S:
         raise ValueError(
-            f"ttl must be a positive number of seconds up to {MAX_TTL_S:.0e} (the longest expiry Redis accepts, "
-            f"rounded down), or None for no expiry; got {ttl!r}"
+            f"ttl must be a positive number of seconds or None (no expiry; not inf), at most {MAX_TTL_S:.0e} s "
+            f"(about 31.7 million years; Redis refuses expiries past 2**63 ms), got {ttl!r}"
         )
     return float(ttl)
 
