@@ -23,6 +23,7 @@ from langchain_core.tools import tool
 
 from langchain_bedrock_routing.caching import CachePolicy, InMemoryExactCache, RedisCache
 from langchain_bedrock_routing.caching.bedrock_converse import CachingChatBedrockConverse
+from langchain_bedrock_routing.caching.copies import owned
 from langchain_bedrock_routing.caching.semantic_memory import InMemorySemanticCache
 from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
@@ -250,3 +251,15 @@ def test_a_miss_answer_edited_by_the_caller_is_stored_as_answered(emulator, make
     hit = model.invoke(question)
     assert hit.text == text
     assert TAMPERED not in str(hit.model_dump())
+
+
+def test_owned_copies_extra_fields_and_unknown_containers_too():
+    message = AIMessage.model_validate({"type": "ai", "content": "x", "vendor": {"ids": [1]}, "tags": {"a"}})
+    (copied,) = owned([ChatGeneration(message=message, generation_info={"seen": {1, 2}})])
+    copied.message.vendor["ids"].append(2)  # type: ignore[attr-defined]
+    copied.message.tags.add("b")  # type: ignore[attr-defined]
+    assert copied.generation_info is not None
+    copied.generation_info["seen"].add(3)
+    assert message.vendor == {"ids": [1]}  # type: ignore[attr-defined]
+    assert message.tags == {"a"}  # type: ignore[attr-defined]
+    assert copied.text == "x"
