@@ -14,7 +14,7 @@ generations as ``langchain_core.load.dumps`` text) are refused the same way, so 
 misses that the next store overwrites, and so is a body with malformed contents: no generations, times
 that are not finite non-negative numbers, an expiry before the creation.
 A codec remembers its last few decoded envelopes (by their bytes): a repeated hit skips inflating,
-parsing and validating, and gets its own copies (see :func:`owned`), which share nothing mutable with the
+parsing and validating, and gets its own copies (see :func:`.copies.owned`), which share nothing mutable with the
 remembered entry or with any other hit.
 """
 
@@ -89,7 +89,7 @@ class CachedEntry:
         return self.expires_at is not None and (time.time() if now is None else now) >= self.expires_at
 
     def detached(self) -> CachedEntry:
-        """A copy that shares nothing mutable with this entry: the caller may mark and modify it (see :func:`owned`)."""
+        """A copy sharing nothing mutable with this entry, for the caller to mark and modify (:func:`.copies.owned`)."""
         return CachedEntry(owned(self.generations), owned(self.meta), self.created_at, self.expires_at)
 
 
@@ -352,10 +352,10 @@ def mark_hit(
 ) -> list[Generation]:
     """``generations`` whose chat messages carry ``response_metadata["cache"]``.
 
-    With ``copy`` (the default) the result is a copy sharing nothing mutable with the inputs (see :func:`owned`);
-    with ``copy=False`` the messages are marked in place (for objects just decoded or copied, which nothing else
-    holds). Plain ``Generation`` objects have no message and are not marked; usage metadata is kept so the
-    saved cost can be priced.
+    With ``copy`` (the default) the result is a copy sharing nothing mutable with the inputs (see
+    :func:`.copies.owned`); with ``copy=False`` the messages are marked in place (for objects just decoded or
+    copied, which nothing else holds). Plain ``Generation`` objects have no message and are not marked; usage
+    metadata is kept so the saved cost can be priced.
     """
     marker = {"hit": True, "kind": kind, "similarity": similarity, "age_s": round(age_s, 3)}
     marked = owned(list(generations)) if copy else list(generations)
