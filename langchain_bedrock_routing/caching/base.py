@@ -6,7 +6,7 @@ request's directive and the policy) and under which tenant scope, and counts eve
 
 from __future__ import annotations
 
-import math
+import logging
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -15,16 +15,33 @@ from langchain_core.outputs import Generation
 
 from langchain_bedrock_routing.caching.breaker import CacheStats
 from langchain_bedrock_routing.caching.context import current_request, tenant_scope, validate_tenant
-from langchain_bedrock_routing.caching.envelope import CachedEntry, HitKind, mark_hit
+from langchain_bedrock_routing.caching.envelope import (
+    CachedEntry,
+    CorruptEntryError,
+    HitKind,
+    check_generations,
+    mark_hit,
+)
 from langchain_bedrock_routing.caching.policy import CachePolicy
+
+_log = logging.getLogger(__name__)
+
+
+MAX_TTL_S = 1e15
+"""Longest ``ttl`` in seconds (about 31.7 million years): Redis refuses ``SET PX`` expiries past 2**63 - 1 ms
+from the epoch (about 9.2e15 s), and every cache here stores under the same bound."""
 
 
 def validate_ttl(ttl: object) -> float | None:
-    """``ttl`` in seconds (> 0) as a float, or ``None`` for no expiry; ``ValueError`` naming the value otherwise."""
+    """``ttl`` in seconds (> 0, at most :data:`MAX_TTL_S`) as a float, or ``None`` for no expiry; ``ValueError``
+    naming the value and the limits otherwise."""
     if ttl is None:
         return None
-    if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not 0 < ttl < math.inf:
-        raise ValueError(f"ttl must be a positive number of seconds or None (no expiry; not inf), got {ttl!r}")
+    if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not 0 < ttl <= MAX_TTL_S:
+        raise ValueError(
+            f"ttl must be a positive number of seconds or None (no expiry; not inf), at most {MAX_TTL_S:.0e} s "
+            f"(about 31.7 million years; Redis refuses expiries past 2**63 ms), got {ttl!r}"
+        )
     return float(ttl)
 
 
@@ -71,6 +88,7 @@ class CacheBase(BaseCache):
     def _served(
         self,
         entry: CachedEntry | None,
+        prompt: str,
         *,
         kind: HitKind | None = None,
         similarity: float | None = None,
@@ -78,8 +96,16 @@ class CacheBase(BaseCache):
         fresh: bool = False,
     ) -> list[Generation] | None:
         """Count a hit or a miss; a hit comes back marked with its kind (default: this cache's), similarity
-        (default 1.0 for exact hits) and age as of ``now`` (unix s). ``fresh``: the entry's generations are
-        the caller's own new objects (just decoded or copied), so they are marked in place, not copied."""
+        (default 1.0 for exact hits) and age as of ``now`` (unix s). An entry that cannot answer ``prompt`` (see
+        :func:`.envelope.check_generations`) is a counted, logged corrupt miss. ``fresh``: the entry's generations
+        are the caller's own new objects (just decoded or copied), so they are marked in place, not copied."""
+        if entry is not None:
+            try:
+                check_generations(entry.generations, prompt)
+            except CorruptEntryError as exc:
+                self.stats.add("corrupt")
+                _log.warning("%s: unusable entry served as a miss: %s", type(self).__name__, exc)
+                entry = None
         if entry is None:
             self.stats.add("misses")
             return None

@@ -11,16 +11,19 @@ Decoding builds objects only from a closed table: the four generation classes, a
 (message type ``"ai"``) or ``AIMessageChunk`` (``"AIMessageChunk"``), validated by pydantic; no
 LangChain reviver runs. Anything else raises :class:`CorruptEntryError`. Version-1 entries (the
 generations as ``langchain_core.load.dumps`` text) are refused the same way, so they are counted
-misses that the next store overwrites. A codec remembers its last few decoded envelopes (by their
-bytes): a repeated hit skips inflating, parsing and validating, and gets its own copies.
+misses that the next store overwrites, and so is a body with malformed contents: no generations, times
+that are not finite non-negative numbers, an expiry before the creation.
+A codec remembers its last few decoded envelopes (by their bytes): a repeated hit skips inflating,
+parsing and validating, and gets its own copies (see :func:`.copies.owned`), which share nothing mutable with the
+remembered entry or with any other hit.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import json
+import math
 import os
 import threading
 import time
@@ -33,6 +36,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from langchain_core.load.serializable import to_json_not_implemented
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, Generation, GenerationChunk
+
+from langchain_bedrock_routing.caching.copies import owned
+from langchain_bedrock_routing.caching.partition import is_chat_prompt
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -51,15 +57,6 @@ _MEMO_MAX_BLOB_BYTES = 64 * 1024
 """Envelopes larger than this are decoded every time rather than remembered."""
 DEFAULT_MEMO_ENTRIES = 256
 """Decoded envelopes a codec remembers (least recently used go first)."""
-_OWNED_MESSAGE_FIELDS = (
-    "content",
-    "additional_kwargs",
-    "response_metadata",
-    "tool_calls",
-    "invalid_tool_calls",
-    "usage_metadata",
-)
-"""Message fields whose dicts and lists a detached copy gets anew (see :func:`detached`)."""
 _GENERATION_CLASSES: dict[str, type[Generation]] = {
     cls.__name__: cls for cls in (ChatGenerationChunk, ChatGeneration, GenerationChunk, Generation)
 }
@@ -92,24 +89,8 @@ class CachedEntry:
         return self.expires_at is not None and (time.time() if now is None else now) >= self.expires_at
 
     def detached(self) -> CachedEntry:
-        """A copy whose generations the caller may mark and modify (see :func:`detached`)."""
-        return CachedEntry(
-            [detached(gen) for gen in self.generations], dict(self.meta), self.created_at, self.expires_at
-        )
-
-
-def detached(gen: Generation) -> Generation:
-    """A copy of ``gen`` with a new message whose top-level dicts and lists are new too; nested values are shared.
-
-    Cheaper than a deep copy; setting ``response_metadata["cache"]`` or appending to ``content`` on the copy leaves
-    ``gen`` unchanged, as LangChain's cache-hit handling (which replaces ``usage_metadata``) needs.
-    """
-    update: dict[str, Any] = {"generation_info": copy.copy(gen.generation_info)}
-    if isinstance(gen, ChatGeneration):
-        message = gen.message
-        fields = {name: copy.copy(getattr(message, name)) for name in _OWNED_MESSAGE_FIELDS if hasattr(message, name)}
-        update["message"] = message.model_copy(update=fields)
-    return gen.model_copy(update=update)
+        """A copy sharing nothing mutable with this entry, for the caller to mark and modify (:func:`.copies.owned`)."""
+        return CachedEntry(owned(self.generations), owned(self.meta), self.created_at, self.expires_at)
 
 
 def _load_key(raw: bytes | str | None) -> bytes:
@@ -292,18 +273,42 @@ def _generation(fields: Any) -> Generation:
     return cls.model_validate({"text": fields["text"], "generation_info": fields["info"]})
 
 
+def _unix_time(value: Any, name: str) -> float:
+    """``value`` as unix seconds; ``ValueError`` unless it is a finite, non-negative number (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
+        raise ValueError(f"{name} is {value!r}, not a finite non-negative number of unix seconds")
+    return float(value)
+
+
 def _parse_body(body: bytes) -> CachedEntry:
     try:
         doc = json.loads(body)
-        generations = [_generation(fields) for fields in doc["generations"]]
-        created_at = float(doc["created_at"])
-        expires_at = None if doc.get("expires_at") is None else float(doc["expires_at"])
-        meta = doc["meta"]
+        created_at = _unix_time(doc["created_at"], "created_at")
+        expires_at = None if doc.get("expires_at") is None else _unix_time(doc["expires_at"], "expires_at")
+        if expires_at is not None and expires_at < created_at:
+            raise ValueError(f"expires_at {expires_at} is before created_at {created_at}")
+        meta, raw = doc["meta"], doc["generations"]
+        if not isinstance(meta, dict) or not isinstance(raw, list):
+            raise ValueError("entry body has the wrong shape: meta is not an object or generations not a list")
+        generations = [_generation(fields) for fields in raw]
     except Exception as exc:  # any parse or validation failure is the same problem for the caller
         raise CorruptEntryError(f"unreadable entry body: {exc!r}") from exc
-    if not isinstance(meta, dict):
-        raise CorruptEntryError("entry body has the wrong shape")
+    check_generations(generations)
     return CachedEntry(generations=generations, meta=meta, created_at=created_at, expires_at=expires_at)
+
+
+def check_generations(generations: Sequence[object], prompt: str | None = None) -> None:
+    """Raise :class:`CorruptEntryError` unless ``generations`` can answer ``prompt``: at least one, all
+    ``Generation`` objects, and all chat generations for a chat model's prompt (``dumps(messages)``: a plain
+    one would reach the user unmarked as a hit). ``prompt=None`` skips the prompt check."""
+    if not generations:
+        raise CorruptEntryError("an entry with no generations")
+    if all(isinstance(gen, ChatGeneration) for gen in generations):
+        return
+    if not all(isinstance(gen, Generation) for gen in generations):
+        raise CorruptEntryError("an entry holding something other than generations")
+    if prompt is not None and is_chat_prompt(prompt):
+        raise CorruptEntryError("plain text generations for a chat model's prompt (no message to mark as a hit)")
 
 
 _PLAIN = EnvelopeCodec()
@@ -347,22 +352,14 @@ def mark_hit(
 ) -> list[Generation]:
     """``generations`` whose chat messages carry ``response_metadata["cache"]``.
 
-    With ``copy`` (the default) the marked generations are copies and the inputs are untouched; with
-    ``copy=False`` the messages are marked in place (for objects just decoded, which nothing else holds).
-    Plain ``Generation`` objects have no message and are returned unchanged; usage metadata is kept
-    so the saved cost can be priced.
+    With ``copy`` (the default) the result is a copy sharing nothing mutable with the inputs (see
+    :func:`.copies.owned`); with ``copy=False`` the messages are marked in place (for objects just decoded or
+    copied, which nothing else holds). Plain ``Generation`` objects have no message and are not marked; usage
+    metadata is kept so the saved cost can be priced.
     """
     marker = {"hit": True, "kind": kind, "similarity": similarity, "age_s": round(age_s, 3)}
-    marked: list[Generation] = []
-    for gen in generations:
-        if not isinstance(gen, ChatGeneration):
-            marked.append(gen)
-        elif copy:
-            message = gen.message.model_copy(
-                update={"response_metadata": {**gen.message.response_metadata, "cache": dict(marker)}}
-            )
-            marked.append(gen.model_copy(update={"message": message}))
-        else:
+    marked = owned(list(generations)) if copy else list(generations)
+    for gen in marked:
+        if isinstance(gen, ChatGeneration):
             gen.message.response_metadata["cache"] = dict(marker)
-            marked.append(gen)
     return marked

@@ -1,8 +1,8 @@
 """``InMemoryExactCache``: the exact cache in process (LRU + TTL), same keys, tenancy, policy and markers.
 
-Entries are stored as deep copies, so the caller's later edits cannot change them; a hit is a detached
-copy (new generation and message, new top-level dicts and lists; see :func:`.envelope.detached`), so
-marking or editing what was served leaves the entry alone. Thread-safe; async methods run inline.
+Entries are stored as copies sharing nothing mutable with the caller's objects, and each hit is another
+such copy (see :func:`.copies.owned`): editing what was served, at any depth, changes neither the entry
+nor any other hit. Thread-safe; async methods run inline.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from langchain_core.outputs import Generation
 
 from langchain_bedrock_routing.caching.base import CacheBase
+from langchain_bedrock_routing.caching.copies import owned
 from langchain_bedrock_routing.caching.envelope import CachedEntry, HitKind, usage_meta
 from langchain_bedrock_routing.caching.keys import exact_key
 from langchain_bedrock_routing.caching.policy import CachePolicy
@@ -78,7 +79,7 @@ class InMemoryExactCache(CacheBase):
             return None
         now = self._clock()
         entry = self._get(exact_key(_NAMESPACE, llm_string=llm_string, prompt=prompt, tenant_scope=scope), now)
-        return self._served(None if entry is None else entry.detached(), now=now, fresh=True)
+        return self._served(None if entry is None else entry.detached(), prompt, now=now, fresh=True)
 
     def update(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:
         """Store a copy of ``return_val`` unless the request's directive or the policy says not to."""
@@ -86,7 +87,7 @@ class InMemoryExactCache(CacheBase):
         if scope is None:
             return
         key = exact_key(_NAMESPACE, llm_string=llm_string, prompt=prompt, tenant_scope=scope)
-        entry = CachedEntry([g.model_copy(deep=True) for g in return_val], usage_meta(return_val), self._clock())
+        entry = CachedEntry(owned(list(return_val)), usage_meta(return_val), self._clock())
         with self._lock:
             self._entries[key] = entry
             self._entries.move_to_end(key)

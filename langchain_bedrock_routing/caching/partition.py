@@ -136,3 +136,8 @@ def partition_id(llm_string: str, context: str, tenant: str | None) -> str:
 def entry_id(semantic_text: str) -> str:
     """Hex digest of a semantic text inside a partition (its exact-match id); 24 chars."""
     return hashlib.blake2b(utf8(semantic_text), digest_size=12).hexdigest()
+
+
+def is_chat_prompt(prompt: str) -> bool:
+    """True when ``prompt`` is a chat model's cache prompt (``dumps(messages)``), not an LLM's plain text."""
+    return _parse_messages(prompt) is not None

@@ -145,20 +145,20 @@ class RedisCache(CacheBase):
     def _ticket(self, key: str) -> Ticket | None:
         return None if self.near_cache is None else self.near_cache.ticket(key)
 
-    def _served_kept(self, near: NearCache, key: str, kept: bytes) -> list[Generation] | None:
+    def _served_kept(self, near: NearCache, key: str, kept: bytes, prompt: str) -> list[Generation] | None:
         """Serve the in-process copy of ``key``; a corrupt or expired copy is dropped and is a miss."""
         entry = self._entry(key, kept)
         if entry is None:
             near.discard(key)
         else:
             self.stats.add("local_hits")
-        return self._served(entry, fresh=True)
+        return self._served(entry, prompt, fresh=True)
 
-    def _served_read(self, key: str, ticket: Ticket | None, blob: Any) -> list[Generation] | None:
+    def _served_read(self, key: str, ticket: Ticket | None, blob: Any, prompt: str) -> list[Generation] | None:
         """Serve what GET returned for ``key`` (read after ``ticket`` was taken), keeping a copy when allowed."""
         if self.near_cache is not None and isinstance(blob, bytes):
             self.near_cache.put(ticket, blob)
-        return self._served(self._entry(key, blob), fresh=True)
+        return self._served(self._entry(key, blob), prompt, fresh=True)
 
     def lookup(self, prompt: str, llm_string: str) -> list[Generation] | None:
         """The marked cached generations for this prompt, model and tenant, or ``None``."""
@@ -168,10 +168,10 @@ class RedisCache(CacheBase):
         key = self._key(prompt, llm_string, scope)
         near = self.near_cache
         if near is not None and (kept := near.get(key)) is not None:
-            return self._served_kept(near, key, kept)
+            return self._served_kept(near, key, kept, prompt)
         ticket = self._ticket(key)
         blob = self.fail_open.call("lookup", lambda: self.connection.client.get(key), _FAILED, shard=self._shard(key))
-        return self._served_read(key, ticket, blob)
+        return self._served_read(key, ticket, blob, prompt)
 
     def update(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:
         """Store ``return_val`` unless the request's directive or the policy says not to."""
@@ -204,12 +204,12 @@ class RedisCache(CacheBase):
         key = self._key(prompt, llm_string, scope)
         near = self.near_cache
         if near is not None and (kept := near.get(key)) is not None:
-            return self._served_kept(near, key, kept)
+            return self._served_kept(near, key, kept, prompt)
         ticket = self._ticket(key)
         blob = await self.fail_open.acall(
             "lookup", lambda: self.connection.acall("get", key), _FAILED, shard=self._shard(key)
         )
-        return self._served_read(key, ticket, blob)
+        return self._served_read(key, ticket, blob, prompt)
 
     async def aupdate(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:
         """Async :meth:`update` on ``redis.asyncio``."""

@@ -256,17 +256,17 @@ class SemanticCacheBase(CacheBase):
         return True
 
     def serve_match(
-        self, match: tuple[float | None, CachedEntry] | None, *, fresh: bool = False
+        self, match: tuple[float | None, CachedEntry] | None, prompt: str, *, fresh: bool = False
     ) -> list[Generation] | None:
         """Count and mark a lookup's result: ``(None, entry)`` is an exact match of the question in its
-        partition (kind ``"exact"``), ``(score, entry)`` a similarity hit (kind ``"semantic"``). ``fresh``: the
-        entry was just decoded for this lookup, so its generations are marked in place (no copy)."""
+        partition (kind ``"exact"``), ``(score, entry)`` a similarity hit (kind ``"semantic"``), for ``prompt``.
+        ``fresh``: the entry's generations are this lookup's own copies, so they are marked in place."""
         if match is None:
-            return self._served(None)
+            return self._served(None, prompt)
         score, entry = match
         if score is None:
-            return self._served(entry, kind="exact", fresh=fresh)
-        return self._served(entry, similarity=round(score, 6), fresh=fresh)
+            return self._served(entry, prompt, kind="exact", fresh=fresh)
+        return self._served(entry, prompt, similarity=round(score, 6), fresh=fresh)
 
     def pick(self, query: str, candidates: Sequence[tuple[float, str, T]]) -> tuple[float, T] | None:
         """The best ``(score, item)`` among ``(score, cached_question, item)`` that :meth:`accepts`."""

@@ -3,7 +3,8 @@
 Per partition (llm_string, system prompt, earlier turns, tools, tenant) an insertion-ordered map
 of entries; exact match on the last human turn first, then the nearest neighbours by cosine,
 mapped to the vector-set scale ``(1 + cos) / 2`` and checked against the threshold and the guard.
-Thread-safe; nothing leaves the process.
+Entries are copies of what was stored and each hit a copy of its entry, sharing nothing mutable (see
+:func:`.copies.owned`). Thread-safe; nothing leaves the process.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.outputs import Generation
 
 from langchain_bedrock_routing.caching.breaker import CircuitBreaker
+from langchain_bedrock_routing.caching.copies import owned
 from langchain_bedrock_routing.caching.envelope import CachedEntry
 from langchain_bedrock_routing.caching.guard import Guard
 from langchain_bedrock_routing.caching.policy import CachePolicy
@@ -134,7 +136,7 @@ class InMemorySemanticCache(SemanticCacheBase):
         item = _Item(
             question=loc.text,
             vector=_unit(vector) if vector is not None else None,
-            generations=list(generations),
+            generations=owned(list(generations)),
             created_at=time.time(),
             expires_at=now + self.ttl if self.ttl is not None else None,
         )
@@ -150,11 +152,12 @@ class InMemorySemanticCache(SemanticCacheBase):
                 entries.popitem(last=False)
         self.stats.add("stores")
 
-    def _serve(self, hit: _Hit | None) -> list[Generation] | None:
+    def _serve(self, hit: _Hit | None, prompt: str) -> list[Generation] | None:
+        """Count and mark ``hit``; the generations served are a copy of the entry's (see :func:`.copies.owned`)."""
         if hit is None:
-            return self.serve_match(None)
+            return self.serve_match(None, prompt)
         score, item = hit
-        return self.serve_match((score, CachedEntry(item.generations, {}, item.created_at)))
+        return self.serve_match((score, CachedEntry(owned(item.generations), {}, item.created_at)), prompt, fresh=True)
 
     # -- BaseCache -------------------------------------------------------------------------------
 
@@ -170,7 +173,9 @@ class InMemorySemanticCache(SemanticCacheBase):
         if scope is None:
             return None
         loc = self.locate(prompt, llm_string, scope)
-        return self._serve(self.settle(self.call("lookup", lambda: self._search(loc, self.embedder.embed), FAILED)))
+        return self._serve(
+            self.settle(self.call("lookup", lambda: self._search(loc, self.embedder.embed), FAILED)), prompt
+        )
 
     async def alookup(self, prompt: str, llm_string: str) -> RETURN_VAL_TYPE | None:
         """Async :meth:`lookup` (embeds with ``aembed_query``)."""
@@ -185,7 +190,7 @@ class InMemorySemanticCache(SemanticCacheBase):
                 return exact
             return self._similar(loc, await self.embedder.aembed(loc.text))
 
-        return self._serve(self.settle(await self.acall("lookup", search, FAILED)))
+        return self._serve(self.settle(await self.acall("lookup", search, FAILED)), prompt)
 
     def update(self, prompt: str, llm_string: str, return_val: RETURN_VAL_TYPE) -> None:
         """Store the answer unless the request's directive or the store policy forbids it."""

@@ -240,8 +240,8 @@ class RedisSemanticCache(SemanticCacheBase):
         key = self._answer_key(loc.partition, loc.entry).encode()
         return self.codec.encode(return_val, meta=meta, associated_data=key)
 
-    def _serve(self, hit: _Hit | None) -> RETURN_VAL_TYPE | None:
-        return self.serve_match(hit, fresh=True)
+    def _serve(self, hit: _Hit | None, prompt: str) -> RETURN_VAL_TYPE | None:
+        return self.serve_match(hit, prompt, fresh=True)
 
     # -- sync I/O --------------------------------------------------------------------------------
 
@@ -295,7 +295,9 @@ class RedisSemanticCache(SemanticCacheBase):
         if scope is None:
             return None
         loc = self.locate(prompt, llm_string, scope)
-        return self._serve(self.settle(self.call("lookup", lambda: self._search(loc), FAILED, shard=self._shard(loc))))
+        return self._serve(
+            self.settle(self.call("lookup", lambda: self._search(loc), FAILED, shard=self._shard(loc))), prompt
+        )
 
     def update(self, prompt: str, llm_string: str, return_val: RETURN_VAL_TYPE) -> None:
         """Store the answer (``SET PX`` plus ``VADD``) unless the directive or the store policy forbids it."""
@@ -364,7 +366,7 @@ class RedisSemanticCache(SemanticCacheBase):
             return None
         loc = self.locate(prompt, llm_string, scope)
         search = await self.acall("lookup", lambda: self._asearch(client, loc), FAILED, shard=self._shard(loc))
-        return self._serve(self.settle(search))
+        return self._serve(self.settle(search), prompt)
 
     async def aupdate(self, prompt: str, llm_string: str, return_val: RETURN_VAL_TYPE) -> None:
         """Async :meth:`update`."""
