@@ -93,12 +93,11 @@ class CacheBase(BaseCache):
         kind: HitKind | None = None,
         similarity: float | None = None,
         now: float | None = None,
-        fresh: bool = False,
     ) -> list[Generation] | None:
         """Count a hit or a miss; a hit comes back marked with its kind (default: this cache's), similarity
         (default 1.0 for exact hits) and age as of ``now`` (unix s). An entry that cannot answer ``prompt`` (see
-        :func:`.envelope.check_generations`) is a counted, logged corrupt miss. ``fresh``: the entry's generations
-        are the caller's own new objects (just decoded or copied), so they are marked in place, not copied."""
+        :func:`.envelope.check_generations`) is a counted, logged corrupt miss. The entry's generations must be
+        this lookup's own objects (just decoded or copied): they are marked in place."""
         if entry is not None:
             try:
                 check_generations(entry.generations, prompt)
@@ -113,4 +112,4 @@ class CacheBase(BaseCache):
         kind = kind or self.kind
         if similarity is None and kind == "exact":
             similarity = 1.0
-        return mark_hit(entry.generations, kind, similarity=similarity, age_s=entry.age_s(now), copy=not fresh)
+        return mark_hit(entry.generations, kind, similarity=similarity, age_s=entry.age_s(now), copy=False)

@@ -79,7 +79,7 @@ class InMemoryExactCache(CacheBase):
             return None
         now = self._clock()
         entry = self._get(exact_key(_NAMESPACE, llm_string=llm_string, prompt=prompt, tenant_scope=scope), now)
-        return self._served(None if entry is None else entry.detached(), prompt, now=now, fresh=True)
+        return self._served(None if entry is None else entry.detached(), prompt, now=now)
 
     def update(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:
         """Store a copy of ``return_val`` unless the request's directive or the policy says not to."""

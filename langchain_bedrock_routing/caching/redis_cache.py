@@ -152,13 +152,13 @@ class RedisCache(CacheBase):
             near.discard(key)
         else:
             self.stats.add("local_hits")
-        return self._served(entry, prompt, fresh=True)
+        return self._served(entry, prompt)
 
     def _served_read(self, key: str, ticket: Ticket | None, blob: Any, prompt: str) -> list[Generation] | None:
         """Serve what GET returned for ``key`` (read after ``ticket`` was taken), keeping a copy when allowed."""
         if self.near_cache is not None and isinstance(blob, bytes):
             self.near_cache.put(ticket, blob)
-        return self._served(self._entry(key, blob), prompt, fresh=True)
+        return self._served(self._entry(key, blob), prompt)
 
     def lookup(self, prompt: str, llm_string: str) -> list[Generation] | None:
         """The marked cached generations for this prompt, model and tenant, or ``None``."""

@@ -255,18 +255,16 @@ class SemanticCacheBase(CacheBase):
             return False
         return True
 
-    def serve_match(
-        self, match: tuple[float | None, CachedEntry] | None, prompt: str, *, fresh: bool = False
-    ) -> list[Generation] | None:
+    def serve_match(self, match: tuple[float | None, CachedEntry] | None, prompt: str) -> list[Generation] | None:
         """Count and mark a lookup's result: ``(None, entry)`` is an exact match of the question in its
         partition (kind ``"exact"``), ``(score, entry)`` a similarity hit (kind ``"semantic"``), for ``prompt``.
-        ``fresh``: the entry's generations are this lookup's own copies, so they are marked in place."""
+        The entry's generations must be this lookup's own copies: they are marked in place."""
         if match is None:
             return self._served(None, prompt)
         score, entry = match
         if score is None:
-            return self._served(entry, prompt, kind="exact", fresh=fresh)
-        return self._served(entry, prompt, similarity=round(score, 6), fresh=fresh)
+            return self._served(entry, prompt, kind="exact")
+        return self._served(entry, prompt, similarity=round(score, 6))
 
     def pick(self, query: str, candidates: Sequence[tuple[float, str, T]]) -> tuple[float, T] | None:
         """The best ``(score, item)`` among ``(score, cached_question, item)`` that :meth:`accepts`."""

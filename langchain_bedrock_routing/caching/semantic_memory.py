@@ -157,7 +157,7 @@ class InMemorySemanticCache(SemanticCacheBase):
         if hit is None:
             return self.serve_match(None, prompt)
         score, item = hit
-        return self.serve_match((score, CachedEntry(owned(item.generations), {}, item.created_at)), prompt, fresh=True)
+        return self.serve_match((score, CachedEntry(owned(item.generations), {}, item.created_at)), prompt)
 
     # -- BaseCache -------------------------------------------------------------------------------
 

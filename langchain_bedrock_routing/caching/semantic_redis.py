@@ -241,7 +241,7 @@ class RedisSemanticCache(SemanticCacheBase):
         return self.codec.encode(return_val, meta=meta, associated_data=key)
 
     def _serve(self, hit: _Hit | None, prompt: str) -> RETURN_VAL_TYPE | None:
-        return self.serve_match(hit, prompt, fresh=True)
+        return self.serve_match(hit, prompt)
 
     # -- sync I/O --------------------------------------------------------------------------------
 
