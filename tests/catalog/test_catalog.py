@@ -49,12 +49,14 @@ def test_public_prices(model_id: str, input_price: float, output_price: float) -
 
 
 def test_claude_cache_prices_follow_the_published_multipliers() -> None:
+    """5-minute cache writes are 1.25x input for every Claude model; reads at most 0.1x (0.05x for the 5.5s)."""
     for model_id in get_catalog().model_ids:
         spec = get_catalog().get(model_id)
         p = spec.prices
         if spec.family.startswith("claude") and p.input is not None and p.cache_write is not None:
             assert p.cache_write == pytest.approx(1.25 * p.input)
-            assert p.cache_read == pytest.approx(0.1 * p.input)
+            assert p.cache_read is not None
+            assert p.cache_read <= 0.1 * p.input + 1e-9
 
 
 def test_every_known_price_names_a_dated_source() -> None:
@@ -67,7 +69,7 @@ def test_every_known_price_names_a_dated_source() -> None:
 
 
 def test_unknown_prices_stay_unknown() -> None:
-    prices = get_catalog().get("anthropic.claude-opus-5-5").prices
+    prices = get_catalog().get("qwen.qwen3-32b-v1:0").prices
     assert prices.input is None
     assert not prices.known
 
