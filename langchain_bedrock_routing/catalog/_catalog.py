@@ -89,9 +89,23 @@ class ModelCatalog:
         spec = self._variants.get((prefix, base)) or self._models.get(base)
         if spec is None:
             raise UnknownModelError(
-                f"model id {model_id!r} is not in the catalog; known ids: {', '.join(sorted(self._models))}"
+                f"model id {model_id!r} is not in the catalog{self._newer_profile_hint(base)}; "
+                f"known ids: {', '.join(sorted(self._models))}"
             )
         return spec
+
+    def _newer_profile_hint(self, base: str) -> str:
+        """Why a model the installed langchain-aws profiles is missing, else ``""``."""
+        try:
+            from langchain_aws.data._profiles import _PROFILES
+        except ImportError:
+            return ""
+        if not any(split_model_id(known)[1] == base for known in _PROFILES):
+            return ""
+        return (
+            f" (the installed langchain-aws profiles it, but models.json was synced from {self.synced_from}: "
+            "`make catalog CATALOG_ARGS=--write` adds it)"
+        )
 
     def by_tier(self, tier: Tier, family: str | None = None) -> tuple[ModelSpec, ...]:
         """Models whose default tier is ``tier``, optionally of one family."""

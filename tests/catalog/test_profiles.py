@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from langchain_bedrock_routing.catalog import get_catalog
+from langchain_bedrock_routing.catalog import ModelCatalog, UnknownModelError, get_catalog
 from langchain_bedrock_routing.catalog.profiles import PROFILE_FIELDS, installed_profiles, snapshots
 from langchain_bedrock_routing.catalog.sync import catalog_path, main
 
@@ -99,3 +99,15 @@ def test_sync_explains_an_old_langchain_aws() -> None:
     assert done.returncode == 2
     assert "has no model profiles" in done.stderr
     assert "langchain-aws>=1.9.1" in done.stderr
+
+
+def test_a_profiled_model_missing_from_the_catalog_says_how_to_add_it() -> None:
+    data = json.loads(catalog_path().read_text("utf-8"))
+    del data["models"]["qwen.qwen3-32b-v1:0"]
+    with pytest.raises(
+        UnknownModelError, match=r"'us\.qwen\.qwen3-32b-v1:0'.*synced from langchain-aws 1\.9\.1.*--write"
+    ):
+        ModelCatalog(data).get("us.qwen.qwen3-32b-v1:0")
+    with pytest.raises(UnknownModelError) as unknown:
+        ModelCatalog(data).get("acme.nope-v1")
+    assert "synced from" not in str(unknown.value)
