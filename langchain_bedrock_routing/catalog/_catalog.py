@@ -83,10 +83,13 @@ class ModelCatalog:
         """The spec of a chat model id, profile id or ARN; raises :class:`UnknownModelError`.
 
         A prefixed id whose langchain-aws profile differs from the base id's (a smaller window, no
-        PDF input ...) gets those differences; the spec's ``model_id`` is always the base id.
+        PDF input ...) gets those differences, and a geographic profile (``us.``, ``eu.`` ...) of a model
+        with a ``geo_premium`` gets its higher prices; the spec's ``model_id`` is always the base id.
         """
         prefix, base = split_model_id(model_id)
         spec = self._variants.get((prefix, base)) or self._models.get(base)
+        if spec is not None and spec.geo_premium and prefix not in ("", "global."):
+            return replace(spec, prices=spec.prices.scaled(1.0 + spec.geo_premium))
         if spec is None:
             raise UnknownModelError(
                 f"model id {model_id!r} is not in the catalog{self._newer_profile_hint(base)}; "
@@ -171,6 +174,7 @@ def _model_spec(model_id: str, raw: dict[str, Any]) -> ModelSpec:
         latency=_latency(raw["latency"]),
         **_profile_fields(model_id, raw.get("profile", {})),
         cache_min_tokens=None if cache is None else int(cache["min_tokens"]),
+        geo_premium=float(raw.get("geo_premium", 0.0)),
     )
 
 
