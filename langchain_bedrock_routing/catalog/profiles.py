@@ -35,7 +35,6 @@ class ProfileSnapshot:
     name: str
     profile: dict[str, Any]
     variants: dict[str, dict[str, Any]] = field(default_factory=dict)
-    profile_ids: list[str] = field(default_factory=list)
 
 
 def installed_profiles() -> dict[str, dict[str, Any]]:
@@ -86,6 +85,5 @@ def snapshots(profiles: Mapping[str, Mapping[str, Any]]) -> dict[str, ProfileSna
             for prefix, raw in sorted(forms.items())
             if (diff := {k: v for k, v in profile_fields(raw).items() if profile[k] != v})
         }
-        ids = sorted(prefix + base for prefix in forms)
-        result[base] = ProfileSnapshot(_display_name(forms[main], base), profile, variants, ids)
+        result[base] = ProfileSnapshot(_display_name(forms[main], base), profile, variants)
     return result
