@@ -6,7 +6,7 @@ ROUTING_EVAL_DATA ?= ../shared/data/routing-eval/mmlu.jsonl
 LINTED := langchain_bedrock_routing tests evals benchmarks reliability
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: install demo test lint bench eval-router soak clean
+.PHONY: install demo test lint bench eval-router soak catalog clean
 
 install: $(STAMP)
 
@@ -37,6 +37,10 @@ eval-router: $(STAMP)
 
 soak: $(STAMP)
 	$(BIN)/python -m reliability.soak --requests 10000 $(SOAK_ARGS)
+
+# Compare catalog/models.json with the installed langchain-aws's model profiles; CATALOG_ARGS=--write updates it.
+catalog: $(STAMP)
+	$(BIN)/python -m langchain_bedrock_routing.catalog.sync $(CATALOG_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -1,13 +1,17 @@
 """Loads ``models.json`` and answers questions about Bedrock model ids.
 
-Context windows and capabilities come from langchain-aws's model profiles where they exist;
-the catalog's ``fallback_profile`` fills in models that langchain-aws does not profile.
+Each entry's ``profile`` (context window, output cap, capabilities) is a snapshot of langchain-aws's
+model profile, refreshed by ``make catalog`` (:mod:`~langchain_bedrock_routing.catalog.sync`), or ours
+for models langchain-aws does not profile; ``variants`` override it for one inference-profile prefix.
+Loading never imports langchain-aws, so any installed version works.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
+from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -25,25 +29,22 @@ _ARN = re.compile(r"^arn:aws[\w-]*:bedrock:(?P<region>[\w-]*):(?P<account>\d*):(
 _GEO_PREFIX = re.compile(r"^(us|us-gov|eu|apac|au|jp|ca|in|global)\.(?=[a-z]+\.)")
 
 
-def _langchain_aws_profiles() -> dict[str, dict[str, Any]]:
-    """langchain-aws's generated model profiles (a private module: empty if it moves)."""
-    try:
-        from langchain_aws.data._profiles import _PROFILES
-    except ImportError:
-        return {}
-    return dict(_PROFILES)
-
-
 class UnknownModelError(ValueError):
     """A model id that is not in the catalog; the message lists the known ids."""
 
 
-def base_model_id(model_id: str) -> str:
-    """Strip an inference-profile ARN or geo prefix (``us.``, ``eu.``, ``apac.``, ``global.`` ...)."""
+def split_model_id(model_id: str) -> tuple[str, str]:
+    """``(prefix, base id)`` of a model id, inference-profile id or ARN: ``("us.", "amazon.nova-pro-v1:0")``."""
     match = _ARN.match(model_id)
     if match and match.group("kind") in ("inference-profile", "foundation-model"):
         model_id = match.group("id")
-    return _GEO_PREFIX.sub("", model_id, count=1)
+    base = _GEO_PREFIX.sub("", model_id, count=1)
+    return model_id[: len(model_id) - len(base)], base
+
+
+def base_model_id(model_id: str) -> str:
+    """Strip an inference-profile ARN or geo prefix (``us.``, ``eu.``, ``apac.``, ``global.`` ...)."""
+    return split_model_id(model_id)[1]
 
 
 def prompt_router_id(model_id: str) -> str | None:
@@ -55,12 +56,18 @@ def prompt_router_id(model_id: str) -> str | None:
 
 
 class ModelCatalog:
-    """Read-only view of the catalog data file, merged with langchain-aws profiles."""
+    """Read-only view of the catalog data file."""
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.price_sources: dict[str, dict[str, str]] = data.get("price_sources", {})
-        profiles = _langchain_aws_profiles()
-        self._models = {mid: _model_spec(mid, raw, profiles.get(mid, {})) for mid, raw in data["models"].items()}
+        self.synced_from: str | None = data.get("synced_from")
+        """The langchain-aws version whose profiles the data file was last synced from."""
+        self._models = {mid: _model_spec(mid, raw) for mid, raw in data["models"].items()}
+        self._variants = {
+            (prefix, mid): replace(self._models[mid], **_profile_fields(mid, {**raw["profile"], **fields}))
+            for mid, raw in data["models"].items()
+            for prefix, fields in raw.get("variants", {}).items()
+        }
         self._embeddings = {mid: _embedding_spec(mid, raw) for mid, raw in data["embedding_models"].items()}
         self._routers = {rid: _router_spec(rid, raw) for rid, raw in data["prompt_routers"].items()}
 
@@ -73,13 +80,35 @@ class ModelCatalog:
         return isinstance(model_id, str) and base_model_id(model_id) in self._models
 
     def get(self, model_id: str) -> ModelSpec:
-        """The spec of a chat model id, profile id or ARN; raises :class:`UnknownModelError`."""
-        spec = self._models.get(base_model_id(model_id))
+        """The spec of a chat model id, profile id or ARN; raises :class:`UnknownModelError`.
+
+        A prefixed id whose langchain-aws profile differs from the base id's (a smaller window, no
+        PDF input ...) gets those differences, and a geographic profile (``us.``, ``eu.`` ...) of a model
+        with a ``geo_premium`` gets its higher prices; the spec's ``model_id`` is always the base id.
+        """
+        prefix, base = split_model_id(model_id)
+        spec = self._variants.get((prefix, base)) or self._models.get(base)
+        if spec is not None and spec.geo_premium and prefix not in ("", "global."):
+            return replace(spec, prices=spec.prices.scaled(1.0 + spec.geo_premium))
         if spec is None:
             raise UnknownModelError(
-                f"model id {model_id!r} is not in the catalog; known ids: {', '.join(sorted(self._models))}"
+                f"model id {model_id!r} is not in the catalog{self._newer_profile_hint(base)}; "
+                f"known ids: {', '.join(sorted(self._models))}"
             )
         return spec
+
+    def _newer_profile_hint(self, base: str) -> str:
+        """Why a model the installed langchain-aws profiles is missing, else ``""``."""
+        try:
+            from langchain_aws.data._profiles import _PROFILES
+        except ImportError:
+            return ""
+        if not any(split_model_id(known)[1] == base for known in _PROFILES):
+            return ""
+        return (
+            f" (the installed langchain-aws profiles it, but models.json was synced from {self.synced_from}: "
+            "`make catalog CATALOG_ARGS=--write` adds it)"
+        )
 
     def by_tier(self, tier: Tier, family: str | None = None) -> tuple[ModelSpec, ...]:
         """Models whose default tier is ``tier``, optionally of one family."""
@@ -110,10 +139,24 @@ def _latency(raw: dict[str, Any]) -> LatencyProfile:
     return LatencyProfile(ttft_ms=float(raw["ttft_ms"]), output_tokens_per_s=float(raw["output_tokens_per_s"]))
 
 
-def _model_spec(model_id: str, raw: dict[str, Any], aws_profile: dict[str, Any]) -> ModelSpec:
-    profile: dict[str, Any] = {**raw.get("fallback_profile", {}), **aws_profile}
-    if "max_input_tokens" not in profile:
-        raise ValueError(f"catalog entry {model_id!r} has no context window and langchain-aws has no profile for it")
+def profile_fields(profile: Mapping[str, Any]) -> dict[str, Any]:
+    """The five :class:`ModelSpec` fields of a langchain-aws-style profile, with their defaults."""
+    return {
+        "max_input_tokens": int(profile.get("max_input_tokens", 0)),
+        "max_output_tokens": int(profile.get("max_output_tokens", 4096)),
+        "tool_calling": bool(profile.get("tool_calling", False)),
+        "image_inputs": bool(profile.get("image_inputs", False)),
+        "pdf_inputs": bool(profile.get("pdf_inputs", False)),
+    }
+
+
+def _profile_fields(model_id: str, profile: Mapping[str, Any]) -> dict[str, Any]:
+    if not profile.get("max_input_tokens"):
+        raise ValueError(f"catalog entry {model_id!r} has no context window (profile.max_input_tokens)")
+    return profile_fields(profile)
+
+
+def _model_spec(model_id: str, raw: dict[str, Any]) -> ModelSpec:
     prices = raw["prices"]
     cache = raw.get("prompt_cache")
     return ModelSpec(
@@ -129,12 +172,9 @@ def _model_spec(model_id: str, raw: dict[str, Any], aws_profile: dict[str, Any])
             source=prices["source"],
         ),
         latency=_latency(raw["latency"]),
-        max_input_tokens=int(profile["max_input_tokens"]),
-        max_output_tokens=int(profile.get("max_output_tokens", 4096)),
-        tool_calling=bool(profile.get("tool_calling", False)),
-        image_inputs=bool(profile.get("image_inputs", False)),
-        pdf_inputs=bool(profile.get("pdf_inputs", False)),
+        **_profile_fields(model_id, raw.get("profile", {})),
         cache_min_tokens=None if cache is None else int(cache["min_tokens"]),
+        geo_premium=float(raw.get("geo_premium", 0.0)),
     )
 
 

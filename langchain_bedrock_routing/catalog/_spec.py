@@ -24,6 +24,16 @@ class Prices:
         """True when input and output prices are both known."""
         return self.input is not None and self.output is not None
 
+    def scaled(self, factor: float) -> Prices:
+        """Every known price times ``factor`` (rounded to 1e-6 USD per 1M tokens); unknown ones stay unknown."""
+
+        def scale(price: float | None) -> float | None:
+            return None if price is None else round(price * factor, 6)
+
+        return Prices(
+            scale(self.input), scale(self.output), scale(self.cache_write), scale(self.cache_read), self.source
+        )
+
 
 @dataclass(frozen=True)
 class LatencyProfile:
@@ -50,6 +60,9 @@ class ModelSpec:
     pdf_inputs: bool
     cache_min_tokens: int | None
     """Smallest prefix (tokens) Bedrock caches at a cache point; ``None``: no prompt caching."""
+    geo_premium: float = 0.0
+    """Extra fraction Bedrock charges through a geographic inference profile (``us.``, ``eu.`` ...) over the
+    listed price, which is the in-region and ``global.`` one (0.1 for Claude 4.5 and later)."""
 
     @property
     def supports_prompt_cache(self) -> bool:

@@ -46,12 +46,17 @@ class PromptRouters:
         return self._custom.get(router_id) or get_catalog().prompt_router(router_id)
 
     def choose(self, router: PromptRouterSpec, request: ConverseRequest) -> str:
-        """Base id of the model the router sends ``request`` to."""
-        catalog = get_catalog()
-        ranked = sorted(router.models, key=lambda m: catalog.get(m).prices.input or 0.0)
+        """Base id of the model the router sends ``request`` to (a model of unknown price is never the cheap one)."""
+        ranked = sorted(router.models, key=_price_rank)
         cheap, strong = ranked[0], ranked[-1]
         bar = COMPLEX_THRESHOLD * (1.0 + router.response_quality_difference)
         return strong if complexity(request) >= bar else cheap
+
+
+def _price_rank(model_id: str) -> tuple[bool, float]:
+    """Sort key of a router's models: known input prices ascending, unknown prices last."""
+    price = get_catalog().get(model_id).prices.input
+    return price is None, price or 0.0
 
 
 def invoked_model_arn(router_arn: str, model_id: str) -> str:

@@ -71,7 +71,7 @@ class RoutedChatBedrock(BaseChatModel):
     tiers: dict[str, list[str] | str] | None = None
     """Tier -> ordered model ids / prompt-router ARNs; overrides ``preset`` tier by tier."""
     preset: str | None = None
-    """``claude`` (Haiku 4.5 / Sonnet 4.6 / Opus 4.6), ``claude-3`` or ``nova``; default ``claude``."""
+    """A ``routing/presets.json`` preset (``claude``: Haiku 5.5 / Sonnet 5 / Opus 5, ``nova`` ...); default claude."""
     priority: str = "balanced"
     """Default priority: ``cost``, ``balanced``, ``performance`` or ``latency``."""
     classifier: Any = "heuristic"

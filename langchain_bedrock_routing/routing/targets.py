@@ -26,6 +26,7 @@ from langchain_bedrock_routing.catalog import (
 )
 
 DEFAULT_PRESET = "claude"
+"""The current Claude generation (see ``presets.json``)."""
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,43 @@ class Target:
         return self.spec.model_id.split(".", 1)[0]
 
 
+REFERENCE_CALL_TOKENS = (1_000, 500)
+"""(input, output) tokens of the call a ``cheapest_of`` preset ranks its models by."""
+
+
 @lru_cache(maxsize=1)
 def presets() -> dict[str, dict[str, tuple[str, ...]]]:
-    """Preset name -> tier -> ordered model ids, from ``presets.json``."""
+    """Preset name -> tier -> ordered model ids (``presets.json``); ``cheapest_of`` tiers priced from the catalog."""
     text = resources.files("langchain_bedrock_routing.routing").joinpath("presets.json").read_text("utf-8")
     raw: dict[str, Any] = json.loads(text)["presets"]
-    return {name: {tier: tuple(ids) for tier, ids in p["tiers"].items()} for name, p in raw.items()}
+    catalog = get_catalog()
+    return {
+        name: {tier: tuple(ids) for tier, ids in p["tiers"].items()}
+        if "tiers" in p
+        else {tier: cheapest_first(ids, catalog) for tier, ids in p["cheapest_of"].items()}
+        for name, p in raw.items()
+    }
+
+
+def reference_cost_usd(spec: ModelSpec) -> float | None:
+    """Cost (USD) of the reference call :data:`REFERENCE_CALL_TOKENS`; ``None`` if the price is not known."""
+    if spec.prices.input is None or spec.prices.output is None:
+        return None
+    tokens_in, tokens_out = REFERENCE_CALL_TOKENS
+    return (tokens_in * spec.prices.input + tokens_out * spec.prices.output) / 1_000_000
+
+
+def cheapest_first(model_ids: Sequence[str], catalog: ModelCatalog) -> tuple[str, ...]:
+    """The tool-calling ids of ``model_ids`` with a known price, cheapest reference call first.
+
+    A model without a published price is left out, so it is never taken for the cheapest.
+    """
+    priced = [
+        (cost, model_id)
+        for model_id in model_ids
+        if catalog.get(model_id).tool_calling and (cost := reference_cost_usd(catalog.get(model_id))) is not None
+    ]
+    return tuple(model_id for _, model_id in sorted(priced, key=lambda pair: pair[0]))
 
 
 def resolve_tiers(

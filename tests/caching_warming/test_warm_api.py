@@ -169,7 +169,7 @@ def test_duplicates_are_sent_once(emulator: BedrockEmulator):
 
 
 def test_unknown_prices_make_the_cost_unknown_not_zero(emulator: BedrockEmulator):
-    model = ChatBedrockConverse(model="amazon.nova-2-lite-v1:0", region_name="us-east-1")
+    model = ChatBedrockConverse(model="qwen.qwen3-32b-v1:0", region_name="us-east-1")
     report = warm_cache(model, QUESTIONS[:1], cache=InMemoryExactCache())
     assert report.counts["stored"] == 1
     assert report.tokens.total > 0

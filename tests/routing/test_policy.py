@@ -77,7 +77,7 @@ def test_tools_filter_skips_models_without_tool_calling():
             "tier": tier,
             "prices": {"input": 1.0, "output": 2.0, "cache_write": None, "cache_read": None, "source": None},
             "latency": {"ttft_ms": 100, "output_tokens_per_s": 100},
-            "fallback_profile": {"max_input_tokens": 1000, "tool_calling": tools},
+            "profile": {"max_input_tokens": 1000, "tool_calling": tools},
         }
 
     catalog = ModelCatalog(
@@ -160,7 +160,7 @@ def test_cost_cap_nobody_meets_is_an_error():
 
 
 def test_unknown_prices_are_excluded_under_a_cap():
-    tiers = resolve_tiers({"medium": ["amazon.nova-2-lite-v1:0", "amazon.nova-lite-v1:0"]}, None)
+    tiers = resolve_tiers({"medium": ["qwen.qwen3-32b-v1:0", "amazon.nova-lite-v1:0"]}, None)
     plan = plan_route("medium", "balanced", tiers, profile(), max_cost_usd=1.0)
     assert ids(plan) == ["amazon.nova-lite-v1:0"]
     assert plan.skipped[0]["reason"].startswith("price unknown")

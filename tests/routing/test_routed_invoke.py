@@ -30,7 +30,7 @@ def test_defaults_work_from_the_environment(emulator):
     assert routing["tier"] == routing["requested_tier"]
     [record] = emulator.requests
     assert record.model_id == routing["model_id"]
-    assert get_catalog().get(record.model_id).family == "claude-4-5"
+    assert get_catalog().get(record.model_id).family in ("claude-5", "claude-5-5")
 
 
 def test_routing_metadata_explains_the_decision(emulator):
@@ -196,7 +196,7 @@ def test_ls_params_report_provider_and_model(emulator):
     ("kwargs", "names"),
     [
         ({"priority": "cheap"}, "cost, balanced, performance, latency"),
-        ({"preset": "gpt"}, "claude, claude-3, nova"),
+        ({"preset": "gpt"}, "claude, claude-3, claude-4, claude-5.5, cross-provider, nova, nova-2"),
         ({"tiers": {"easy": ["amazon.nova-micro-v1:0"]}}, "simple, medium, complex"),
         ({"tiers": {"simple": ["acme.model"]}}, "amazon.nova-micro-v1:0"),
         ({"classifier": "astrology"}, "heuristic"),

@@ -12,7 +12,7 @@ ROUTER_ARN = "arn:aws:bedrock:us-east-1:123456789012:default-prompt-router/anthr
 
 def test_presets_use_catalog_models_with_known_prices():
     catalog = get_catalog()
-    assert set(presets()) == {"claude", "claude-3", "nova"}
+    assert set(presets()) == {"claude", "claude-5.5", "claude-4", "claude-3", "nova", "nova-2", "cross-provider"}
     for tiers in presets().values():
         assert set(tiers) == {"simple", "medium", "complex"}
         for ids in tiers.values():
@@ -22,12 +22,12 @@ def test_presets_use_catalog_models_with_known_prices():
 
 def test_claude_preset_is_current_generation():
     names = {tier: get_catalog().get(ids[0]).name for tier, ids in presets()["claude"].items()}
-    assert names == {"simple": "Claude Haiku 4.5", "medium": "Claude Sonnet 4.6", "complex": "Claude Opus 4.6"}
+    assert names == {"simple": "Claude Haiku 5.5", "medium": "Claude Sonnet 5", "complex": "Claude Opus 5"}
 
 
 def test_default_is_claude_preset():
     resolved = resolve_tiers(None, None)
-    assert [t.spec.name for t in resolved["medium"]] == ["Claude Sonnet 4.6"]
+    assert [t.spec.name for t in resolved["medium"]] == ["Claude Sonnet 5"]
 
 
 def test_tiers_override_preset_tier_by_tier():
@@ -47,7 +47,7 @@ def test_tiers_alone_may_leave_tiers_out():
 @pytest.mark.parametrize(
     ("tiers", "preset", "names"),
     [
-        (None, "gpt", "claude, claude-3, nova"),
+        (None, "gpt", "claude, claude-3, claude-4, claude-5.5, cross-provider, nova, nova-2"),
         ({"hard": ["amazon.nova-pro-v1:0"]}, None, "simple, medium, complex"),
         ({"simple": ["acme.model-v1"]}, None, "amazon.nova-micro-v1:0"),
         ({"simple": []}, None, "at least one"),
