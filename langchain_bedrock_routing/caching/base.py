@@ -14,7 +14,14 @@ from langchain_core.caches import BaseCache
 from langchain_core.outputs import Generation
 
 from langchain_bedrock_routing.caching.breaker import CacheStats
-from langchain_bedrock_routing.caching.context import current_request, tenant_scope, validate_tenant
+from langchain_bedrock_routing.caching.context import (
+    RequestCacheContext,
+    current_request,
+    tenant_scope,
+    tenants_in_play,
+    validate_tenant,
+    warn_unscoped,
+)
 from langchain_bedrock_routing.caching.envelope import CachedEntry, HitKind, mark_hit
 from langchain_bedrock_routing.caching.policy import CachePolicy
 
@@ -47,10 +54,27 @@ class CacheBase(BaseCache):
         self.tenant = validate_tenant(tenant)
         self.policy = policy or CachePolicy()
         self.stats = CacheStats()
+        self._saw_tenant = False
+        self._warned_unscoped = False
+
+    def _fails_closed(self, request: RequestCacheContext) -> bool:
+        """True (warned once) when ``request`` has no scope at all while tenants are in play: it could be a
+        tenant's thread that lost its context, so it gets neither the shared scope nor any other."""
+        if request.tenant is not None:
+            self._saw_tenant = True
+        if request.scoped or not tenants_in_play(self._saw_tenant):
+            return False
+        if not self._warned_unscoped:
+            self._warned_unscoped = True
+            warn_unscoped(type(self).__name__)
+        return True
 
     def _lookup_scope(self) -> str | None:
         """The tenant scope to look up under, or ``None`` when this request skips lookups (counted)."""
         request = current_request()
+        if self._fails_closed(request):
+            self.stats.add("unscoped_lookups_refused")
+            return None
         if not request.may_lookup:
             self.stats.add("lookups_bypassed")
             return None
@@ -59,6 +83,9 @@ class CacheBase(BaseCache):
     def _store_scope(self, prompt: str, generations: Sequence[Generation]) -> str | None:
         """The tenant scope to store under, or ``None`` when the directive or the policy forbids it (counted)."""
         request = current_request()
+        if self._fails_closed(request):
+            self.stats.add("unscoped_stores_refused")
+            return None
         if not request.may_store:
             self.stats.add("stores_bypassed")
             return None

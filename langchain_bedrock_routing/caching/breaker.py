@@ -124,6 +124,9 @@ class CacheStats:
     corrupt: int = 0
     lookups_bypassed: int = 0
     stores_bypassed: int = 0
+    unscoped_lookups_refused: int = 0
+    """Lookups refused because the call had no cache scope while tenants are in use (a thread without context)."""
+    unscoped_stores_refused: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -143,6 +146,10 @@ class CacheStats:
             names = ("hits", "local_hits", "misses", "stores", "errors", "error_misses", "short_circuited", "corrupt")
             snapshot: dict[str, int | dict[str, int]] = {name: getattr(self, name) for name in names}
             snapshot.update(lookups_bypassed=self.lookups_bypassed, stores_bypassed=self.stores_bypassed)
+            snapshot.update(
+                unscoped_lookups_refused=self.unscoped_lookups_refused,
+                unscoped_stores_refused=self.unscoped_stores_refused,
+            )
             snapshot["skipped"] = dict(self.skipped)
             return snapshot
 
