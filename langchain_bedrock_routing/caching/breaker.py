@@ -127,6 +127,10 @@ class CacheStats:
     unscoped_lookups_refused: int = 0
     """Lookups refused because the call had no cache scope while tenants are in use (a thread without context)."""
     unscoped_stores_refused: int = 0
+    coalesce_waits: int = 0
+    """Lookups that waited for another run's answer to the same key (``coalesce=True``)."""
+    coalesce_timeouts: int = 0
+    """Of those, waits that ran out (``coalesce_wait_s``) before the leader's run ended."""
     skipped: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -149,6 +153,8 @@ class CacheStats:
             snapshot.update(
                 unscoped_lookups_refused=self.unscoped_lookups_refused,
                 unscoped_stores_refused=self.unscoped_stores_refused,
+                coalesce_waits=self.coalesce_waits,
+                coalesce_timeouts=self.coalesce_timeouts,
             )
             snapshot["skipped"] = dict(self.skipped)
             return snapshot

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
@@ -106,6 +106,33 @@ def _merge(base: RequestCacheContext, tenant: str | None, directive: Directive |
     )
 
 
+def current_run_id() -> UUID | None:
+    """The id of the innermost chat-model run in this context (``None`` outside any run)."""
+    runs = _runs.get()
+    return runs[-1][0] if runs else None
+
+
+_run_end_lock = threading.Lock()
+_run_end: dict[UUID, list[Callable[[], None]]] = {}
+
+
+def on_run_end(run_id: UUID, callback: Callable[[], None]) -> None:
+    """Call ``callback()`` once when chat-model run ``run_id`` ends or fails, the last registered first (like
+    nested ``with`` blocks); errors are logged, not raised."""
+    with _run_end_lock:
+        _run_end.setdefault(run_id, []).append(callback)
+
+
+def _run_ended(run_id: UUID) -> None:
+    with _run_end_lock:
+        callbacks = _run_end.pop(run_id, [])
+    for callback in reversed(callbacks):
+        try:
+            callback()
+        except Exception:
+            logger.warning("a cache's end-of-run release failed; the request is unaffected", exc_info=True)
+
+
 def current_request() -> RequestCacheContext:
     """The tenant and directive in force here: the innermost running chat model's, else ``cache_scope``'s."""
     runs = _runs.get()
@@ -185,6 +212,7 @@ class _RunMetadataHandler(BaseCallbackHandler):
 
     @staticmethod
     def _pop(run_id: UUID) -> None:
+        _run_ended(run_id)
         runs = _runs.get()
         if any(rid == run_id for rid, _ in runs):
             _runs.set(tuple(run for run in runs if run[0] != run_id))
