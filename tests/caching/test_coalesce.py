@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from langchain_core.messages import BaseMessage
+from langchain_core.messages import BaseMessage, HumanMessage
 from langchain_core.runnables import RunnableLambda
 
 from langchain_bedrock_routing import HashingEmbeddings, RoutedChatBedrock, make_cache
@@ -193,3 +193,14 @@ def test_directives_bypass_coalescing(
     assert [reply.response_metadata.get("cache") for reply in replies] == [None] * 3
     assert len(emulator.requests) == 3
     assert cache.stats.coalesce_waits == 0
+
+
+def test_one_generate_call_with_a_repeated_prompt_does_not_wait_for_itself(
+    make_coalescing: Callable[..., CacheBase], emulator: BedrockEmulator
+):
+    """``generate`` answers its prompts one after another and ends their runs together: no lease may block it."""
+    cache = make_coalescing()
+    llm = _router(emulator, cache, Gate(lambda: True))
+    result = llm.generate([[HumanMessage(QUESTION)], [HumanMessage(QUESTION)]])
+    assert len(result.generations) == 2
+    assert (cache.stats.coalesce_waits, cache.stats.coalesce_timeouts) == (0, 0)
