@@ -42,7 +42,7 @@ class RequestCacheContext:
     """What the current request allows: its tenant (``None`` = shared) and cache directive.
 
     ``scoped`` is false when nothing named the request's scope: no ``cache_scope`` in its context and no
-    tenant in its run metadata (typically a thread that did not copy its caller's context).
+    ``tenant_id`` in its run metadata, not even ``None`` (typically a thread that did not copy its caller's context).
     """
 
     tenant: str | None = None
@@ -166,7 +166,7 @@ def warn_unscoped(cache_name: str) -> None:
         "%s: a cache call had no cache scope while tenants are in use (typically a thread that did not copy its "
         "caller's context), so it was neither looked up nor stored. Run the work with "
         "contextvars.copy_context().run(...) or langchain_core's ContextThreadPoolExecutor, pass the tenant "
-        'in config={"metadata": {"tenant_id": ...}}, or wrap it in cache_scope() (shared) / '
+        'in config={"metadata": {"tenant_id": ...}} (None: shared), or wrap it in cache_scope() (shared) / '
         "cache_scope(tenant=...). Logged once per cache; counted in cache.stats.unscoped_*_refused",
         cache_name,
     )
@@ -200,7 +200,10 @@ class _RunMetadataHandler(BaseCallbackHandler):
         directive = validate_directive(
             meta.get(DIRECTIVE_METADATA_KEY), f'config["metadata"]["{DIRECTIVE_METADATA_KEY}"]'
         )
-        _runs.set((*_runs.get(), (run_id, _merge(_scope.get(), tenant, directive))))
+        request = _merge(_scope.get(), tenant, directive)
+        if TENANT_METADATA_KEY in meta:  # even None: the caller named the shared scope
+            request = replace(request, scoped=True)
+        _runs.set((*_runs.get(), (run_id, request)))
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
         """Drop this run's context."""

@@ -17,7 +17,8 @@ from langchain_core.globals import set_llm_cache
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables.config import ContextThreadPoolExecutor
 
-from langchain_bedrock_routing import BedrockEmulator, RoutedChatBedrock, cache_scope
+from langchain_bedrock_routing import BedrockEmulator, RoutedChatBedrock, cache_scope, warm_cache
+from langchain_bedrock_routing.caching.warming_prompts import WarmPrompt
 
 from .conftest import CacheFactory
 
@@ -130,3 +131,26 @@ def test_an_app_that_never_names_a_tenant_caches_in_plain_threads_as_before(
         replies = [_in_thread(pool, partial(llm.invoke, QUESTION), copy=False) for _ in range(3)]
     assert [_hit(reply) for reply in replies] == [False, True, True]
     assert len(emulator.requests) == 1
+
+
+def test_metadata_naming_no_tenant_is_an_explicit_shared_scope(
+    make_any_cache: CacheFactory, router: Callable[..., RoutedChatBedrock], emulator: BedrockEmulator
+):
+    cache = make_any_cache()
+    set_llm_cache(cache)
+    llm = router()
+    shared = {"metadata": {"tenant_id": None}}
+    assert not _hit(llm.invoke(QUESTION, config={"metadata": {"tenant_id": "acme"}}))
+    with ThreadPoolExecutor(1) as pool:
+        assert not _hit(pool.submit(llm.invoke, QUESTION, config=shared).result())
+        assert _hit(pool.submit(llm.invoke, QUESTION, config=shared).result())
+    assert cache.stats.unscoped_lookups_refused == 0
+
+
+def test_warming_shared_and_tenant_prompts_together_stores_both(
+    make_any_cache: CacheFactory, router: Callable[..., RoutedChatBedrock], emulator: BedrockEmulator
+):
+    cache = make_any_cache()
+    report = warm_cache(router(), [WarmPrompt.of(QUESTION, "acme"), "Name three primary colours."], cache=cache)
+    assert [result.status for result in report.results] == ["stored", "stored"]
+    assert cache.stats.unscoped_stores_refused == 0
