@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -315,12 +316,12 @@ def get_bedrock_stats_callback(
     var = _free_context_var()
     token = var.set(handler)
     try:
-        with watching(handler, _in_a_block):
+        with watching(handler, partial(_carries, handler)):
             yield handler
     finally:
         var.reset(token)
 
 
-def _in_a_block() -> bool:
-    """Whether this context carries any open ``get_bedrock_stats_callback`` block."""
-    return any(var.get() is not None for var in _context_vars)
+def _carries(handler: BedrockStatsCallbackHandler) -> bool:
+    """Whether this context carries ``handler``'s ``get_bedrock_stats_callback`` block."""
+    return any(var.get() is handler for var in _context_vars)

@@ -3,9 +3,9 @@
 A block reaches the runs started in its own context and in contexts copied from it (tasks, LangChain's
 ``batch``, ``asyncio.to_thread``, ``contextvars.copy_context().run``). A thread started without copying
 the context carries no block, and nothing links its runs to one. While a block is open, a watcher
-registered for every run counts each top-level chat-model request started in a context that carries no
-block on every open block's ``outside_requests``; it cannot tell such a thread from another,
-unrelated request running concurrently, so those count too.
+registered for every run counts each top-level chat-model request on the ``outside_requests`` of every
+open block its context does not carry; it cannot tell such a thread from another, unrelated request
+running concurrently, so those count too.
 """
 
 from __future__ import annotations
@@ -47,20 +47,19 @@ class _Watcher(BaseCallbackHandler):
         parent_run_id: UUID | None = None,
         **kwargs: Any,
     ) -> None:
-        """Count this request on every open block if none of them is in this context."""
+        """Count this request on every open block that this context does not carry."""
         if parent_run_id is not None or not self._open:
             return
         with self._lock:
             open_blocks = list(self._open)
-        if any(in_context() for _, in_context in open_blocks):
-            return
-        for handler, _ in open_blocks:
-            handler.count_outside_request()
+        for handler, carried in open_blocks:
+            if not carried():
+                handler.count_outside_request()
 
     @contextmanager
-    def watching(self, handler: Outsider, in_context: Callable[[], bool]) -> Iterator[None]:
-        """Count for ``handler`` while the block is open; ``in_context()`` tells whether a block is in this context."""
-        entry = (handler, in_context)
+    def watching(self, handler: Outsider, carried: Callable[[], bool]) -> Iterator[None]:
+        """Count for ``handler`` while the block is open; ``carried()``: whether the current context carries it."""
+        entry = (handler, carried)
         with self._lock:
             self._open.append(entry)
         try:
@@ -75,9 +74,9 @@ _hook_lock = threading.Lock()
 _hook_registered = threading.Event()
 
 
-def watching(handler: Outsider, in_context: Callable[[], bool]) -> AbstractContextManager[None]:
-    """Count outside requests for ``handler`` while the returned context is entered; ``in_context()`` tells
-    whether a run's context carries a block. The watcher is registered on first use only, so an app that
+def watching(handler: Outsider, carried: Callable[[], bool]) -> AbstractContextManager[None]:
+    """Count outside requests for ``handler`` while the returned context is entered; ``carried()`` tells
+    whether a run's context carries ``handler``'s block. The watcher is registered on first use only, so an app that
     never opens a block runs no extra handler."""
     with _hook_lock:
         if not _hook_registered.is_set():
@@ -85,4 +84,4 @@ def watching(handler: Outsider, in_context: Callable[[], bool]) -> AbstractConte
             hook: ContextVar[BaseCallbackHandler | None] = ContextVar("lbr_stats_outside", default=_watcher)
             register_configure_hook(hook, inheritable=True)
             _hook_registered.set()
-    return _watcher.watching(handler, in_context)
+    return _watcher.watching(handler, carried)

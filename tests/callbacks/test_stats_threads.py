@@ -52,3 +52,16 @@ def test_nested_blocks_and_requests_after_the_block_are_not_outside(emulator: Be
     chat.invoke(QUESTIONS[2])
     assert (outer.requests, inner.requests) == (2, 1)
     assert outer.outside_requests == inner.outside_requests == 0
+
+
+def test_a_request_in_another_block_is_outside_this_one(emulator: BedrockEmulator):
+    chat = _chat()
+    with get_bedrock_stats_callback() as first, ThreadPoolExecutor(1) as pool:
+
+        def in_its_own_block() -> None:
+            with get_bedrock_stats_callback() as second:
+                chat.invoke(QUESTIONS[0])
+            assert (second.requests, second.outside_requests) == (1, 0)
+
+        pool.submit(in_its_own_block).result()
+    assert (first.requests, first.outside_requests) == (0, 1)
