@@ -14,7 +14,7 @@ from langchain_core.caches import BaseCache
 from langchain_core.outputs import Generation
 
 from langchain_bedrock_routing.caching.breaker import CacheStats
-from langchain_bedrock_routing.caching.coalesce import DEFAULT_COALESCE_WAIT_S, Flights
+from langchain_bedrock_routing.caching.coalesce import DEFAULT_COALESCE_WAIT_S, Flights, validate_wait
 from langchain_bedrock_routing.caching.context import (
     RequestCacheContext,
     current_request,
@@ -67,7 +67,10 @@ class CacheBase(BaseCache):
         self.tenant = validate_tenant(tenant)
         self.policy = policy or CachePolicy()
         self.stats = CacheStats()
+        if not isinstance(coalesce, bool):
+            raise ValueError(f"coalesce must be True or False, got {coalesce!r}")
         self.flights = Flights(coalesce_wait_s, self.stats) if coalesce else None
+        validate_wait(coalesce_wait_s)  # also when off, so a bad setting never waits to be switched on
         self._saw_tenant = False
         self._warned_unscoped = False
 

@@ -59,7 +59,8 @@ def make_coalescing(request: pytest.FixtureRequest) -> Iterator[Callable[..., Ca
         if kind == "semantic":
             kwargs.setdefault("embeddings", HashingEmbeddings())
         url = request.getfixturevalue("redis_url") if backend == "redis" else None
-        cache = make_cache(kind, redis_url=url, coalesce=True, **kwargs)
+        kwargs.setdefault("coalesce", True)
+        cache = make_cache(kind, redis_url=url, **kwargs)
         made.append(cache)
         return cache
 
@@ -204,3 +205,16 @@ def test_one_generate_call_with_a_repeated_prompt_does_not_wait_for_itself(
     result = llm.generate([[HumanMessage(QUESTION)], [HumanMessage(QUESTION)]])
     assert len(result.generations) == 2
     assert (cache.stats.coalesce_waits, cache.stats.coalesce_timeouts) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"coalesce": "yes"}, "coalesce must be True or False, got 'yes'"),
+        ({"coalesce": True, "coalesce_wait_s": 0}, "coalesce_wait_s must be a positive, finite number of seconds"),
+        ({"coalesce_wait_s": float("inf")}, "coalesce_wait_s must be a positive, finite number of seconds, got inf"),
+    ],
+)
+def test_bad_coalesce_settings_are_refused(make_coalescing: Callable[..., CacheBase], kwargs: Any, message: str):
+    with pytest.raises(ValueError, match=message):
+        make_coalescing(**kwargs)
