@@ -37,9 +37,12 @@ class Gate:
         self.ready = ready
         self.ran_out = False
         self._holds = threading.Semaphore(hold)
+        self.holding = threading.Event()
+        """Set once a request is held."""
 
     def __call__(self, messages: Any) -> RouteDecision:
         if self._holds.acquire(blocking=False):
+            self.holding.set()
             deadline = time.monotonic() + GATE_LIMIT_S
             while not self.ready():
                 if time.monotonic() > deadline:
@@ -183,8 +186,7 @@ def test_directives_bypass_coalescing(
     llm = _router(emulator, cache, gate)
 
     def bypass() -> BaseMessage:
-        while not cache.stats.misses:  # the leader holds the key
-            time.sleep(0.005)
+        assert gate.holding.wait(GATE_LIMIT_S)  # the leader holds the key and its bill is held
         reply = llm.invoke(QUESTION, config={"metadata": {"cache": directive}})
         bypassed.append(reply)
         return reply
