@@ -59,9 +59,7 @@ class SoakRequest:
 
     def config(self) -> RunnableConfig:
         """Run config: tenant metadata and the per-call priority (callbacks are added by the runner)."""
-        metadata: dict[str, Any] = {"soak_index": self.index}
-        if self.tenant is not None:
-            metadata["tenant_id"] = self.tenant
+        metadata: dict[str, Any] = {"soak_index": self.index, "tenant_id": self.tenant}  # None: the shared scope
         config = RunnableConfig(metadata=metadata)
         if self.priority is not None:
             config["configurable"] = {"priority": self.priority}

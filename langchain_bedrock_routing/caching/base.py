@@ -14,7 +14,16 @@ from langchain_core.caches import BaseCache
 from langchain_core.outputs import Generation
 
 from langchain_bedrock_routing.caching.breaker import CacheStats
-from langchain_bedrock_routing.caching.context import current_request, tenant_scope, validate_tenant
+from langchain_bedrock_routing.caching.coalesce import DEFAULT_COALESCE_WAIT_S, Flights, validate_wait
+from langchain_bedrock_routing.caching.context import (
+    RequestCacheContext,
+    current_request,
+    current_run_id,
+    tenant_scope,
+    tenants_in_play,
+    validate_tenant,
+    warn_unscoped,
+)
 from langchain_bedrock_routing.caching.envelope import (
     CachedEntry,
     CorruptEntryError,
@@ -22,6 +31,7 @@ from langchain_bedrock_routing.caching.envelope import (
     check_generations,
     mark_hit,
 )
+from langchain_bedrock_routing.caching.keys import digest
 from langchain_bedrock_routing.caching.policy import CachePolicy
 
 _log = logging.getLogger(__name__)
@@ -53,29 +63,87 @@ def validate_unit_interval(value: object, name: str) -> float:
 
 
 class CacheBase(BaseCache):
-    """Base of the package's caches. ``ttl`` in seconds (``None``: no expiry); ``tenant`` fixes a tenant."""
+    """Base of the package's caches. ``ttl`` in seconds (``None``: no expiry); ``tenant`` fixes a tenant.
+
+    ``coalesce``: concurrent runs missing the same key wait (at most ``coalesce_wait_s`` seconds) for the
+    first one's answer instead of each asking the model (see :mod:`~langchain_bedrock_routing.caching.coalesce`).
+    """
 
     kind: ClassVar[HitKind]
 
     def __init__(
-        self, *, ttl: float | None = None, tenant: str | None = None, policy: CachePolicy | None = None
+        self,
+        *,
+        ttl: float | None = None,
+        tenant: str | None = None,
+        policy: CachePolicy | None = None,
+        coalesce: bool = False,
+        coalesce_wait_s: float = DEFAULT_COALESCE_WAIT_S,
     ) -> None:
         self.ttl = validate_ttl(ttl)
         self.tenant = validate_tenant(tenant)
         self.policy = policy or CachePolicy()
         self.stats = CacheStats()
+        if not isinstance(coalesce, bool):
+            raise ValueError(f"coalesce must be True or False, got {coalesce!r}")
+        self.flights = Flights(coalesce_wait_s, self.stats) if coalesce else None
+        validate_wait(coalesce_wait_s)  # also when off, so a bad setting never waits to be switched on
+        self._saw_tenant = False
+        self._warned_unscoped = False
+
+    def _fails_closed(self, request: RequestCacheContext) -> bool:
+        """True (warned once) when ``request`` has no scope at all while tenants are in play: it could be a
+        tenant's thread that lost its context, so it gets neither the shared scope nor any other."""
+        if request.tenant is not None:
+            self._saw_tenant = True
+        if request.scoped or not tenants_in_play(self._saw_tenant):
+            return False
+        if not self._warned_unscoped:
+            self._warned_unscoped = True
+            warn_unscoped(type(self).__name__)
+        return True
 
     def _lookup_scope(self) -> str | None:
         """The tenant scope to look up under, or ``None`` when this request skips lookups (counted)."""
         request = current_request()
+        if self._fails_closed(request):
+            self.stats.add("unscoped_lookups_refused")
+            return None
         if not request.may_lookup:
             self.stats.add("lookups_bypassed")
             return None
         return tenant_scope(self.tenant, request)
 
+    def _flight_key(self, prompt: str, llm_string: str, scope: str) -> str:
+        return digest(llm_string, prompt, scope)
+
+    def _leads(self, prompt: str, llm_string: str, scope: str) -> bool:
+        """Whether this run leads the key (``coalesce``): it alone may take a cross-process lease after a miss."""
+        return self.flights is not None and self.flights.leads(
+            self._flight_key(prompt, llm_string, scope), current_run_id()
+        )
+
+    def _lookup_turn(self, prompt: str, llm_string: str) -> str | None:
+        """:meth:`_lookup_scope`, then (``coalesce``) lead this key or wait for the run leading it; a request that
+        may not store (``no-store``) neither leads nor waits."""
+        scope = self._lookup_scope()
+        if scope is not None and self.flights is not None and current_request().may_store:
+            self.flights.turn(self._flight_key(prompt, llm_string, scope), current_run_id())
+        return scope
+
+    async def _alookup_turn(self, prompt: str, llm_string: str) -> str | None:
+        """Async :meth:`_lookup_turn` (waits without blocking the event loop)."""
+        scope = self._lookup_scope()
+        if scope is not None and self.flights is not None and current_request().may_store:
+            await self.flights.aturn(self._flight_key(prompt, llm_string, scope), current_run_id())
+        return scope
+
     def _store_scope(self, prompt: str, generations: Sequence[Generation]) -> str | None:
         """The tenant scope to store under, or ``None`` when the directive or the policy forbids it (counted)."""
         request = current_request()
+        if self._fails_closed(request):
+            self.stats.add("unscoped_stores_refused")
+            return None
         if not request.may_store:
             self.stats.add("stores_bypassed")
             return None
@@ -109,6 +177,8 @@ class CacheBase(BaseCache):
             self.stats.add("misses")
             return None
         self.stats.add("hits")
+        if self.flights is not None:
+            self.flights.land(current_run_id())  # a leader that found the answer releases its waiters now
         kind = kind or self.kind
         if similarity is None and kind == "exact":
             similarity = 1.0

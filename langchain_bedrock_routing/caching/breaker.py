@@ -124,6 +124,13 @@ class CacheStats:
     corrupt: int = 0
     lookups_bypassed: int = 0
     stores_bypassed: int = 0
+    unscoped_lookups_refused: int = 0
+    """Lookups refused because the call had no cache scope while tenants are in use (a thread without context)."""
+    unscoped_stores_refused: int = 0
+    coalesce_waits: int = 0
+    """Lookups that waited for another run's answer to the same key (``coalesce=True``)."""
+    coalesce_timeouts: int = 0
+    """Of those, waits that ran out (``coalesce_wait_s``) before the leader's run ended."""
     skipped: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -143,6 +150,12 @@ class CacheStats:
             names = ("hits", "local_hits", "misses", "stores", "errors", "error_misses", "short_circuited", "corrupt")
             snapshot: dict[str, int | dict[str, int]] = {name: getattr(self, name) for name in names}
             snapshot.update(lookups_bypassed=self.lookups_bypassed, stores_bypassed=self.stores_bypassed)
+            snapshot.update(
+                unscoped_lookups_refused=self.unscoped_lookups_refused,
+                unscoped_stores_refused=self.unscoped_stores_refused,
+                coalesce_waits=self.coalesce_waits,
+                coalesce_timeouts=self.coalesce_timeouts,
+            )
             snapshot["skipped"] = dict(self.skipped)
             return snapshot
 

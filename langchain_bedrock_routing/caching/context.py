@@ -6,14 +6,21 @@ run (inheritable, ``run_inline``) copies ``config["metadata"]["tenant_id"]`` and
 calls before its cache lookup, and removes them at ``on_llm_end``/``on_llm_error``. ``cache_scope``
 sets the same values explicitly around any block of code. Only chat models are covered: LangChain
 looks the cache up for plain LLMs before their start callback.
+
+Context variables follow tasks and LangChain's own executors, not a thread the user starts without
+copying the context (``contextvars.copy_context().run``). A cache call in such a thread has no scope
+at all (:attr:`RequestCacheContext.scoped` false), which the caches refuse once tenants are in play
+(see :func:`tenants_in_play`) instead of serving it the shared scope.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, cast, get_args
 from uuid import UUID
 
@@ -27,13 +34,20 @@ DIRECTIVES: tuple[str, ...] = get_args(Directive)
 TENANT_METADATA_KEY = "tenant_id"
 DIRECTIVE_METADATA_KEY = "cache"
 
+logger = logging.getLogger("langchain_bedrock_routing.caching")
+
 
 @dataclass(frozen=True)
 class RequestCacheContext:
-    """What the current request allows: its tenant (``None`` = shared) and cache directive."""
+    """What the current request allows: its tenant (``None`` = shared) and cache directive.
+
+    ``scoped`` is false when nothing named the request's scope: no ``cache_scope`` in its context and no
+    ``tenant_id`` in its run metadata, not even ``None`` (typically a thread that did not copy its caller's context).
+    """
 
     tenant: str | None = None
     directive: Directive | None = None
+    scoped: bool = True
 
     @property
     def may_lookup(self) -> bool:
@@ -46,9 +60,24 @@ class RequestCacheContext:
         return self.directive != "no-store"
 
 
-_EMPTY = RequestCacheContext()
-_scope: ContextVar[RequestCacheContext] = ContextVar("lbr_cache_scope", default=_EMPTY)
+_UNSCOPED = RequestCacheContext(scoped=False)
+_scope: ContextVar[RequestCacheContext] = ContextVar("lbr_cache_scope", default=_UNSCOPED)
 _runs: ContextVar[tuple[tuple[UUID, RequestCacheContext], ...]] = ContextVar("lbr_cache_runs", default=())
+
+
+class _Gauge:
+    """A thread-safe integer."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.value = 0
+
+    def add(self, n: int) -> None:
+        with self._lock:
+            self.value += n
+
+
+_open_tenant_scopes = _Gauge()
 
 
 def validate_tenant(tenant: object, source: str = "tenant") -> str | None:
@@ -72,7 +101,36 @@ def validate_directive(directive: object, source: str = "directive") -> Directiv
 def _merge(base: RequestCacheContext, tenant: str | None, directive: Directive | None) -> RequestCacheContext:
     if tenant is not None and base.tenant is not None and tenant != base.tenant:
         raise ValueError(f"conflicting cache tenants for one request: {base.tenant!r} and {tenant!r}")
-    return RequestCacheContext(tenant=tenant or base.tenant, directive=directive or base.directive)
+    return RequestCacheContext(
+        tenant=tenant or base.tenant, directive=directive or base.directive, scoped=base.scoped or tenant is not None
+    )
+
+
+def current_run_id() -> UUID | None:
+    """The id of the innermost chat-model run in this context (``None`` outside any run)."""
+    runs = _runs.get()
+    return runs[-1][0] if runs else None
+
+
+_run_end_lock = threading.Lock()
+_run_end: dict[UUID, list[Callable[[], None]]] = {}
+
+
+def on_run_end(run_id: UUID, callback: Callable[[], None]) -> None:
+    """Call ``callback()`` once when chat-model run ``run_id`` ends or fails, the last registered first (like
+    nested ``with`` blocks); errors are logged, not raised."""
+    with _run_end_lock:
+        _run_end.setdefault(run_id, []).append(callback)
+
+
+def _run_ended(run_id: UUID) -> None:
+    with _run_end_lock:
+        callbacks = _run_end.pop(run_id, [])
+    for callback in reversed(callbacks):
+        try:
+            callback()
+        except Exception:
+            logger.warning("a cache's end-of-run release failed; the request is unaffected", exc_info=True)
 
 
 def current_request() -> RequestCacheContext:
@@ -85,11 +143,33 @@ def current_request() -> RequestCacheContext:
 def cache_scope(*, tenant: str | None = None, directive: Directive | None = None) -> Iterator[RequestCacheContext]:
     """Run the block as ``tenant`` with ``directive``; run metadata may add to it but not change the tenant."""
     merged = _merge(_scope.get(), validate_tenant(tenant), validate_directive(directive, "cache_scope(directive=...)"))
+    merged = replace(merged, scoped=True)
     token = _scope.set(merged)
+    opened = 1 if merged.tenant is not None else 0
+    _open_tenant_scopes.add(opened)
     try:
         yield merged
     finally:
+        _open_tenant_scopes.add(-opened)
         _scope.reset(token)
+
+
+def tenants_in_play(cache_saw_tenant: bool) -> bool:
+    """Whether a cache call without any scope must fail closed: the cache has served a named tenant
+    (``cache_saw_tenant``), or a ``cache_scope(tenant=...)`` block is open somewhere in the process."""
+    return cache_saw_tenant or _open_tenant_scopes.value > 0
+
+
+def warn_unscoped(cache_name: str) -> None:
+    """Log that a call to ``cache_name`` had no scope while tenants are in play, and how to give it one."""
+    logger.warning(
+        "%s: a cache call had no cache scope while tenants are in use (typically a thread that did not copy its "
+        "caller's context), so it was neither looked up nor stored. Run the work with "
+        "contextvars.copy_context().run(...) or langchain_core's ContextThreadPoolExecutor, pass the tenant "
+        'in config={"metadata": {"tenant_id": ...}} (None: shared), or wrap it in cache_scope() (shared) / '
+        "cache_scope(tenant=...). Logged once per cache; counted in cache.stats.unscoped_*_refused",
+        cache_name,
+    )
 
 
 def tenant_scope(cache_tenant: str | None, request: RequestCacheContext) -> str:
@@ -120,7 +200,10 @@ class _RunMetadataHandler(BaseCallbackHandler):
         directive = validate_directive(
             meta.get(DIRECTIVE_METADATA_KEY), f'config["metadata"]["{DIRECTIVE_METADATA_KEY}"]'
         )
-        _runs.set((*_runs.get(), (run_id, _merge(_scope.get(), tenant, directive))))
+        request = _merge(_scope.get(), tenant, directive)
+        if TENANT_METADATA_KEY in meta:  # even None: the caller named the shared scope
+            request = replace(request, scoped=True)
+        _runs.set((*_runs.get(), (run_id, request)))
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
         """Drop this run's context."""
@@ -132,6 +215,7 @@ class _RunMetadataHandler(BaseCallbackHandler):
 
     @staticmethod
     def _pop(run_id: UUID) -> None:
+        _run_ended(run_id)
         runs = _runs.get()
         if any(rid == run_id for rid, _ in runs):
             _runs.set(tuple(run for run in runs if run[0] != run_id))

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from langchain_core.outputs import Generation
 
 from langchain_bedrock_routing.caching.base import CacheBase
+from langchain_bedrock_routing.caching.coalesce import DEFAULT_COALESCE_WAIT_S
 from langchain_bedrock_routing.caching.copies import owned
 from langchain_bedrock_routing.caching.envelope import CachedEntry, HitKind, usage_meta
 from langchain_bedrock_routing.caching.keys import exact_key
@@ -32,6 +33,7 @@ class InMemoryExactCache(CacheBase):
         max_entries: LRU capacity; the least recently used entry goes first.
         ttl: seconds an entry lives (``None``: no expiry). ``tenant``/``policy``: as for ``RedisCache``.
         clock: wall-clock seconds (``time.time``), injectable for tests.
+        coalesce: concurrent misses of one key wait up to ``coalesce_wait_s`` seconds for the first one's answer.
     """
 
     kind: ClassVar[HitKind] = "exact"
@@ -44,8 +46,10 @@ class InMemoryExactCache(CacheBase):
         tenant: str | None = None,
         policy: CachePolicy | None = None,
         clock: Callable[[], float] = time.time,
+        coalesce: bool = False,
+        coalesce_wait_s: float = DEFAULT_COALESCE_WAIT_S,
     ) -> None:
-        super().__init__(ttl=ttl, tenant=tenant, policy=policy)
+        super().__init__(ttl=ttl, tenant=tenant, policy=policy, coalesce=coalesce, coalesce_wait_s=coalesce_wait_s)
         if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 1:
             raise ValueError(f"max_entries must be an int >= 1, got {max_entries!r}")
         self.max_entries = max_entries
@@ -74,9 +78,10 @@ class InMemoryExactCache(CacheBase):
 
     def lookup(self, prompt: str, llm_string: str) -> list[Generation] | None:
         """The marked cached generations for this prompt, model and tenant, or ``None``."""
-        scope = self._lookup_scope()
-        if scope is None:
-            return None
+        scope = self._lookup_turn(prompt, llm_string)
+        return None if scope is None else self._find(prompt, llm_string, scope)
+
+    def _find(self, prompt: str, llm_string: str, scope: str) -> list[Generation] | None:
         now = self._clock()
         entry = self._get(exact_key(_NAMESPACE, llm_string=llm_string, prompt=prompt, tenant_scope=scope), now)
         return self._served(None if entry is None else entry.detached(), prompt, now=now)
@@ -101,8 +106,9 @@ class InMemoryExactCache(CacheBase):
             self._entries.clear()
 
     async def alookup(self, prompt: str, llm_string: str) -> list[Generation] | None:
-        """Same as :meth:`lookup` (no I/O to wait for)."""
-        return self.lookup(prompt, llm_string)
+        """Same as :meth:`lookup` (no I/O to wait for; a ``coalesce`` wait does not block the loop)."""
+        scope = await self._alookup_turn(prompt, llm_string)
+        return None if scope is None else self._find(prompt, llm_string, scope)
 
     async def aupdate(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:
         """Same as :meth:`update`."""

@@ -19,6 +19,7 @@ from langchain_core.outputs import Generation
 
 from langchain_bedrock_routing.caching.base import CacheBase
 from langchain_bedrock_routing.caching.breaker import CircuitBreaker, FailOpen
+from langchain_bedrock_routing.caching.coalesce import DEFAULT_COALESCE_WAIT_S, RedisLease
 from langchain_bedrock_routing.caching.envelope import (
     CachedEntry,
     CorruptEntryError,
@@ -51,6 +52,8 @@ class RedisCache(CacheBase):
         timeout_s: socket connect/read timeout. ``breaker``: the circuit breaker (3 failures, 10 s cooldown).
         near_cache_entries: values kept in process, each dropped when Redis announces a change of its key
             (standalone Redis or Valkey with a sync client; one extra connection and thread); 0 keeps none.
+        coalesce: concurrent misses of one key, in this and other processes, wait up to ``coalesce_wait_s``
+            seconds for the first one's answer (a ``<key>:lease`` set ``NX PX``) instead of each asking the model.
     """
 
     kind: ClassVar[HitKind] = "exact"
@@ -72,8 +75,10 @@ class RedisCache(CacheBase):
         timeout_s: float = DEFAULT_TIMEOUT_S,
         breaker: CircuitBreaker | None = None,
         near_cache_entries: int = DEFAULT_NEAR_CACHE_ENTRIES,
+        coalesce: bool = False,
+        coalesce_wait_s: float = DEFAULT_COALESCE_WAIT_S,
     ) -> None:
-        super().__init__(ttl=ttl, tenant=tenant, policy=policy)
+        super().__init__(ttl=ttl, tenant=tenant, policy=policy, coalesce=coalesce, coalesce_wait_s=coalesce_wait_s)
         self.namespace = validate_namespace(namespace)
         self.connection = RedisConnection(
             redis_url,
@@ -85,6 +90,7 @@ class RedisCache(CacheBase):
         self.codec = EnvelopeCodec(compress=compress, encrypt=encrypt, encryption_key=encryption_key)
         self.fail_open = FailOpen(f"RedisCache[{self.namespace}]", self.stats, breaker)
         self.near_cache = self._make_near_cache(near_cache_entries, client, async_client)
+        self.lease = RedisLease(coalesce_wait_s, self.connection, self.fail_open) if coalesce else None
 
     def _make_near_cache(
         self, entries: int, client: SyncClient | None, async_client: AsyncClient | None
@@ -162,7 +168,7 @@ class RedisCache(CacheBase):
 
     def lookup(self, prompt: str, llm_string: str) -> list[Generation] | None:
         """The marked cached generations for this prompt, model and tenant, or ``None``."""
-        scope = self._lookup_scope()
+        scope = self._lookup_turn(prompt, llm_string)
         if scope is None:
             return None
         key = self._key(prompt, llm_string, scope)
@@ -171,6 +177,8 @@ class RedisCache(CacheBase):
             return self._served_kept(near, key, kept, prompt)
         ticket = self._ticket(key)
         blob = self.fail_open.call("lookup", lambda: self.connection.client.get(key), _FAILED, shard=self._shard(key))
+        if blob is None and self.lease is not None and self._leads(prompt, llm_string, scope):
+            blob = self.lease.follow(key, shard=self._shard(key))
         return self._served_read(key, ticket, blob, prompt)
 
     def update(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:
@@ -198,7 +206,7 @@ class RedisCache(CacheBase):
 
     async def alookup(self, prompt: str, llm_string: str) -> list[Generation] | None:
         """Async :meth:`lookup` on ``redis.asyncio``."""
-        scope = self._lookup_scope()
+        scope = await self._alookup_turn(prompt, llm_string)
         if scope is None:
             return None
         key = self._key(prompt, llm_string, scope)
@@ -209,6 +217,8 @@ class RedisCache(CacheBase):
         blob = await self.fail_open.acall(
             "lookup", lambda: self.connection.acall("get", key), _FAILED, shard=self._shard(key)
         )
+        if blob is None and self.lease is not None and self._leads(prompt, llm_string, scope):
+            blob = await self.lease.afollow(key, shard=self._shard(key))
         return self._served_read(key, ticket, blob, prompt)
 
     async def aupdate(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:

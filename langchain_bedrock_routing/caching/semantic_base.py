@@ -19,6 +19,7 @@ from langchain_core.outputs import Generation
 
 from langchain_bedrock_routing.caching.base import CacheBase, validate_unit_interval
 from langchain_bedrock_routing.caching.breaker import CircuitBreaker, FailOpen, logger
+from langchain_bedrock_routing.caching.coalesce import DEFAULT_COALESCE_WAIT_S
 from langchain_bedrock_routing.caching.envelope import CachedEntry, HitKind
 from langchain_bedrock_routing.caching.guard import Guard, resolve_guard
 from langchain_bedrock_routing.caching.partition import entry_id, partition_id, split_prompt, without_lone_surrogates
@@ -131,6 +132,8 @@ class SemanticCacheBase(CacheBase):
     ``(query, cached_question) -> reason | None``. ``max_entries_per_partition`` evicts the oldest.
     Backend and embedding failures are counted misses behind ``breaker``; a Redis without vector sets is raised
     by lookups, before any model call; a partition holding vectors of another dimension is a counted miss.
+    ``coalesce``: concurrent misses of one exact prompt in this process wait up to ``coalesce_wait_s`` seconds
+    for the first one's answer.
     """
 
     kind: ClassVar[HitKind] = "semantic"
@@ -148,8 +151,10 @@ class SemanticCacheBase(CacheBase):
         guard: bool | Guard = True,
         policy: CachePolicy | None = None,
         breaker: CircuitBreaker | None = None,
+        coalesce: bool = False,
+        coalesce_wait_s: float = DEFAULT_COALESCE_WAIT_S,
     ) -> None:
-        super().__init__(ttl=ttl, tenant=tenant, policy=policy)
+        super().__init__(ttl=ttl, tenant=tenant, policy=policy, coalesce=coalesce, coalesce_wait_s=coalesce_wait_s)
         if not isinstance(embeddings, Embeddings):
             raise ValueError(f"embeddings must be a langchain_core Embeddings, got {type(embeddings).__name__}")
         self.similarity_threshold = validate_unit_interval(similarity_threshold, "similarity_threshold")

@@ -22,6 +22,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.outputs import Generation
 
 from langchain_bedrock_routing.caching.breaker import CircuitBreaker
+from langchain_bedrock_routing.caching.coalesce import DEFAULT_COALESCE_WAIT_S
 from langchain_bedrock_routing.caching.copies import owned
 from langchain_bedrock_routing.caching.envelope import CachedEntry
 from langchain_bedrock_routing.caching.guard import Guard
@@ -83,6 +84,8 @@ class InMemorySemanticCache(SemanticCacheBase):
         guard: bool | Guard = True,
         policy: CachePolicy | None = None,
         breaker: CircuitBreaker | None = None,
+        coalesce: bool = False,
+        coalesce_wait_s: float = DEFAULT_COALESCE_WAIT_S,
     ) -> None:
         super().__init__(
             embeddings,
@@ -93,6 +96,8 @@ class InMemorySemanticCache(SemanticCacheBase):
             guard=guard,
             policy=policy,
             breaker=breaker,
+            coalesce=coalesce,
+            coalesce_wait_s=coalesce_wait_s,
         )
         self._partitions: dict[str, OrderedDict[str, _Item]] = {}
         self._lock = Lock()
@@ -169,7 +174,7 @@ class InMemorySemanticCache(SemanticCacheBase):
 
     def lookup(self, prompt: str, llm_string: str) -> RETURN_VAL_TYPE | None:
         """A cached answer for this prompt or a paraphrase of its last human turn, else ``None``."""
-        scope = self._lookup_scope()
+        scope = self._lookup_turn(prompt, llm_string)
         if scope is None:
             return None
         loc = self.locate(prompt, llm_string, scope)
@@ -179,7 +184,7 @@ class InMemorySemanticCache(SemanticCacheBase):
 
     async def alookup(self, prompt: str, llm_string: str) -> RETURN_VAL_TYPE | None:
         """Async :meth:`lookup` (embeds with ``aembed_query``)."""
-        scope = self._lookup_scope()
+        scope = await self._alookup_turn(prompt, llm_string)
         if scope is None:
             return None
         loc = self.locate(prompt, llm_string, scope)

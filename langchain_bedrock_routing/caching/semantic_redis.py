@@ -22,6 +22,7 @@ from langchain_core.embeddings import Embeddings
 from redis.exceptions import ResponseError
 
 from langchain_bedrock_routing.caching.breaker import CircuitBreaker
+from langchain_bedrock_routing.caching.coalesce import DEFAULT_COALESCE_WAIT_S
 from langchain_bedrock_routing.caching.envelope import CachedEntry, CorruptEntryError, EnvelopeCodec, usage_meta
 from langchain_bedrock_routing.caching.guard import Guard
 from langchain_bedrock_routing.caching.keys import kind_pattern, make_key, validate_namespace
@@ -110,6 +111,8 @@ class RedisSemanticCache(SemanticCacheBase):
         guard: bool | Guard = True,
         policy: CachePolicy | None = None,
         breaker: CircuitBreaker | None = None,
+        coalesce: bool = False,
+        coalesce_wait_s: float = DEFAULT_COALESCE_WAIT_S,
         compress: bool = True,
         encrypt: bool = False,
         encryption_key: bytes | str | None = None,
@@ -125,6 +128,8 @@ class RedisSemanticCache(SemanticCacheBase):
             guard=guard,
             policy=policy,
             breaker=breaker,
+            coalesce=coalesce,
+            coalesce_wait_s=coalesce_wait_s,
         )
         if quantization not in QUANTIZATIONS:
             raise ValueError(f"quantization must be one of {', '.join(QUANTIZATIONS)}, got {quantization!r}")
@@ -291,7 +296,7 @@ class RedisSemanticCache(SemanticCacheBase):
 
     def lookup(self, prompt: str, llm_string: str) -> RETURN_VAL_TYPE | None:
         """The answer stored for this prompt, or for a paraphrase of its last human turn in its partition."""
-        scope = self._lookup_scope()
+        scope = self._lookup_turn(prompt, llm_string)
         if scope is None:
             return None
         loc = self.locate(prompt, llm_string, scope)
@@ -361,7 +366,7 @@ class RedisSemanticCache(SemanticCacheBase):
         client = self.connection.async_client()
         if client is None:
             return await asyncio.to_thread(self.lookup, prompt, llm_string)
-        scope = self._lookup_scope()
+        scope = await self._alookup_turn(prompt, llm_string)
         if scope is None:
             return None
         loc = self.locate(prompt, llm_string, scope)

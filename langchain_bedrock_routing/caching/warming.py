@@ -142,7 +142,7 @@ class _WarmRun:
         configs: list[RunnableConfig] = []
         for i, run_id in zip(self.to_send, self.run_ids, strict=True):
             prompt = self.prompts[i]
-            metadata = {**prompt.metadata, **({TENANT_METADATA_KEY: prompt.tenant} if prompt.tenant else {})}
+            metadata = {**prompt.metadata, TENANT_METADATA_KEY: prompt.tenant}  # None names the shared scope
             configs.append(
                 RunnableConfig(
                     callbacks=[self.handler],

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -27,6 +28,7 @@ from langchain_core.tracers.context import register_configure_hook
 
 from langchain_bedrock_routing.callbacks.answer import Attempt, error_code, failed_attempts, first_message, read_answer
 from langchain_bedrock_routing.callbacks.figures import RequestOutcome, StatsFigures
+from langchain_bedrock_routing.callbacks.outside import watching
 from langchain_bedrock_routing.callbacks.pricing import TokenUsage
 from langchain_bedrock_routing.catalog import ModelCatalog, base_model_id
 
@@ -78,6 +80,15 @@ class BedrockStatsCallbackHandler(BaseCallbackHandler):
         self._lock = threading.Lock()
         self._parents: dict[UUID, UUID | None] = {}
         self._chat_runs: dict[UUID, _ChatRun] = {}
+        self.outside_requests = 0
+        """Requests started in this process while a ``get_bedrock_stats_callback`` block held this handler,
+        in a context that did not carry the block (a thread started without copying the context, or an
+        unrelated concurrent request): not in the figures. 0 for a handler passed in ``callbacks``."""
+
+    def count_outside_request(self) -> None:
+        """One request the block could not see (see :attr:`outside_requests`)."""
+        with self._lock:
+            self.outside_requests += 1
 
     # --- figures ---------------------------------------------------------------------------
     @property
@@ -290,9 +301,14 @@ def get_bedrock_stats_callback(
     tenant_key: str = "tenant_id",
     sinks: Sequence[OutcomeSink] = (),
 ) -> Iterator[BedrockStatsCallbackHandler]:
-    """Count every chat-model call made inside the ``with`` block (threads and tasks started in it too).
+    """Count every chat-model call made inside the ``with`` block and in what inherits its context.
 
-    Blocks may nest: each handler counts the calls made inside its own block.
+    That is tasks, LangChain's ``batch``/``abatch`` and executors (``ContextThreadPoolExecutor``),
+    ``asyncio.to_thread`` and ``contextvars.copy_context().run``. A thread started without copying the
+    context is not counted: run its work with ``contextvars.copy_context().run`` or pass the handler in
+    ``config={"callbacks": [handler]}``. Requests the block could not see, while it was open, are counted in
+    ``handler.outside_requests`` (unrelated concurrent requests included). Blocks may nest: each handler
+    counts the calls made inside its own block.
     """
     handler = BedrockStatsCallbackHandler(
         baseline_model=baseline_model, catalog=catalog, tenant_key=tenant_key, sinks=sinks
@@ -300,6 +316,12 @@ def get_bedrock_stats_callback(
     var = _free_context_var()
     token = var.set(handler)
     try:
-        yield handler
+        with watching(handler, partial(_carries, handler)):
+            yield handler
     finally:
         var.reset(token)
+
+
+def _carries(handler: BedrockStatsCallbackHandler) -> bool:
+    """Whether this context carries ``handler``'s ``get_bedrock_stats_callback`` block."""
+    return any(var.get() is handler for var in _context_vars)

@@ -54,7 +54,7 @@ def test_metadata_tenant_and_directive_reach_lookup_and_update(emulator: Bedrock
         ("lookup", RequestCacheContext("acme", "no-store")),
         ("update", RequestCacheContext("acme", "no-store")),
     ]
-    assert current_request() == RequestCacheContext()  # nothing left behind in the caller
+    assert current_request() == RequestCacheContext(scoped=False)  # nothing left behind in the caller
 
 
 async def test_async_invoke_carries_the_tenant_and_does_not_leak(emulator: BedrockEmulator):
@@ -63,7 +63,7 @@ async def test_async_invoke_carries_the_tenant_and_does_not_leak(emulator: Bedro
     await _chat().ainvoke("Hello there", config={"metadata": {"tenant_id": "acme"}})
     await _chat().ainvoke("Hello there")
     assert [ctx.tenant for _, ctx in cache.seen] == ["acme", "acme", None, None]
-    assert current_request() == RequestCacheContext()
+    assert current_request() == RequestCacheContext(scoped=False)
 
 
 def test_batch_with_different_tenants_keeps_each_request_apart(emulator: BedrockEmulator):
@@ -72,7 +72,7 @@ def test_batch_with_different_tenants_keeps_each_request_apart(emulator: Bedrock
     configs = [{"metadata": {"tenant_id": t}} for t in ("a", "b", "c", "a")]
     _chat().batch(["What is 1 + 1?", "What is 2 + 2?", "What is 3 + 3?", "What is 4 + 4?"], config=configs)
     assert _tenants(cache) == ["a", "a", "a", "a", "b", "b", "c", "c"]
-    assert current_request() == RequestCacheContext()
+    assert current_request() == RequestCacheContext(scoped=False)
 
 
 async def test_abatch_with_different_tenants_keeps_each_request_apart(emulator: BedrockEmulator):
@@ -81,7 +81,7 @@ async def test_abatch_with_different_tenants_keeps_each_request_apart(emulator: 
     configs = [{"metadata": {"tenant_id": t}} for t in ("a", "b")] + [{}]
     await _chat().abatch(["What is 1 + 1?", "What is 2 + 2?", "What is 3 + 3?"], config=configs)
     assert _tenants(cache) == ["a", "a", "b", "b", None, None]
-    assert current_request() == RequestCacheContext()
+    assert current_request() == RequestCacheContext(scoped=False)
 
 
 def test_same_question_two_tenants_through_metadata_never_share(emulator: BedrockEmulator):
@@ -116,7 +116,7 @@ def test_cache_scope_applies_to_runs_inside_it(emulator: BedrockEmulator):
     assert [ctx for _, ctx in cache.seen] == [RequestCacheContext("acme", "refresh")] * 2 + [
         RequestCacheContext("acme", "no-store")
     ] * 2
-    assert current_request() == RequestCacheContext()
+    assert current_request() == RequestCacheContext(scoped=False)
 
 
 def test_directives_skip_lookup_or_store(emulator: BedrockEmulator):
@@ -143,7 +143,7 @@ def test_unknown_directive_fails_before_any_model_call(emulator: BedrockEmulator
     with pytest.raises(ValueError, match=r"no-cache, no-store, refresh.*'nocache'"):
         _chat().invoke("Hello there", config={"metadata": {"cache": "nocache"}})
     assert emulator.requests == []
-    assert current_request() == RequestCacheContext()
+    assert current_request() == RequestCacheContext(scoped=False)
 
 
 def test_conflicting_tenants_fail_and_bad_values_are_named():
