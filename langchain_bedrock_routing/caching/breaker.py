@@ -1,10 +1,21 @@
-"""Fail-open plumbing: a circuit breaker, rate-limited error logging and the counters a cache exposes.
+"""Fail-open plumbing: circuit breakers, rate-limited error logging and the counters a cache exposes.
 
 A backend call that raises becomes the caller's ``default`` (a miss, or a skipped store): it is
-counted, logged at most once per ``log_interval_s`` (with the number suppressed since), and fed to
-the breaker. After ``failure_threshold`` consecutive failures the breaker opens and calls are not
-even attempted for ``cooldown_s``; then one probe goes through (half-open) and closes it on success.
-Calls may name a shard (a Redis Cluster primary): each shard gets its own breaker with the same
+counted, logged at most once per ``log_interval_s`` per kind of failure (with the number suppressed
+since), and judged. After ``failure_threshold`` consecutive failures a breaker opens and calls are
+not even attempted for ``cooldown_s``; then one probe goes through (half-open) and closes it on
+success. Failures are judged by what they say about the server:
+
+- no answer (connection refused or reset, a timeout while the event loop ran on time, any other
+  error): an outage, fed to :attr:`FailOpen.breaker`, which guards reads and writes;
+- an error reply (``ResponseError``: ``OOM``, ``READONLY``, ``NOPERM`` ...): the server is up and
+  refused this command. A refused *store* is counted in ``stores_refused`` and fed to
+  :attr:`FailOpen.write_breaker`, which guards only stores (a full Redis keeps serving hits and is
+  not sent doomed writes); a refused lookup is a counted miss that opens nothing;
+- a timeout while the event loop itself was late (:class:`~.loop_deadline.LoopStalledError`): the
+  process was starved, not the server slow; counted in ``stalled``, fed to no breaker.
+
+Calls may name a shard (a Redis Cluster primary): each shard gets its own breakers with the same
 settings, so one failing primary does not turn the other shards' lookups into misses.
 """
 
@@ -14,12 +25,17 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Literal, TypeVar
+
+from redis.exceptions import AskError, ClusterError, ResponseError, TryAgainError
+
+from langchain_bedrock_routing.caching.loop_deadline import LoopStalledError
 
 T = TypeVar("T")
 Clock = Callable[[], float]
 BreakerState = Literal["closed", "open", "half_open"]
+Failure = Literal["outage", "refused", "stalled"]
 
 logger = logging.getLogger("langchain_bedrock_routing.caching")
 
@@ -131,6 +147,10 @@ class CacheStats:
     """Lookups that waited for another run's answer to the same key (``coalesce=True``)."""
     coalesce_timeouts: int = 0
     """Of those, waits that ran out (``coalesce_wait_s``) before the leader's run ended."""
+    stores_refused: int = 0
+    """Stores Redis answered with an error (``OOM`` when full, ``READONLY`` ...); also counted in ``errors``."""
+    stalled: int = 0
+    """Calls that ran out of time while the event loop itself was late (also in ``errors``); no breaker sees them."""
     skipped: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -147,21 +167,30 @@ class CacheStats:
     def as_dict(self) -> dict[str, int | dict[str, int]]:
         """A snapshot of all counters."""
         with self._lock:
-            names = ("hits", "local_hits", "misses", "stores", "errors", "error_misses", "short_circuited", "corrupt")
-            snapshot: dict[str, int | dict[str, int]] = {name: getattr(self, name) for name in names}
-            snapshot.update(lookups_bypassed=self.lookups_bypassed, stores_bypassed=self.stores_bypassed)
-            snapshot.update(
-                unscoped_lookups_refused=self.unscoped_lookups_refused,
-                unscoped_stores_refused=self.unscoped_stores_refused,
-                coalesce_waits=self.coalesce_waits,
-                coalesce_timeouts=self.coalesce_timeouts,
-            )
+            snapshot: dict[str, int | dict[str, int]] = {
+                f.name: getattr(self, f.name) for f in fields(self) if f.type == "int"
+            }
             snapshot["skipped"] = dict(self.skipped)
             return snapshot
 
 
+def judge(exc: BaseException) -> Failure:
+    """What a failed call says about the server: ``"refused"`` (it answered with an error reply, the reply itself
+    or the cause of ``exc``), ``"stalled"`` (the event loop was late, see :class:`LoopStalledError`), else
+    ``"outage"``. A cluster that is down or moving slots is an outage of that shard, not a refusal."""
+    if isinstance(exc, LoopStalledError):
+        return "stalled"
+    for error in (exc, exc.__cause__):
+        if isinstance(error, ResponseError) and not isinstance(error, ClusterError | AskError | TryAgainError):
+            return "refused"
+    return "outage"
+
+
 class FailOpen:
-    """Runs backend calls so that errors become a default value, counted, logged and fed to a breaker."""
+    """Runs backend calls so that errors become a default value, counted, logged and judged (see the module).
+
+    ``operation`` names the call in logs; ``"update"`` is a store, every other operation a read.
+    """
 
     def __init__(
         self, name: str, stats: CacheStats, breaker: CircuitBreaker | None = None, log: RateLimitedLog | None = None
@@ -169,50 +198,86 @@ class FailOpen:
         self.name = name
         self.stats = stats
         self.breaker = breaker or CircuitBreaker()
+        """Opens on outages; guards every call."""
+        self.write_breaker = self.breaker.fresh()
+        """Opens on refused stores (same settings as :attr:`breaker`); guards stores only."""
         self.log = log or RateLimitedLog()
-        self._shard_breakers: dict[str, CircuitBreaker] = {}
+        self._failure_logs = {kind: RateLimitedLog(interval_s=self.log.interval_s) for kind in ("refused", "stalled")}
+        self._shard_breakers: dict[tuple[str, bool], CircuitBreaker] = {}
         self._shards_lock = threading.Lock()
 
-    def breaker_for(self, shard: str | None) -> CircuitBreaker:
-        """:attr:`breaker` for ``None``; else ``shard``'s own breaker (made on first use with the same settings)."""
+    def breaker_for(self, shard: str | None, *, writes: bool = False) -> CircuitBreaker:
+        """:attr:`breaker` (or :attr:`write_breaker` for ``writes``) for ``None``; else ``shard``'s own (made on
+        first use with the same settings)."""
         if shard is None:
-            return self.breaker
+            return self.write_breaker if writes else self.breaker
         with self._shards_lock:
-            breaker = self._shard_breakers.get(shard)
+            breaker = self._shard_breakers.get((shard, writes))
             if breaker is None:
-                breaker = self._shard_breakers[shard] = self.breaker.fresh()
+                breaker = self._shard_breakers[(shard, writes)] = self.breaker.fresh()
             return breaker
 
+    def _gates(self, operation: str, shard: str | None) -> tuple[CircuitBreaker, ...]:
+        """The breakers a call must pass, the outage breaker last: a store also needs the write breaker."""
+        if operation == "update":
+            return self.breaker_for(shard, writes=True), self.breaker_for(shard)
+        return (self.breaker_for(shard),)
+
+    def _allowed(self, gates: tuple[CircuitBreaker, ...]) -> bool:
+        if all(gate.allow() for gate in gates):  # in order: a closed write gate claims no probe of the other
+            return True
+        self.stats.add("short_circuited")
+        return False
+
     def call(self, operation: str, fn: Callable[[], T], default: T, *, shard: str | None = None) -> T:
-        """``fn()``, or ``default`` if the (shard's) breaker is open or ``fn`` raises."""
-        breaker = self.breaker_for(shard)
-        if not breaker.allow():
-            self.stats.add("short_circuited")
+        """``fn()``, or ``default`` if a breaker of the (shard's) call is open or ``fn`` raises."""
+        gates = self._gates(operation, shard)
+        if not self._allowed(gates):
             return default
         try:
             result = fn()
         except Exception as exc:  # fail open: any backend failure is a miss
-            return self._failed(operation, exc, default, breaker)
-        breaker.record_success()
+            return self._failed(operation, exc, default, gates)
+        for gate in gates:
+            gate.record_success()
         return result
 
     async def acall(self, operation: str, fn: Callable[[], Awaitable[T]], default: T, *, shard: str | None = None) -> T:
         """Async twin of :meth:`call`: ``await fn()``, or ``default``."""
-        breaker = self.breaker_for(shard)
-        if not breaker.allow():
-            self.stats.add("short_circuited")
+        gates = self._gates(operation, shard)
+        if not self._allowed(gates):
             return default
         try:
             result = await fn()
         except Exception as exc:  # fail open: any backend failure is a miss
-            return self._failed(operation, exc, default, breaker)
-        breaker.record_success()
+            return self._failed(operation, exc, default, gates)
+        for gate in gates:
+            gate.record_success()
         return result
 
-    def _failed(self, operation: str, exc: Exception, default: T, breaker: CircuitBreaker) -> T:
+    def _failed(self, operation: str, exc: Exception, default: T, gates: tuple[CircuitBreaker, ...]) -> T:
         self.stats.add("errors")
-        breaker.record_failure()
+        failure, breaker = judge(exc), gates[-1]
+        if failure == "outage":
+            breaker.record_failure()
+        elif failure == "stalled":
+            self.stats.add("stalled")
+        else:
+            breaker.record_success()  # the server answered
+            if len(gates) > 1:
+                self.stats.add("stores_refused")
+                gates[0].record_failure()
+                breaker = gates[0]
         # type and message, not repr: redis-py 8's repr drops the message ("auth:AuthenticationError")
         cause = f"{type(exc).__name__}: {exc}"
-        self.log.warning(f"{self.name} {operation} failed, served as a miss: {cause} (breaker {breaker.state})")
+        log = self.log if failure == "outage" else self._failure_logs[failure]
+        served = "skipped" if operation == "update" else "served as a miss"
+        log.warning(f"{self.name} {operation} {failure_words[failure]}, {served}: {cause} (breaker {breaker.state})")
         return default
+
+
+failure_words: dict[Failure, str] = {
+    "outage": "failed",
+    "refused": "refused by the server",
+    "stalled": "timed out while the event loop was late",
+}

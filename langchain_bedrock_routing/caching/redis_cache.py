@@ -49,7 +49,8 @@ class RedisCache(CacheBase):
         tenant: a fixed tenant for this cache; requests may add one via ``config["metadata"]["tenant_id"]``.
         policy: what may be stored (:class:`CachePolicy`).
         cluster: treat ``redis_url`` as a Redis Cluster node.
-        timeout_s: socket connect/read timeout. ``breaker``: the circuit breaker (3 failures, 10 s cooldown).
+        timeout_s: connect/read timeout (async calls count only time the event loop ran on schedule).
+            ``breaker``: the circuit breaker (3 failures, 10 s cooldown); refused stores have their own.
         near_cache_entries: values kept in process, each dropped when Redis announces a change of its key
             (standalone Redis or Valkey with a sync client; one extra connection and thread); 0 keeps none.
         coalesce: concurrent misses of one key, in this and other processes, wait up to ``coalesce_wait_s``

@@ -3,9 +3,15 @@
 Standalone Redis 6.2+, Valkey and Redis Cluster (``cluster=True`` or a ``RedisCluster`` client) work
 the same. Async calls use ``redis.asyncio`` (one client per event loop) when the connection came
 from a URL or an ``async_client``; with only a sync ``client`` they run it in a worker thread.
-Standalone clients made from a URL share a *blocking* pool of ``max_connections``: under a burst of
-concurrent calls a lookup waits (up to ``timeout_s``) for a free connection instead of failing at
-once, as redis-py's default pool does when its 100 connections are busy.
+Standalone clients made from a URL share a *blocking* pool: under a burst of concurrent calls a
+lookup waits for a free connection instead of failing at once, as redis-py's default pool does when
+its connections are busy.
+
+Sync calls are bounded by socket timeouts of ``timeout_s``, which the kernel keeps. An async call's
+``timeout_s`` is kept by :class:`~.loop_deadline.LoopDeadline` around each round trip (see :meth:`timed`):
+it counts only time during which the event loop ran on schedule, so a process starved of CPU or of
+the GIL (a late loop reads a waiting reply late) does not turn a healthy Redis into timeouts. The
+async clients' own socket and pool timeouts sit behind it as a safety net.
 """
 
 from __future__ import annotations
@@ -13,8 +19,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Awaitable, Iterator
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import redis
@@ -25,13 +31,22 @@ import redis.cluster
 from redis.backoff import NoBackoff
 from redis.crc import key_slot
 
+from langchain_bedrock_routing.caching.loop_deadline import LoopDeadline
+
 SyncClient = redis.Redis | redis.cluster.RedisCluster
 AsyncClient = redis.asyncio.Redis | redis.asyncio.cluster.RedisCluster
 
 DEFAULT_TIMEOUT_S = 0.5
 """Default socket connect and read timeout: a cache answer slower than this is not worth waiting for."""
 DEFAULT_MAX_CONNECTIONS = 100
-"""Connections per client pool (per event loop for async clients)."""
+"""Connections in the sync client's pool (shared by the threads of the process)."""
+ASYNC_MAX_CONNECTIONS = 32
+"""Connections in each event loop's async pool: one loop cannot keep more busy, and a burst of tasks then opens
+at most this many sockets at once (the others wait for one)."""
+STALL_LIMIT_FACTOR = 10
+"""An async round trip gives up after ``STALL_LIMIT_FACTOR * timeout_s`` of wall time even when the event loop was
+late for most of it (a :class:`~.loop_deadline.LoopStalledError`: counted, but no sign of a Redis outage)."""
+T = TypeVar("T")
 _SCHEMES = ("redis", "rediss", "unix")
 _UNLINK_BATCH = 500
 
@@ -110,6 +125,16 @@ class RedisConnection:
         return {**self._options(), "max_connections": DEFAULT_MAX_CONNECTIONS, "timeout": self.timeout_s}
 
     @property
+    def stall_limit_s(self) -> float:
+        """Wall-time bound of an async round trip while the event loop runs late (seconds)."""
+        return STALL_LIMIT_FACTOR * self.timeout_s
+
+    def _async_options(self) -> dict[str, Any]:
+        """The async clients' own timeouts: a safety net behind :meth:`timed`, which gives up first."""
+        net = self.stall_limit_s + self.timeout_s
+        return {"socket_timeout": net, "socket_connect_timeout": net}
+
+    @property
     def client(self) -> SyncClient:
         """The sync client (made from the URL on first use)."""
         with self._lock:
@@ -157,22 +182,38 @@ class RedisConnection:
             client = self._async_clients.get(loop)
             if client is None:
                 retry = redis.asyncio.retry.Retry(NoBackoff(), 1)
+                options = self._async_options()
                 client = (
-                    redis.asyncio.cluster.RedisCluster.from_url(self.url, retry=retry, **self._options())
+                    redis.asyncio.cluster.RedisCluster.from_url(self.url, retry=retry, **options)
                     if self.is_cluster
                     else redis.asyncio.Redis.from_pool(
-                        redis.asyncio.BlockingConnectionPool.from_url(self.url, retry=retry, **self._pool_options())
+                        redis.asyncio.BlockingConnectionPool.from_url(
+                            self.url,
+                            retry=retry,
+                            max_connections=ASYNC_MAX_CONNECTIONS,
+                            timeout=options["socket_timeout"],
+                            **options,
+                        )
                     )
                 )
                 self._async_clients[loop] = client
             return client
 
+    async def timed(self, round_trip: Awaitable[T]) -> T:
+        """``await round_trip`` (Redis commands on an async client) within ``timeout_s`` of on-time event loop.
+
+        Raises ``TimeoutError`` when Redis did not answer in time while the loop ran on schedule, and
+        :class:`~.loop_deadline.LoopStalledError` when the loop itself was late for most of the wait."""
+        async with LoopDeadline(self.timeout_s, self.stall_limit_s):
+            return await round_trip
+
     async def acall(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        """``await async_client.<method>(...)``, or the sync client's method in a worker thread."""
+        """``await async_client.<method>(...)`` within :meth:`timed`, or the sync client's method in a worker
+        thread."""
         client = self.async_client()
         if client is None:
             return await asyncio.to_thread(getattr(self.client, method), *args, **kwargs)
-        return await getattr(client, method)(*args, **kwargs)
+        return await self.timed(getattr(client, method)(*args, **kwargs))
 
     def unlink_matching(self, pattern: str) -> int:
         """UNLINK every key matching ``pattern`` (SCAN on every primary, batches of 500); returns the count."""

@@ -323,26 +323,28 @@ class RedisSemanticCache(SemanticCacheBase):
         for command in commands:
             pipe.execute_command(*command)
         try:
-            return list(await pipe.execute())
+            return list(await self.connection.timed(pipe.execute()))
         except ResponseError as exc:
             raise translate_error(exc, key) from exc
 
     async def _asearch(self, client: AsyncClient, loc: Located) -> _Hit | None:
         """Async :meth:`_search`."""
         if loc.text is None:
-            return self._exact(loc, await client.get(self._answer_key(loc.partition, loc.entry)))
+            return self._exact(loc, await self.connection.timed(client.get(self._answer_key(loc.partition, loc.entry))))
         exact_first = self.embedder.cheap(loc.text)
         if not exact_first:
-            exact = self._exact(loc, await client.get(self._answer_key(loc.partition, loc.entry)))
+            exact = self._exact(
+                loc, await self.connection.timed(client.get(self._answer_key(loc.partition, loc.entry)))
+            )
             if exact is not None:
                 return exact
         call = self._lookup_call(loc, await self.embedder.aembed(loc.text))
-        found = await self._lookup.arun(client, call, exact_first)
+        found = await self.connection.timed(self._lookup.arun(client, call, exact_first))
         exact = self._exact(loc, found.exact)
         if exact is not None:
             return exact
         if found.exact is not None:
-            found = await self._lookup.arun(client, call, False)
+            found = await self.connection.timed(self._lookup.arun(client, call, False))
         hit, stale = self._chosen(loc, loc.text, found)
         if stale:
             await self._apipeline(client, call.vset_key, self._drop_args(loc, stale))
