@@ -2,9 +2,12 @@
 
 The emulator throttles 20% and fails 2% of Bedrock requests at random and keeps one model down;
 Redis (a real ``redis-server`` with an append-only file) is SIGKILLed and restarted twice mid-run.
-Afterwards: no user call failed except with ``AllModelsFailedError`` when every candidate failed,
-nothing was billed twice, and every cache entry decodes. ``python -m reliability.soak --requests 10000``
-uses ``RedisSemanticCache``; ``--cache exact`` uses ``RedisCache`` (with its near cache).
+Then the extra phases of :mod:`reliability.phases` run (user threads with ``cache_scope``, async calls
+beside a CPU-bound thread, a full Redis, trap twins, bursts). Afterwards: no user call failed except with
+``AllModelsFailedError`` when every candidate failed, every Bedrock answer was billed once, every repeat
+bill has a documented cause, no hit came from another tenant's or another question's answer (see
+:mod:`reliability.provenance`), and every cache entry decodes. ``python -m reliability.soak --requests
+10000`` uses ``RedisSemanticCache``; ``--cache exact`` uses ``RedisCache`` (with its near cache).
 """
 
 from __future__ import annotations
