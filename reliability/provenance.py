@@ -8,9 +8,10 @@ one id are one Bedrock answer handed to several callers (single-flight followers
 
 Repeat bills are the second and later billed misses of one cache key (tenant, priority, prompt text),
 each with the cause that allows it: ``burst`` (asked while the first was still in flight, without
-``coalesce``), ``redis_outage`` (during or right after a Redis kill), ``full_redis`` (while Redis refused
-writes, or right after), ``unscoped`` (a call that lost its tenant may neither look up nor
-store). Any other repeat bill (``other``, or ``burst`` with ``coalesce`` on) breaks a guarantee.
+``coalesce``), ``redis_outage`` (the first answer ended, or the repeat ran, during a Redis kill or
+before the breaker closed again), ``full_redis`` (the same while Redis refused writes), ``unscoped``
+(a call that lost its tenant may neither look up nor store). Any other repeat bill (``other``, or
+``burst`` with ``coalesce`` on) breaks a guarantee.
 """
 
 from __future__ import annotations
@@ -86,6 +87,10 @@ class Window:
         """True when ``t`` falls in the span."""
         return self.start <= t <= self.end
 
+    def overlaps(self, start: float, end: float) -> bool:
+        """True when the span ``start``..``end`` shares a moment with this one."""
+        return start <= self.end and end >= self.start
+
 
 def repeat_bills(
     outcomes: Sequence[CallOutcome],
@@ -118,6 +123,6 @@ def _cause(
     if repeat.started < previous.ended:
         return "burst_coalesced" if coalescing(repeat) and coalescing(previous) else "burst"
     for cause, spans in windows.items():
-        if any(w.covers(previous.ended) or w.covers(repeat.started) for w in spans):
+        if any(w.covers(previous.ended) or w.overlaps(repeat.started, repeat.ended) for w in spans):
             return cause
     return "other"
