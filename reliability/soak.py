@@ -156,8 +156,8 @@ def _environment(config: SoakConfig) -> _Environment:
 def _run_phases(
     config: SoakConfig, env: _Environment, runner: SoakRunner, main: list[CallOutcome], outages: Sequence[Window]
 ) -> PhaseResults:
-    """The extra phases of ``config.phases`` in their fixed order, after the main mix; ``answered`` questions are
-    the main mix's misses that ended while Redis was up (so their answers were stored)."""
+    """The extra phases of ``config.phases`` in their fixed order, after the main mix and once the ``outages`` have
+    settled; ``answered`` questions are the main mix's misses that ended while Redis was up (answers stored)."""
     setup = PhaseSetup(
         runner=runner,
         answered=[o.request for o in main if o.status == "miss" and not any(w.covers(o.ended) for w in outages)],
@@ -171,6 +171,8 @@ def _run_phases(
         next_index=len(main),
     )
     results = PhaseResults()
+    # The phases start on a healthy Redis: wait until a breaker opened by the last kill has closed again.
+    time.sleep(max([0.0, *(w.end - time.monotonic() for w in outages)]))
     for name in PHASES:
         if name in config.phases:
             started = time.monotonic()
