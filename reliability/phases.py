@@ -136,7 +136,8 @@ def _bound(runner: SoakRunner, request: SoakRequest) -> Callable[[], CallOutcome
 
 
 def run_async_cpu(setup: PhaseSetup, results: PhaseResults) -> None:
-    """Half repeats of answered questions, half new ones, ``async_concurrency`` at once, beside a CPU hog."""
+    """Half repeats of answered questions (lookups that must hit), half new ones (lookups and stores),
+    ``async_concurrency`` at once, beside a CPU hog."""
     count = max(setup.async_concurrency, setup.size * 4)
     rng = random.Random(f"{setup.seed}:async")
     repeats = setup.again(rng.sample(setup.answered, min(count // 2, len(setup.answered))), "async_cpu")
@@ -157,14 +158,16 @@ def run_async_cpu(setup: PhaseSetup, results: PhaseResults) -> None:
 
 
 def run_full_redis(setup: PhaseSetup, results: PhaseResults) -> None:
-    """Answered questions and new ones while every write is refused; the new ones are asked again after."""
+    """New questions (their stores are refused), then answered ones (they must still hit) while every write is
+    refused; the new ones are asked again once Redis has room."""
     rng = random.Random(f"{setup.seed}:full")
     count = max(8, setup.size * 2)
     repeats = setup.again(rng.sample(setup.answered, min(count, len(setup.answered))), "full_redis")
     new = setup.fresh(max(4, setup.size), "full_redis", ("invoke", "ainvoke", "stream", "astream"))
     before, started = setup.cache_stats(), time.monotonic()
     with full_redis(setup.redis) as limit:
-        outcomes = setup.runner.run(repeats + new)
+        outcomes = setup.runner.run(new)  # their stores are refused
+        outcomes += setup.runner.run(repeats)  # right after: lookups that must still hit
     delta = _delta(before, setup.cache_stats())
     time.sleep(setup.settle_s)  # a breaker opened by refused writes closes again before the next calls
     results.full_redis = Window(started, time.monotonic())

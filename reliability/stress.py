@@ -1,6 +1,6 @@
 """Conditions the extra soak phases create: a CPU-bound thread, a full Redis, and a user's own thread pool.
 
-``CpuHog`` keeps one thread busy in pure Python (it holds the GIL between switch intervals) while async
+``cpu_hog`` keeps one thread parsing JSON (each parse holds the GIL for tens of milliseconds) while async
 calls run; ``FullRedis`` sets ``maxmemory`` below the memory in use with ``noeviction`` (every write is
 refused with ``OOM``, reads still work) and restores both settings afterwards; ``submit_scoped`` sends a
 call from a plain ``ThreadPoolExecutor`` inside ``cache_scope(tenant=...)``, copying the context into the
@@ -10,6 +10,7 @@ worker (what the README asks of a user's own threads) or not (the tenant is lost
 from __future__ import annotations
 
 import contextvars
+import json
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,17 +24,17 @@ _T = TypeVar("_T")
 
 
 @contextmanager
-def cpu_hog() -> Iterator[None]:
-    """One daemon thread spinning on arithmetic while the block runs."""
+def cpu_hog(items: int = 100_000) -> Iterator[None]:
+    """One daemon thread parsing a JSON document of ``items`` objects (about 3 MB) over and over while the block
+    runs: each parse holds the GIL for tens of milliseconds, as CPU-bound work in a web app's thread does."""
     stop = threading.Event()
+    payload = json.dumps([{"id": i, "name": f"item {i}"} for i in range(items)])
 
-    def spin() -> None:
-        x = 0
+    def parse() -> None:
         while not stop.is_set():
-            for i in range(10_000):
-                x = (x * 31 + i) % 1_000_003
+            json.loads(payload)
 
-    thread = threading.Thread(target=spin, name="soak-cpu-hog", daemon=True)
+    thread = threading.Thread(target=parse, name="soak-cpu-hog", daemon=True)
     thread.start()
     try:
         yield
