@@ -171,7 +171,9 @@ def _run_phases(
         next_index=len(main),
     )
     results = PhaseResults()
-    # The phases start on a healthy Redis: wait until a breaker opened by the last kill has closed again.
+    # The phases test the cache: Bedrock faults off (the model kept down stays down), and a healthy Redis once a
+    # breaker opened by the last kill has closed again.
+    env.emulator.set_faults(fail_models=[DOWN_MODEL])
     time.sleep(max([0.0, *(w.end - time.monotonic() for w in outages)]))
     for name in PHASES:
         if name in config.phases:

@@ -13,7 +13,7 @@ from reliability.soak import SoakConfig, run_soak
 @pytest.mark.parametrize("cache", ["semantic", "exact"])
 def test_a_coalesced_burst_pays_once(cache: str):
     report = run_soak(
-        SoakConfig(requests=120, seed=3, cache=cache, redis_kills=0, phases=("bursts",), coalesce=True)  # type: ignore[arg-type]
+        SoakConfig(requests=40, seed=3, cache=cache, redis_kills=0, phases=("bursts",), coalesce=True)  # type: ignore[arg-type]
     )
     assert report.phase_figures["bursts"]["burst_coalesce_keys"] >= 3
     assert report.repeat_bills.get("burst_coalesced", 0) == 0
