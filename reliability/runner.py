@@ -11,7 +11,6 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -19,7 +18,6 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.runnables import RunnableConfig
 
-from langchain_bedrock_routing.caching import cache_scope
 from langchain_bedrock_routing.catalog import TIERS, base_model_id
 from langchain_bedrock_routing.routing.chat_model import RoutedChatBedrock
 from langchain_bedrock_routing.routing.errors import AllModelsFailedError
@@ -62,14 +60,6 @@ def _failure(request: SoakRequest, error: Exception, started: float) -> CallOutc
             request, "all_failed", error=str(error), attempts=tuple(error.attempts), started=started, ended=ended
         )
     return CallOutcome(request, "error", error=repr(error), started=started, ended=ended)
-
-
-def _shared_scope(request: SoakRequest) -> AbstractContextManager[object]:
-    """``cache_scope()`` for a tenant-less call with its tenant in metadata (the README's explicit shared scope),
-    else nothing: a tenant comes from metadata or from the caller's ``cache_scope``, or is lost on purpose."""
-    if request.delivery == "metadata" and request.tenant is None:
-        return cache_scope()
-    return nullcontext()
 
 
 def every_candidate_failed(attempts: Sequence[Mapping[str, Any]], tiers: Mapping[str, Sequence[str]]) -> bool:
@@ -117,13 +107,12 @@ class SoakRunner:
         config, kwargs = self._call_args(request)
         started = time.monotonic()
         try:
-            with _shared_scope(request):
-                if request.mode != "stream":
-                    return _outcome(request, self.llm.invoke(request.text, config, **kwargs), started)
-                message = AIMessageChunk(content="")
-                for chunk in self.llm.stream(request.text, config, **kwargs):
-                    message += chunk
-                return _outcome(request, message, started)
+            if request.mode != "stream":
+                return _outcome(request, self.llm.invoke(request.text, config, **kwargs), started)
+            message = AIMessageChunk(content="")
+            for chunk in self.llm.stream(request.text, config, **kwargs):
+                message += chunk
+            return _outcome(request, message, started)
         except Exception as error:  # every failure is recorded and judged afterwards
             return _failure(request, error, started)
         finally:
@@ -134,14 +123,13 @@ class SoakRunner:
         config, kwargs = self._call_args(request)
         started = time.monotonic()
         try:
-            with _shared_scope(request):
-                if request.mode != "astream":
-                    result: AIMessage = await self.llm.ainvoke(request.text, config, **kwargs)
-                    return _outcome(request, result, started)
-                message = AIMessageChunk(content="")
-                async for chunk in self.llm.astream(request.text, config, **kwargs):
-                    message += chunk
-                return _outcome(request, message, started)
+            if request.mode != "astream":
+                result: AIMessage = await self.llm.ainvoke(request.text, config, **kwargs)
+                return _outcome(request, result, started)
+            message = AIMessageChunk(content="")
+            async for chunk in self.llm.astream(request.text, config, **kwargs):
+                message += chunk
+            return _outcome(request, message, started)
         except Exception as error:  # every failure is recorded and judged afterwards
             return _failure(request, error, started)
         finally:

@@ -67,10 +67,11 @@ class SoakRequest:
         return self.mode in ("ainvoke", "astream")
 
     def config(self) -> RunnableConfig:
-        """Run config: tenant metadata and the per-call priority (callbacks are added by the runner)."""
+        """Run config: tenant metadata (unless the tenant comes from ``cache_scope``) and the per-call priority
+        (callbacks are added by the runner)."""
         metadata: dict[str, Any] = {"soak_index": self.index}
-        if self.tenant is not None and self.delivery == "metadata":
-            metadata["tenant_id"] = self.tenant
+        if self.delivery == "metadata":
+            metadata["tenant_id"] = self.tenant  # None: the shared scope
         config = RunnableConfig(metadata=metadata)
         if self.priority is not None:
             config["configurable"] = {"priority": self.priority}
