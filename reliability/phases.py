@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from reliability.provenance import Window
+from reliability.provenance import Window, billed_misses
 from reliability.runner import CallOutcome, SoakRunner
 from reliability.stress import cpu_hog, full_redis, submit_scoped
 from reliability.traps import trap_requests
@@ -190,17 +190,21 @@ def run_traps(setup: PhaseSetup, results: PhaseResults) -> None:
 
 
 def run_bursts(setup: PhaseSetup, results: PhaseResults) -> None:
-    """``copies`` callers at once per new question, on the soak's cache and, with ``--coalesce``, a coalescing one."""
+    """``copies`` callers at once per new question, on the soak's cache and, with ``--coalesce``, a coalescing one;
+    the figures count each run's keys and bills (with ``coalesce=True`` one bill per key)."""
     copies, keys = 6, max(3, setup.size // 2)
     figures: dict[str, Any] = {"copies": copies}
     for name, runner in (("bursts", setup.runner), ("burst_coalesce", setup.coalescing)):
         if runner is None:
             continue
+        outcomes: list[CallOutcome] = []
         for question in setup.fresh(keys, name, ("invoke",)):
             burst = [replace(question, kind="burst"), *setup.again([question] * (copies - 1), name, kind="burst")]
             burst = [replace(r, mode=("invoke", "ainvoke", "stream", "astream")[i % 4]) for i, r in enumerate(burst)]
-            results.outcomes += runner.variant(sync_workers=copies).run(burst)
+            outcomes += runner.variant(sync_workers=copies).run(burst)
+        results.outcomes += outcomes
         figures[f"{name}_keys"] = keys
+        figures[f"{name}_bills"] = len(billed_misses(outcomes))
     results.figures["bursts"] = figures
 
 
