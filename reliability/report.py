@@ -183,6 +183,7 @@ class SoakReport:
             "wrong_answers": dict(self.wrong_answers),
             "repeat_bills": dict(self.repeat_bills),
             "phases": {name: dict(figures) for name, figures in self.phase_figures.items()},
+            "examples": list(self.examples),
             "failed_calls": {"all_models_failed": self.all_down, "pinned_to_down_model": self.all_down_pinned},
             "broken_calls": list(self.broken),
             "injected_faults": {

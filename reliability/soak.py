@@ -92,6 +92,11 @@ class SoakConfig:
         """Questions per extra phase: 1/40 of the main mix (the phases add about half as many calls again)."""
         return max(4, self.requests // 40)
 
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.phases) - set(PHASES))
+        if unknown:
+            raise ValueError(f"unknown soak phase(s) {', '.join(unknown)}; valid: {', '.join(PHASES)}")
+
     def kill_points(self) -> list[int]:
         """Completed-call counts at which Redis is killed: evenly spread over the run."""
         return [self.requests * (i + 1) // (self.redis_kills + 1) for i in range(self.redis_kills)]
@@ -260,29 +265,29 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _phases(text: str) -> tuple[str, ...]:
-    chosen = tuple(p for p in text.split(",") if p and p != "none")
-    unknown = sorted(set(chosen) - set(PHASES))
-    if unknown:
-        raise SystemExit(f"unknown phase(s) {', '.join(unknown)}; valid: {', '.join(PHASES)} or none")
-    return chosen
+    return tuple(p for p in text.split(",") if p and p != "none")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the soak from the command line; exit status 1 when a guarantee was broken."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)  # cache outages are logged as warnings by design; keep the output short
-    config = SoakConfig(
-        requests=args.requests,
-        seed=args.seed,
-        throttle_rate=args.throttle_rate,
-        error_rate=args.error_rate,
-        redis_kills=args.redis_kills,
-        sync_workers=args.sync_workers,
-        async_concurrency=args.async_concurrency,
-        cache=args.cache,
-        phases=_phases(args.phases),
-        coalesce=args.coalesce,
-    )
+    try:
+        config = SoakConfig(
+            requests=args.requests,
+            seed=args.seed,
+            throttle_rate=args.throttle_rate,
+            error_rate=args.error_rate,
+            redis_kills=args.redis_kills,
+            sync_workers=args.sync_workers,
+            async_concurrency=args.async_concurrency,
+            cache=args.cache,
+            phases=_phases(args.phases),
+            coalesce=args.coalesce,
+        )
+    except ValueError as error:
+        parser.error(str(error))
     report = run_soak(config)
     data: dict[str, Any] = report.to_dict()
     print(json.dumps(data, indent=2) if args.json else report.text())
