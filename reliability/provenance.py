@@ -9,7 +9,8 @@ one id are one Bedrock answer handed to several callers (single-flight followers
 Repeat bills are the second and later billed misses of one cache key (tenant, priority, prompt text),
 each with the cause that allows it: ``burst`` (asked while the first was still in flight, without
 ``coalesce``), ``redis_outage`` (the first answer ended, or the repeat ran, during a Redis kill or
-before the breaker closed again), ``full_redis`` (the same while Redis refused writes), ``unscoped``
+before the breaker closed again), ``full_redis`` (the first answer ended while Redis refused writes: a
+full Redis must still serve lookups), ``unscoped``
 (a call that lost its tenant may neither look up nor store). Any other repeat bill (``other``, or
 ``burst`` with ``coalesce`` on) breaks a guarantee.
 """
@@ -19,7 +20,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from reliability.runner import CallOutcome
@@ -107,14 +108,15 @@ def repeat_bills(
     causes: Counter[str] = Counter()
     for misses in by_key.values():
         for previous, repeat in itertools.pairwise(misses):
-            causes[_cause(previous, repeat, {"redis_outage": outages, "full_redis": full}, coalescing)] += 1
+            causes[_cause(previous, repeat, outages, full, coalescing)] += 1
     return causes
 
 
 def _cause(
     previous: CallOutcome,
     repeat: CallOutcome,
-    windows: Mapping[str, Sequence[Window]],
+    outages: Sequence[Window],
+    full: Sequence[Window],
     coalescing: Callable[[CallOutcome], bool],
 ) -> str:
     """Why ``repeat`` was billed although ``previous`` answered the same key (the first cause that applies)."""
@@ -122,7 +124,8 @@ def _cause(
         return "unscoped"
     if repeat.started < previous.ended:
         return "burst_coalesced" if coalescing(repeat) and coalescing(previous) else "burst"
-    for cause, spans in windows.items():
-        if any(w.covers(previous.ended) or w.overlaps(repeat.started, repeat.ended) for w in spans):
-            return cause
+    if any(w.covers(previous.ended) or w.overlaps(repeat.started, repeat.ended) for w in outages):
+        return "redis_outage"
+    if any(w.covers(previous.ended) for w in full):  # a full Redis refuses the store, not the lookup
+        return "full_redis"
     return "other"

@@ -137,5 +137,12 @@ def test_repeat_bills_are_sorted_by_cause_and_followers_are_not_billed():
     assert causes == {"burst": 1, "other": 1, "redis_outage": 1}
     coalesced = repeat_bills([first, burst], outages=[], full=[], coalescing=lambda o: True)
     assert coalesced == {"burst_coalesced": 1}
+    stored_while_full = _call(6, "miss", "f", start=30, end=31)
+    refused_lookup = _call(7, "miss", "g", start=32, end=33)  # a full Redis must still serve it
+    full = [Window(30.5, 33.5)]
+    assert repeat_bills([first, stored_while_full], outages=[], full=full, coalescing=lambda o: False) == {
+        "full_redis": 1
+    }
+    assert repeat_bills([first, refused_lookup], outages=[], full=full, coalescing=lambda o: False) == {"other": 1}
     lost = _call(5, "miss", "e", start=20, end=21, delivery="uncopied_scope")
     assert repeat_bills([first, lost], outages=[], full=[], coalescing=lambda o: False) == {"unscoped": 1}
