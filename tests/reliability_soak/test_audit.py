@@ -137,10 +137,11 @@ def test_repeat_bills_are_sorted_by_cause_and_followers_are_not_billed():
     assert causes == {"burst": 1, "other": 1, "redis_outage": 1}
     coalesced = repeat_bills([first, burst], outages=[], full=[], coalescing=lambda o: True)
     assert coalesced == {"burst_coalesced": 1}
-    stored_while_full = _call(6, "miss", "f", start=30, end=31)
-    refused_lookup = _call(7, "miss", "g", start=32, end=33)  # a full Redis must still serve it
+    refused_store = _call(6, "miss", "f", start=30, end=31)  # answered while Redis refused writes
+    asked_again = _call(7, "miss", "g", start=40, end=41)
+    refused_lookup = _call(8, "miss", "h", start=32, end=33)  # a full Redis must still serve it
     full = [Window(30.5, 33.5)]
-    assert repeat_bills([first, stored_while_full], outages=[], full=full, coalescing=lambda o: False) == {
+    assert repeat_bills([refused_store, asked_again], outages=[], full=full, coalescing=lambda o: False) == {
         "full_redis": 1
     }
     assert repeat_bills([first, refused_lookup], outages=[], full=full, coalescing=lambda o: False) == {"other": 1}
