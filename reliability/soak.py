@@ -89,7 +89,7 @@ class SoakConfig:
 
     @property
     def phase_size(self) -> int:
-        """Questions per extra phase: 1/40 of the main mix (the phases add about half as many calls again)."""
+        """Questions per extra phase: 1/40 of the main mix (the phases add about 60% more calls)."""
         return max(4, self.requests // 40)
 
     def __post_init__(self) -> None:
