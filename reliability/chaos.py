@@ -50,6 +50,9 @@ class Outage:
     killed_at: int
     restarted_at: int
     down_s: float
+    killed_t: float = 0.0
+    restarted_t: float = 0.0
+    """When Redis was killed and was back (``time.monotonic()`` seconds)."""
 
 
 @dataclass
@@ -85,7 +88,8 @@ class RedisChaos:
                 # Restart even when the run ends early, so the audit afterwards finds a live server.
                 self.progress.wait_for(killed + self.down_for, self._stop)
                 self.server.start()
-                self.outages.append(Outage(killed, self.progress.done, time.monotonic() - started))
+                back = time.monotonic()
+                self.outages.append(Outage(killed, self.progress.done, back - started, started, back))
         except BaseException as exc:  # reported by stop(); a dead chaos thread must not pass silently
             self.error = exc
 

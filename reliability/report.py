@@ -1,4 +1,4 @@
-"""The soak's figures and verdict: requests, injected faults, Redis restarts, failures, duplicate bills, hit rate."""
+"""The soak's figures and verdict: requests, faults, Redis restarts, failures, bills, provenance of hits, phases."""
 
 from __future__ import annotations
 
@@ -9,10 +9,38 @@ from typing import TYPE_CHECKING, Any
 
 from reliability.audit import BillingAudit, CacheAudit
 from reliability.chaos import Outage
-from reliability.runner import CallOutcome, foreign_hits
+from reliability.provenance import (
+    DOCUMENTED_CAUSES,
+    Window,
+    foreign_hits,
+    producers,
+    repeat_bills,
+    wrong_answers,
+    wrong_outcomes,
+)
+from reliability.runner import CallOutcome
 
 if TYPE_CHECKING:
     from reliability.soak import SoakConfig
+
+
+def _examples(outcomes: Sequence[CallOutcome], limit: int = 10) -> list[str]:
+    """Up to ``limit`` foreign-tenant hits and ``limit`` wrong answers, each with its answer's producer."""
+    made = producers(outcomes)
+
+    def line(label: str, o: CallOutcome) -> str:
+        producer = made.get(o.answer_id or "")
+        source = "no known call" if producer is None else f"#{producer.request.index} {producer.request.text[:60]!r}"
+        r = o.request
+        return f"{label} #{r.index} {r.phase}/{r.kind}/{r.delivery} tenant {r.tenant}: {r.text[:60]!r} <- {source}"
+
+    foreign = [line("FOREIGN", o) for o in foreign_hits(outcomes)[:limit]]
+    return foreign + [line("WRONG", o) for o in wrong_outcomes(outcomes)[:limit]]
+
+
+def _coalescing(outcome: CallOutcome) -> bool:
+    """True for calls sent to the cache built with ``coalesce=True``."""
+    return outcome.request.phase == "burst_coalesce"
 
 
 @dataclass(frozen=True)
@@ -31,7 +59,15 @@ class SoakReport:
     """Of those, calls pinned to the model kept down (they must all fail so)."""
     pinned_requests: int
     foreign_hits: int
-    """Hits whose answer their tenant and priority never got from Bedrock (must be 0)."""
+    """Hits produced for another tenant or priority, or by no known call (must be 0)."""
+    wrong_answers: Mapping[str, int]
+    """By request kind: hits produced for another meaning, answers failing their prompt's check (must be empty)."""
+    repeat_bills: Mapping[str, int]
+    """Billed misses beyond the first per cache key, by cause (see :mod:`reliability.provenance`)."""
+    phase_figures: Mapping[str, Mapping[str, Any]]
+    """Figures of the extra phases (unscoped calls, full Redis, async lookups, bursts)."""
+    examples: Sequence[str]
+    """A few foreign-tenant hits and wrong answers, each with the call that produced the answer."""
     broken: Sequence[str]
     """Calls that failed any other way (each is a broken guarantee)."""
     stats_total: Mapping[str, Any]
@@ -49,13 +85,14 @@ class SoakReport:
         *,
         config: SoakConfig,
         outcomes: Sequence[CallOutcome],
-        hits: int,
-        misses: int,
         stats_total: Mapping[str, Any],
         billing: BillingAudit,
         cache_audit: CacheAudit,
         cache_stats: Mapping[str, Any],
         outages: Sequence[Outage],
+        windows: Sequence[Window],
+        full: Sequence[Window],
+        phase_figures: Mapping[str, Mapping[str, Any]],
         wall_s: float,
         all_down: Callable[[CallOutcome], bool],
     ) -> SoakReport:
@@ -68,13 +105,17 @@ class SoakReport:
             requests=len(outcomes),
             by_mode=dict(Counter(o.request.mode for o in outcomes)),
             by_kind=dict(Counter(o.request.kind for o in outcomes)),
-            hits=hits,
+            hits=sum(o.status == "hit" for o in outcomes),
             hits_by_kind=dict(Counter(str(o.cache_kind) for o in outcomes if o.status == "hit")),
-            misses=misses,
+            misses=sum(o.status == "miss" for o in outcomes),
             all_down=len(documented),
             all_down_pinned=sum(o.request.kind == "down" for o in documented),
             pinned_requests=len(pinned),
             foreign_hits=len(foreign_hits(outcomes)),
+            wrong_answers=dict(wrong_answers(outcomes)),
+            repeat_bills=dict(repeat_bills(outcomes, outages=windows, full=full, coalescing=_coalescing)),
+            phase_figures=phase_figures,
+            examples=_examples(outcomes),
             broken=[f"#{o.request.index} {o.request.mode} {o.request.kind}: {o.status} {o.error}" for o in broken],
             stats_total=stats_total,
             billing=billing,
@@ -100,11 +141,26 @@ class SoakReport:
         return counted == (self.requests, self.hits, self.misses, self.requests - self.hits - self.misses)
 
     @property
+    def undocumented_repeat_bills(self) -> int:
+        """Repeat bills of no documented cause (``burst`` counts only without ``coalesce``)."""
+        return sum(n for cause, n in self.repeat_bills.items() if cause not in DOCUMENTED_CAUSES)
+
+    @property
+    def phases_held(self) -> bool:
+        """No unscoped call hit, no answered question missed while Redis was full, no async lookup failed."""
+        must_be_zero = (("threads", "unscoped_hits"), ("full_redis", "hits_missed"), ("async_cpu", "lookups_failed"))
+        return all(int(self.phase_figures.get(phase, {}).get(name, 0)) == 0 for phase, name in must_be_zero)
+
+    @property
     def ok(self) -> bool:
-        """No broken call, every pinned call failed as documented, one bill per miss, stats agree, no corrupt entry."""
+        """No broken call or wrong or foreign answer, pinned calls failed as documented, one bill per miss and no
+        undocumented repeat bill, stats agree, no corrupt entry, the phases' guarantees held."""
         return (
             not self.broken
             and self.foreign_hits == 0
+            and not self.wrong_answers
+            and self.undocumented_repeat_bills == 0
+            and self.phases_held
             and self.all_down_pinned == self.pinned_requests
             and self.billing.ok
             and self.stats_agree
@@ -124,6 +180,10 @@ class SoakReport:
             "misses": self.misses,
             "hit_rate": round(self.hit_rate, 4),
             "foreign_hits": self.foreign_hits,
+            "wrong_answers": dict(self.wrong_answers),
+            "repeat_bills": dict(self.repeat_bills),
+            "phases": {name: dict(figures) for name, figures in self.phase_figures.items()},
+            "examples": list(self.examples),
             "failed_calls": {"all_models_failed": self.all_down, "pinned_to_down_model": self.all_down_pinned},
             "broken_calls": list(self.broken),
             "injected_faults": {
@@ -163,7 +223,9 @@ class SoakReport:
             f"soak {'OK' if self.ok else 'FAILED'}: {self.requests} requests in {d['wall_s']} s",
             f"  modes {d['by_mode']}  kinds {d['by_kind']}",
             f"  hits {self.hits} {d['hits_by_kind']}  misses {self.misses}  hit rate {self.hit_rate:.1%}  "
-            f"foreign hits {self.foreign_hits}",
+            f"foreign-tenant hits {self.foreign_hits}",
+            f"  wrong answers on checkable prompts {sum(self.wrong_answers.values())} {d['wrong_answers']}",
+            f"  repeat bills by cause {d['repeat_bills']} ({self.undocumented_repeat_bills} undocumented)",
             f"  injected: {faults['throttles']} throttles, {faults['server_errors']} 5xx, "
             f"{faults['down_model_errors']} calls to the model kept down",
             f"  Redis restarts: {len(self.outages)} ({restarts})",
@@ -175,5 +237,34 @@ class SoakReport:
             f"{audit['vectors']} vectors ({audit['vectors_without_answer']} without answer, "
             f"{audit['vectors_to_corrupt']} to corrupt); cache stats {d['cache_stats']}",
         ]
+        lines += self._phase_lines()
         lines += [f"  BROKEN {line}" for line in self.broken[:20]]
+        lines += [f"  {line}" for line in self.examples]
         return "\n".join(lines)
+
+    def _phase_lines(self) -> list[str]:
+        """One line per extra phase that ran."""
+        figures = self.phase_figures
+        lines = []
+        if "threads" in figures:
+            t = figures["threads"]
+            lines.append(
+                f"  user threads: {t['unscoped_calls']} calls with the context not copied, {t['unscoped_refused']} "
+                f"refused (missed), {t['unscoped_hits']} hits; cache counted {t['cache_refusals']}"
+            )
+        if "async_cpu" in figures:
+            a = figures["async_cpu"]
+            lines.append(
+                f"  async + CPU-bound thread: {a['calls']} calls, {a['concurrency']} at once, async lookups failed "
+                f"{a['lookups_failed']}, answered questions missed {a['repeats_missed']}"
+            )
+        if "full_redis" in figures:
+            f = figures["full_redis"]
+            lines.append(
+                f"  full Redis (maxmemory {f['maxmemory_bytes']} B, noeviction): {f['calls']} calls, hits missed "
+                f"{f['hits_missed']}, refused stores {f['refused_stores']}; cache stats {f['cache_stats_delta']}"
+            )
+        if "bursts" in figures:
+            lines.append(f"  bursts: {figures['bursts']}")
+        lines.append("  phase wall time (s): " + ", ".join(f"{k} {v['wall_s']}" for k, v in figures.items()))
+        return lines

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -37,37 +38,28 @@ class CallOutcome:
     """The answer's text (empty for failures)."""
     error: str | None = None
     attempts: tuple[Mapping[str, Any], ...] = ()
+    answer_id: str | None = None
+    """The answer message's id: the run that produced it from Bedrock (a hit carries its producer's id)."""
+    started: float = 0.0
+    ended: float = 0.0
+    """Start and end of the call (``time.monotonic()`` seconds)."""
 
 
-def _outcome(request: SoakRequest, message: BaseMessage) -> CallOutcome:
+def _outcome(request: SoakRequest, message: BaseMessage, started: float) -> CallOutcome:
     cache = message.response_metadata.get("cache") or {}
-    text = str(message.text)
-    if cache.get("hit"):
-        return CallOutcome(request, "hit", cache_kind=str(cache.get("kind")), text=text)
-    return CallOutcome(request, "miss", text=text)
+    text, ended = str(message.text), time.monotonic()
+    kind = str(cache.get("kind")) if cache.get("hit") else None
+    status: Status = "hit" if cache.get("hit") else "miss"
+    return CallOutcome(request, status, cache_kind=kind, text=text, answer_id=message.id, started=started, ended=ended)
 
 
-def _failure(request: SoakRequest, error: Exception) -> CallOutcome:
+def _failure(request: SoakRequest, error: Exception, started: float) -> CallOutcome:
+    ended = time.monotonic()
     if isinstance(error, AllModelsFailedError):
-        return CallOutcome(request, "all_failed", error=str(error), attempts=tuple(error.attempts))
-    return CallOutcome(request, "error", error=repr(error))
-
-
-def foreign_hits(outcomes: Sequence[CallOutcome]) -> list[CallOutcome]:
-    """Hits whose answer no miss of the same tenant and priority ever received from Bedrock (a leak or a mix-up).
-
-    Every cached answer was stored by a miss of this run, and tenant and per-call priority both partition the
-    cache, so a hit must repeat text that its own (tenant, priority) got from Bedrock.
-    """
-    produced: dict[tuple[str | None, str | None], set[str]] = {}
-    for outcome in outcomes:
-        if outcome.status == "miss":
-            produced.setdefault((outcome.request.tenant, outcome.request.priority), set()).add(outcome.text)
-    return [
-        o
-        for o in outcomes
-        if o.status == "hit" and o.text not in produced.get((o.request.tenant, o.request.priority), set())
-    ]
+        return CallOutcome(
+            request, "all_failed", error=str(error), attempts=tuple(error.attempts), started=started, ended=ended
+        )
+    return CallOutcome(request, "error", error=repr(error), started=started, ended=ended)
 
 
 def every_candidate_failed(attempts: Sequence[Mapping[str, Any]], tiers: Mapping[str, Sequence[str]]) -> bool:
@@ -113,36 +105,53 @@ class SoakRunner:
     def call(self, request: SoakRequest) -> CallOutcome:
         """One sync call (``invoke`` or ``stream``); never raises."""
         config, kwargs = self._call_args(request)
+        started = time.monotonic()
         try:
-            if request.mode == "stream":
-                message = AIMessageChunk(content="")
-                for chunk in self.llm.stream(request.text, config, **kwargs):
-                    message += chunk
-                return _outcome(request, message)
-            return _outcome(request, self.llm.invoke(request.text, config, **kwargs))
+            if request.mode != "stream":
+                return _outcome(request, self.llm.invoke(request.text, config, **kwargs), started)
+            message = AIMessageChunk(content="")
+            for chunk in self.llm.stream(request.text, config, **kwargs):
+                message += chunk
+            return _outcome(request, message, started)
         except Exception as error:  # every failure is recorded and judged afterwards
-            return _failure(request, error)
+            return _failure(request, error, started)
         finally:
             self.progress.advance()
 
     async def acall(self, request: SoakRequest) -> CallOutcome:
         """One async call (``ainvoke`` or ``astream``); never raises."""
         config, kwargs = self._call_args(request)
+        started = time.monotonic()
         try:
-            if request.mode == "astream":
-                message = AIMessageChunk(content="")
-                async for chunk in self.llm.astream(request.text, config, **kwargs):
-                    message += chunk
-                return _outcome(request, message)
-            result: AIMessage = await self.llm.ainvoke(request.text, config, **kwargs)
-            return _outcome(request, result)
+            if request.mode != "astream":
+                result: AIMessage = await self.llm.ainvoke(request.text, config, **kwargs)
+                return _outcome(request, result, started)
+            message = AIMessageChunk(content="")
+            async for chunk in self.llm.astream(request.text, config, **kwargs):
+                message += chunk
+            return _outcome(request, message, started)
         except Exception as error:  # every failure is recorded and judged afterwards
-            return _failure(request, error)
+            return _failure(request, error, started)
         finally:
             self.progress.advance()
 
-    async def _run_async(self, requests: Sequence[SoakRequest]) -> list[CallOutcome]:
-        gate = asyncio.Semaphore(self.async_concurrency)
+    def variant(self, *, llm: RoutedChatBedrock | None = None, sync_workers: int | None = None) -> SoakRunner:
+        """A runner like this one (same callbacks, progress and pinned model) with another ``llm`` or pool size."""
+        return SoakRunner(
+            llm or self.llm,
+            callbacks=self.callbacks,
+            progress=self.progress,
+            down_model=self.down_model,
+            sync_workers=sync_workers or self.sync_workers,
+            async_concurrency=self.async_concurrency,
+        )
+
+    def run_async(self, requests: Sequence[SoakRequest], concurrency: int) -> list[CallOutcome]:
+        """Every request (any mode is sent async) on a fresh event loop, ``concurrency`` at a time."""
+        return asyncio.run(self._run_async(requests, concurrency))
+
+    async def _run_async(self, requests: Sequence[SoakRequest], concurrency: int | None = None) -> list[CallOutcome]:
+        gate = asyncio.Semaphore(concurrency or self.async_concurrency)
 
         async def gated(request: SoakRequest) -> CallOutcome:
             async with gate:

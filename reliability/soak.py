@@ -2,9 +2,12 @@
 
 The emulator throttles 20% and fails 2% of Bedrock requests at random and keeps one model down;
 Redis (a real ``redis-server`` with an append-only file) is SIGKILLed and restarted twice mid-run.
-Afterwards: no user call failed except with ``AllModelsFailedError`` when every candidate failed,
-nothing was billed twice, and every cache entry decodes. ``python -m reliability.soak --requests 10000``
-uses ``RedisSemanticCache``; ``--cache exact`` uses ``RedisCache`` (with its near cache).
+Then the extra phases of :mod:`reliability.phases` run (user threads with ``cache_scope``, async calls
+beside a CPU-bound thread, a full Redis, trap twins, bursts). Afterwards: no user call failed except with
+``AllModelsFailedError`` when every candidate failed, every Bedrock answer was billed once, every repeat
+bill has a documented cause, no hit came from another tenant's or another question's answer (see
+:mod:`reliability.provenance`), and every cache entry decodes. ``python -m reliability.soak --requests
+10000`` uses ``RedisSemanticCache``; ``--cache exact`` uses ``RedisCache`` (with its near cache).
 """
 
 from __future__ import annotations
@@ -30,8 +33,10 @@ from langchain_bedrock_routing.routing.chat_model import RoutedChatBedrock
 from langchain_bedrock_routing.testing import RedisServer
 from reliability.audit import audit_billing, audit_exact_cache, audit_semantic_cache
 from reliability.chaos import Progress, RedisChaos
+from reliability.phases import NEEDS, PHASES, RUNNERS, PhaseResults, PhaseSetup
+from reliability.provenance import Window, billed_misses
 from reliability.report import SoakReport
-from reliability.runner import SoakRunner, every_candidate_failed
+from reliability.runner import CallOutcome, SoakRunner, every_candidate_failed
 from reliability.workload import build_workload
 
 SOAK_TIERS: dict[str, list[str]] = {
@@ -75,6 +80,22 @@ class SoakConfig:
     """Circuit-breaker cooldown of the cache (the library default is 10 s; shorter probes Redis sooner)."""
     ttl_s: float = 3600.0
     cache: Literal["semantic", "exact"] = "semantic"
+    phases: tuple[str, ...] = PHASES
+    """Extra phases run after the main mix (see :mod:`reliability.phases`)."""
+    coalesce: bool = False
+    """Also send bursts to a second cache built with ``coalesce=True`` (single-flight); each must pay once."""
+    async_heavy: int = 200
+    """Concurrent async calls in the ``async_cpu`` phase."""
+
+    @property
+    def phase_size(self) -> int:
+        """Questions per extra phase: 1/40 of the main mix (the phases add about 60% more calls)."""
+        return max(4, self.requests // 40)
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.phases) - set(PHASES))
+        if unknown:
+            raise ValueError(f"unknown soak phase(s) {', '.join(unknown)}; valid: {', '.join(PHASES)}")
 
     def kill_points(self) -> list[int]:
         """Completed-call counts at which Redis is killed: evenly spread over the run."""
@@ -87,8 +108,39 @@ class _Environment:
     redis: RedisServer
     cache: RedisSemanticCache | RedisCache
     llm: RoutedChatBedrock
+    coalescing: RoutedChatBedrock | None = None
     stats: BedrockStatsCallbackHandler = field(
         default_factory=lambda: BedrockStatsCallbackHandler(tenant_key="tenant_id")
+    )
+
+    def close(self) -> None:
+        """Close the caches, Redis and the emulator."""
+        self.cache.close()
+        if self.coalescing is not None and isinstance(self.coalescing.cache, RedisCache | RedisSemanticCache):
+            self.coalescing.cache.close()
+        self.redis.close()
+        self.emulator.stop()
+
+
+def _cache(config: SoakConfig, redis: RedisServer, *, coalesce: bool) -> RedisSemanticCache | RedisCache:
+    """The soak's cache; ``coalesce`` adds ``coalesce=True`` (single-flight, from issue 12's branch)."""
+    extra: dict[str, Any] = {"coalesce": True} if coalesce else {}
+    breaker = CircuitBreaker(cooldown_s=config.breaker_cooldown_s)
+    if config.cache == "exact":
+        return RedisCache(redis.url, ttl=config.ttl_s, namespace=NAMESPACE, breaker=breaker, **extra)
+    return RedisSemanticCache(
+        HashingEmbeddings(), redis_url=redis.url, ttl=config.ttl_s, namespace=NAMESPACE, breaker=breaker, **extra
+    )
+
+
+def _router(emulator: BedrockEmulator, cache: RedisSemanticCache | RedisCache) -> RoutedChatBedrock:
+    return RoutedChatBedrock(
+        tiers=dict(SOAK_TIERS),
+        base_url=emulator.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=SecretStr("soak"),
+        aws_secret_access_key=SecretStr("soak"),
+        cache=cache,
     )
 
 
@@ -101,23 +153,39 @@ def _environment(config: SoakConfig) -> _Environment:
         seed=config.seed,
     ).start()
     redis = RedisServer(extra_args=("--appendonly", "yes", "--appendfsync", "everysec")).start()
-    breaker = CircuitBreaker(cooldown_s=config.breaker_cooldown_s)
-    cache = (
-        RedisCache(redis.url, ttl=config.ttl_s, namespace=NAMESPACE, breaker=breaker)
-        if config.cache == "exact"
-        else RedisSemanticCache(
-            HashingEmbeddings(), redis_url=redis.url, ttl=config.ttl_s, namespace=NAMESPACE, breaker=breaker
-        )
+    cache = _cache(config, redis, coalesce=False)
+    coalescing = _router(emulator, _cache(config, redis, coalesce=True)) if config.coalesce else None
+    return _Environment(emulator, redis, cache, _router(emulator, cache), coalescing)
+
+
+def _run_phases(
+    config: SoakConfig, env: _Environment, runner: SoakRunner, main: list[CallOutcome], outages: Sequence[Window]
+) -> PhaseResults:
+    """The extra phases of ``config.phases`` in their fixed order, after the main mix and once the ``outages`` have
+    settled; ``answered`` questions are the main mix's misses that ended while Redis was up (answers stored)."""
+    setup = PhaseSetup(
+        runner=runner,
+        answered=[o.request for o in main if o.status == "miss" and not any(w.covers(o.ended) for w in outages)],
+        redis=env.redis,
+        cache_stats=env.cache.stats.as_dict,
+        size=config.phase_size,
+        seed=config.seed,
+        async_concurrency=config.async_heavy,
+        settle_s=config.breaker_cooldown_s + 1.0,
+        coalescing=None if env.coalescing is None else runner.variant(llm=env.coalescing),
+        next_index=len(main),
     )
-    llm = RoutedChatBedrock(
-        tiers=dict(SOAK_TIERS),
-        base_url=emulator.endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id=SecretStr("soak"),
-        aws_secret_access_key=SecretStr("soak"),
-        cache=cache,
-    )
-    return _Environment(emulator, redis, cache, llm)
+    results = PhaseResults()
+    # The phases test the cache: Bedrock faults off (the model kept down stays down), and a healthy Redis once a
+    # breaker opened by the last kill has closed again.
+    env.emulator.set_faults(fail_models=[DOWN_MODEL])
+    time.sleep(max([0.0, *(w.end - time.monotonic() for w in outages)]))
+    for name in PHASES:
+        if name in config.phases:
+            started = time.monotonic()
+            RUNNERS[name](setup, results)
+            results.figures.setdefault(name, {})["wall_s"] = round(time.monotonic() - started, 1)
+    return results
 
 
 def run_soak(config: SoakConfig) -> SoakReport:
@@ -141,12 +209,17 @@ def run_soak(config: SoakConfig) -> SoakReport:
             outcomes = runner.run(workload)
         finally:
             chaos.stop()
+        settle = config.breaker_cooldown_s + 1.0
+        windows = [Window(o.killed_t, o.restarted_t + settle) for o in chaos.outages]
+        phases = _run_phases(config, env, runner, outcomes, windows)
+        outcomes += phases.outcomes
         wall_s = time.monotonic() - started
-        hits = sum(o.status == "hit" for o in outcomes)
-        misses = sum(o.status == "miss" for o in outcomes)
         total = env.stats.to_dict()["total"]
         billing = audit_billing(
-            env.emulator.requests, successful_misses=misses, stats_api_calls=total["api_calls"], down_model=DOWN_MODEL
+            env.emulator.requests,
+            successful_misses=len(billed_misses(outcomes)),
+            stats_api_calls=total["api_calls"],
+            down_model=DOWN_MODEL,
         )
         with env.redis.client() as client:
             audit = audit_exact_cache if config.cache == "exact" else audit_semantic_cache
@@ -154,20 +227,19 @@ def run_soak(config: SoakConfig) -> SoakReport:
         return SoakReport.build(
             config=config,
             outcomes=outcomes,
-            hits=hits,
-            misses=misses,
             stats_total=total,
             billing=billing,
             cache_audit=cache_audit,
             cache_stats=env.cache.stats.as_dict(),
             outages=list(chaos.outages),
+            windows=windows,
+            full=[] if phases.full_redis is None else [phases.full_redis],
+            phase_figures=phases.figures,
             wall_s=wall_s,
             all_down=lambda o: o.request.kind == "down" or every_candidate_failed(o.attempts, SOAK_TIERS),
         )
     finally:
-        env.cache.close()
-        env.redis.close()
-        env.emulator.stop()
+        env.close()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -181,24 +253,41 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--sync-workers", type=int, default=defaults.sync_workers)
     parser.add_argument("--async-concurrency", type=int, default=defaults.async_concurrency)
     parser.add_argument("--cache", choices=("semantic", "exact"), default=defaults.cache, help="which Redis cache")
+    parser.add_argument(
+        "--phases",
+        default=",".join(PHASES),
+        help="extra phases after the main mix, comma-separated (default all; 'none' for none): "
+        + "; ".join(f"{name} (checks need {need})" for name, need in NEEDS.items()),
+    )
+    parser.add_argument("--coalesce", action="store_true", help="also run bursts on a cache with coalesce=True")
     parser.add_argument("--json", action="store_true", help="print the report as JSON instead of text")
     return parser
 
 
+def _phases(text: str) -> tuple[str, ...]:
+    return tuple(p for p in text.split(",") if p and p != "none")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the soak from the command line; exit status 1 when a guarantee was broken."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)  # cache outages are logged as warnings by design; keep the output short
-    config = SoakConfig(
-        requests=args.requests,
-        seed=args.seed,
-        throttle_rate=args.throttle_rate,
-        error_rate=args.error_rate,
-        redis_kills=args.redis_kills,
-        sync_workers=args.sync_workers,
-        async_concurrency=args.async_concurrency,
-        cache=args.cache,
-    )
+    try:
+        config = SoakConfig(
+            requests=args.requests,
+            seed=args.seed,
+            throttle_rate=args.throttle_rate,
+            error_rate=args.error_rate,
+            redis_kills=args.redis_kills,
+            sync_workers=args.sync_workers,
+            async_concurrency=args.async_concurrency,
+            cache=args.cache,
+            phases=_phases(args.phases),
+            coalesce=args.coalesce,
+        )
+    except ValueError as error:
+        parser.error(str(error))
     report = run_soak(config)
     data: dict[str, Any] = report.to_dict()
     print(json.dumps(data, indent=2) if args.json else report.text())

@@ -19,7 +19,10 @@ from typing import Any, Literal
 from langchain_core.runnables import RunnableConfig
 
 Mode = Literal["invoke", "ainvoke", "stream", "astream"]
-Kind = Literal["new", "repeat", "paraphrase", "down"]
+Kind = Literal["new", "repeat", "paraphrase", "down", "swapped_order", "code_word", "burst"]
+Delivery = Literal["metadata", "copied_scope", "uncopied_scope"]
+"""How the tenant reaches the call: run metadata, ``cache_scope`` in the submitting thread with the context
+copied into the worker, or ``cache_scope`` in the submitting thread only (the worker never sees it)."""
 MODES: tuple[Mode, ...] = ("invoke", "ainvoke", "stream", "astream")
 KINDS: tuple[Kind, ...] = ("new", "repeat", "paraphrase", "down")
 TENANTS: tuple[str | None, ...] = ("acme", "globex", "initech", None)
@@ -51,6 +54,12 @@ class SoakRequest:
     complexity: str
     refers_to: int | None = None
     """Index of the request first asking this question (repeats and paraphrases)."""
+    meaning: str = ""
+    """What is asked, in any wording: a hit must carry an answer produced for the same meaning."""
+    phase: str = "main"
+    delivery: Delivery = "metadata"
+    expect: str = ""
+    """A regular expression every answer must match (checkable prompts: it names the word that differs)."""
 
     @property
     def is_async(self) -> bool:
@@ -58,8 +67,11 @@ class SoakRequest:
         return self.mode in ("ainvoke", "astream")
 
     def config(self) -> RunnableConfig:
-        """Run config: tenant metadata and the per-call priority (callbacks are added by the runner)."""
-        metadata: dict[str, Any] = {"soak_index": self.index, "tenant_id": self.tenant}  # None: the shared scope
+        """Run config: tenant metadata (unless the tenant comes from ``cache_scope``) and the per-call priority
+        (callbacks are added by the runner)."""
+        metadata: dict[str, Any] = {"soak_index": self.index}
+        if self.delivery == "metadata":
+            metadata["tenant_id"] = self.tenant  # None: the shared scope
         config = RunnableConfig(metadata=metadata)
         if self.priority is not None:
             config["configurable"] = {"priority": self.priority}
@@ -67,7 +79,8 @@ class SoakRequest:
 
 
 @cache
-def _templates() -> dict[str, Any]:
+def templates() -> dict[str, Any]:
+    """The question templates and subjects of ``questions.json``."""
     text = resources.files("reliability").joinpath("questions.json").read_text("utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
@@ -76,6 +89,7 @@ def _templates() -> dict[str, Any]:
 @dataclass(frozen=True)
 class _Asked:
     index: int
+    meaning: str
     group: int
     subject: str
     number: int
@@ -83,7 +97,8 @@ class _Asked:
     priority: str | None
 
 
-def _fill(template: str, subject: str, number: int) -> str:
+def fill(template: str, subject: str, number: int) -> str:
+    """``template`` with its subject slot ``{x}`` and number slot ``{n}`` filled."""
     return template.replace("{x}", subject).replace("{n}", str(number))
 
 
@@ -93,8 +108,8 @@ def build_workload(requests: int, *, seed: int = 7, mix: Mix | None = None) -> l
         raise ValueError(f"requests must be an int >= 1, got {requests!r}")
     mix = mix or Mix()
     rng = random.Random(seed)
-    groups: list[dict[str, Any]] = _templates()["groups"]
-    subjects: dict[str, list[str]] = _templates()["subjects"]
+    groups: list[dict[str, Any]] = templates()["groups"]
+    subjects: dict[str, list[str]] = templates()["subjects"]
     asked: list[_Asked] = []
     out: list[SoakRequest] = []
     for index in range(requests):
@@ -111,11 +126,12 @@ def build_workload(requests: int, *, seed: int = 7, mix: Mix | None = None) -> l
                     index=index,
                     kind=kind,
                     mode=mode,
-                    text=_fill(template, first.subject, first.number),
+                    text=fill(template, first.subject, first.number),
                     tenant=first.tenant,
                     priority=first.priority,
                     complexity=group["complexity"],
                     refers_to=first.index,
+                    meaning=first.meaning,
                 )
             )
             continue
@@ -125,8 +141,9 @@ def build_workload(requests: int, *, seed: int = 7, mix: Mix | None = None) -> l
         number = rng.randrange(2, 10_000)
         tenant = rng.choice(TENANTS)
         priority = rng.choices([p for p, _ in mix.priorities], weights=[w for _, w in mix.priorities])[0]
-        text = _fill(group["question"], subject, number)
+        text = fill(group["question"], subject, number)
+        meaning = f"{group_index}|{subject}|{number if '{n}' in group['question'] else ''}" if kind == "new" else ""
         if kind == "new":
-            asked.append(_Asked(index, group_index, subject, number, tenant, priority))
-        out.append(SoakRequest(index, kind, mode, text, tenant, priority, group["complexity"]))
+            asked.append(_Asked(index, meaning, group_index, subject, number, tenant, priority))
+        out.append(SoakRequest(index, kind, mode, text, tenant, priority, group["complexity"], meaning=meaning))
     return out

@@ -26,13 +26,10 @@ from langchain_bedrock_routing.routing.classify import classify_request
 from langchain_bedrock_routing.routing.decision import RouteDecision
 from langchain_bedrock_routing.routing.delegates import DelegatePool, DelegateSettings
 from langchain_bedrock_routing.routing.fallback import Cooldown
+from langchain_bedrock_routing.routing.params import RULES, check_number
 from langchain_bedrock_routing.routing.policy import PRIORITIES, Plan, Priority, plan_route, validate_priority
 from langchain_bedrock_routing.routing.prompt_cache import PROMPT_CACHE_MODES, PromptCacheMode
-from langchain_bedrock_routing.routing.request import (
-    RequestProfile,
-    validate_cost_cap,
-    validate_max_tokens,
-)
+from langchain_bedrock_routing.routing.request import RequestProfile, validate_cost_cap
 from langchain_bedrock_routing.routing.screen import Screened, held, holding, screen_request
 from langchain_bedrock_routing.routing.targets import Target, resolve_tiers
 
@@ -105,7 +102,8 @@ class RoutedChatBedrock(BaseChatModel):
     timeout: float | None = None
     """Connect and read timeout in seconds (when ``config`` is not given)."""
     max_retries: int = 1
-    """botocore retries per model before falling back (standard mode; when ``config`` is not given)."""
+    """botocore retries of a request (standard mode; when ``config`` is not given): a model try is up to
+    ``max_retries + 1`` HTTP requests before the router falls back."""
     client: Any = Field(default=None, exclude=True)
     """A boto3 ``bedrock-runtime`` client to share with every delegate."""
 
@@ -122,10 +120,19 @@ class RoutedChatBedrock(BaseChatModel):
     _pool: DelegatePool = PrivateAttr()
     _cooldown: Cooldown = PrivateAttr()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _check_numbers(cls, data: Any) -> Any:
+        """Refuse a bool, NaN, infinity or out-of-range value of a numeric setting before pydantic coerces it."""
+        if isinstance(data, Mapping):
+            for name in RULES:
+                if name in data:
+                    check_number(name, data[name])
+        return data
+
     @model_validator(mode="after")
     def _configure(self) -> Self:
         validate_priority(self.priority)
-        validate_max_tokens(self.max_tokens)
         validate_cost_cap(self.max_cost_per_request)
         if self.prompt_cache not in PROMPT_CACHE_MODES:
             raise ValueError(f"unknown prompt_cache {self.prompt_cache!r}; valid: {', '.join(PROMPT_CACHE_MODES)}")

@@ -10,6 +10,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolMessage
 
 from langchain_bedrock_routing.catalog import estimate_messages_tokens, estimate_tokens
+from langchain_bedrock_routing.routing.params import check_number
 
 _IMAGE_BLOCKS = frozenset({"image", "image_url"})
 _DOCUMENT_BLOCKS = frozenset({"document", "file"})
@@ -65,9 +66,8 @@ def profile_request(
 
 def validate_max_tokens(max_tokens: object) -> int | None:
     """``max_tokens`` if it is an int >= 1 or ``None``; ``ValueError`` naming the value otherwise."""
-    if max_tokens is not None and (isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1):
-        raise ValueError(f"max_tokens must be an int >= 1 or None (the model's default), got {max_tokens!r}")
-    return max_tokens
+    check_number("max_tokens", max_tokens)
+    return max_tokens if isinstance(max_tokens, int) else None
 
 
 def validate_cost_cap(cap: object) -> float | None:

@@ -16,6 +16,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage
 
 from langchain_bedrock_routing.catalog import TIERS, Tier, get_catalog
+from langchain_bedrock_routing.routing.params import check_call_numbers
 from langchain_bedrock_routing.routing.policy import Plan, Priority, validate_priority
 from langchain_bedrock_routing.routing.request import RequestProfile, profile_request
 from langchain_bedrock_routing.routing.targets import Target, make_target
@@ -47,9 +48,11 @@ def screen_request(
     targets: Mapping[Tier, Sequence[Target]],
     plan: Planner,
 ) -> Screened:
-    """Screen one call: ``kwargs`` may override ``priority``, ``max_tokens`` and pin a ``model``; ``plan`` must find a
-    candidate from the lowest tier (it falls back to every configured tier), else it raises."""
+    """Screen one call: ``kwargs`` may override ``priority``, ``max_tokens``, ``temperature``, ``top_p`` and pin a
+    ``model``; ``plan`` must find a candidate from the lowest tier (it falls back to every configured tier), else it
+    raises."""
     chosen: Priority = validate_priority(kwargs.get("priority", priority))
+    check_call_numbers(kwargs)
     profile = profile_request(messages, kwargs.get("tools"), kwargs.get("max_tokens", max_tokens))
     pinned = None if kwargs.get("model") is None else pinned_target(kwargs["model"])
     candidates: Mapping[Tier, Sequence[Target]] = targets if pinned is None else {pinned.tier: (pinned,)}

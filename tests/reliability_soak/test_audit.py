@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from langchain_core.load import dumps
@@ -11,8 +12,11 @@ from langchain_core.outputs import ChatGeneration
 from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
 from langchain_bedrock_routing.emulator.requestlog import RequestRecord
+from langchain_bedrock_routing.emulator.text import key_phrase
 from reliability.audit import audit_billing, audit_semantic_cache
-from reliability.runner import CallOutcome, every_candidate_failed, foreign_hits
+from reliability.provenance import Window, billed_misses, foreign_hits, repeat_bills, wrong_answers
+from reliability.runner import CallOutcome, every_candidate_failed
+from reliability.traps import trap_requests
 from reliability.workload import SoakRequest, build_workload
 
 TIERS = {"simple": ["s1", "s2"], "medium": ["m1"], "complex": ["c1", "c2"]}
@@ -87,12 +91,59 @@ def test_workload_is_seeded_and_echoes_refer_back_with_the_same_tenant_and_prior
     assert {r.complexity for r in first} == {"simple", "medium", "complex"}
 
 
-def test_foreign_hits_flags_an_answer_another_tenant_received():
-    def outcome(index: int, tenant: str | None, status: str, text: str) -> CallOutcome:
-        request = SoakRequest(index, "new", "invoke", "What is the capital of Peru?", tenant, None, "simple")
-        return CallOutcome(request, status, text=text)  # type: ignore[arg-type]
+def _call(index: int, status: str, answer_id: str, *, tenant: str | None = "acme", meaning: str = "peru",
+          start: float = 0.0, end: float = 1.0, text: str = "Lima", **fields) -> CallOutcome:  # fmt: skip
+    request = SoakRequest(index, "new", "invoke", f"capital of {meaning}?", tenant, None, "simple", meaning=meaning,
+                          **fields)  # fmt: skip
+    return CallOutcome(request, status, text=text, answer_id=answer_id, started=start, ended=end)  # type: ignore[arg-type]
 
-    outcomes = [outcome(0, "acme", "miss", "Lima"), outcome(1, "acme", "hit", "Lima"), outcome(2, None, "miss", "x")]
-    assert foreign_hits(outcomes) == []
-    leaked = outcome(3, "globex", "hit", "Lima")
-    assert foreign_hits([*outcomes, leaked]) == [leaked]
+
+def test_provenance_flags_a_hit_produced_for_another_tenant_or_meaning():
+    made = _call(0, "miss", "run-1")
+    own = _call(1, "hit", "run-1", start=2, end=2)
+    assert foreign_hits([made, own]) == []
+    assert not wrong_answers([made, own])
+    leaked = _call(2, "hit", "run-1", tenant="globex", start=3, end=3)
+    unknown = _call(3, "hit", "run-9", start=3, end=3)
+    assert foreign_hits([made, own, leaked, unknown]) == [leaked, unknown]
+    other = _call(4, "hit", "run-1", meaning="chile", start=4, end=4)
+    assert wrong_answers([made, other]) == {"new": 1}
+
+
+def test_expect_pattern_catches_a_trap_twin_served_the_other_answer():
+    twins = trap_requests(2, seed=1, start=0, tenants=(None,))
+    assert [r.kind for r in twins] == ["swapped_order"] * 4 + ["code_word"] * 4
+    first, twin = twins[0], twins[2]
+    assert first.meaning != twin.meaning
+    assert first.text.split()[:2] == twin.text.split()[:2]
+    emulated = {r.text: f"Good question about {key_phrase(r.text)}." for r in twins}
+    assert all(re.search(r.expect, emulated[r.text]) for r in twins)  # each prompt's own answer passes
+    assert not re.search(twin.expect, emulated[first.text])  # the twin's answer does not
+    word, other = twins[4], twins[6]
+    assert len(word.text.split(",")) > 25
+    assert not re.search(other.expect, emulated[word.text])
+
+
+def test_repeat_bills_are_sorted_by_cause_and_followers_are_not_billed():
+    first = _call(0, "miss", "a", start=0, end=1)
+    burst = _call(1, "miss", "b", start=0.5, end=1.5)
+    follower = _call(2, "miss", "b", start=0.6, end=1.5)  # shares the answer of #1: one bill
+    later = _call(3, "miss", "c", start=5, end=6)
+    outage = _call(4, "miss", "d", start=10, end=11)
+    assert len(billed_misses([first, burst, follower, later, outage])) == 4
+    causes = repeat_bills(
+        [first, burst, follower, later, outage], outages=[Window(9, 10.5)], full=[], coalescing=lambda o: False
+    )
+    assert causes == {"burst": 1, "other": 1, "redis_outage": 1}
+    coalesced = repeat_bills([first, burst], outages=[], full=[], coalescing=lambda o: True)
+    assert coalesced == {"burst_coalesced": 1}
+    refused_store = _call(6, "miss", "f", start=30, end=31)  # answered while Redis refused writes
+    asked_again = _call(7, "miss", "g", start=40, end=41)
+    refused_lookup = _call(8, "miss", "h", start=32, end=33)  # a full Redis must still serve it
+    full = [Window(30.5, 33.5)]
+    assert repeat_bills([refused_store, asked_again], outages=[], full=full, coalescing=lambda o: False) == {
+        "full_redis": 1
+    }
+    assert repeat_bills([first, refused_lookup], outages=[], full=full, coalescing=lambda o: False) == {"other": 1}
+    lost = _call(5, "miss", "e", start=20, end=21, delivery="uncopied_scope")
+    assert repeat_bills([first, lost], outages=[], full=[], coalescing=lambda o: False) == {"unscoped": 1}
