@@ -16,7 +16,7 @@ from langchain_bedrock_routing.routing.classifiers import (
     resolve_classifier,
 )
 
-UNSURE = "Explain why the sky is blue"
+UNSURE = "Explain why the sky is blue and sunsets are red."  # scores inside the lower band
 
 
 def _cascade() -> BandedClassifier:
