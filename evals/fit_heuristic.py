@@ -45,9 +45,9 @@ GRID = (0.0, 0.1, 0.2, 0.4, 0.7, 1.0)
 SWEEPS = 2
 TIER_GRID = tuple(round(0.1 * i, 1) for i in range(16))
 """Candidate weights (0 to 1.5) for ``asks``, the one feature chosen on the dev tiers rather than on outcomes."""
-OFFSETS = tuple(round(-0.5 + 0.05 * i, 2) for i in range(41))
-SCALES = tuple(round(0.1 + 0.05 * i, 2) for i in range(59))
-"""Candidate score offsets (-0.5 to 1.5) and scales (0.1 to 3.0), chosen on the dev tier half."""
+OFFSETS = tuple(round(0.05 * i, 2) for i in range(61))
+SCALES = tuple(round(0.02 * i, 2) for i in range(1, 51))
+"""Candidate score offsets (0 to 3) and scales (0.02 to 1), chosen on the dev tier half."""
 SHIPPED = Path(heuristic_module.__file__).with_name(heuristic_module.WEIGHTS_FILE)
 
 
@@ -126,7 +126,7 @@ def calibrate(weights: Mapping[str, float], examples: Sequence[TierExample]) -> 
     cuts = unit.thresholds
     best = {"accuracy": -1.0}
     for ask_weight, offset, scale in itertools.product(TIER_GRID, OFFSETS, SCALES):
-        score = 1.0 - np.exp(-np.maximum(0.0, rest + ask_weight * asks - offset) / scale)
+        score = 1.0 / (1.0 + np.exp(-np.clip((rest + ask_weight * asks - offset) / scale, -50.0, 50.0)))
         tiers = np.where(score >= cuts.complex, "complex", np.where(score >= cuts.medium, "medium", "simple"))
         accuracy = float(np.mean(tiers == labels))
         if accuracy > best["accuracy"]:

@@ -16,7 +16,7 @@ from langchain_bedrock_routing.routing.classifiers import (
     resolve_classifier,
 )
 
-UNSURE = "Explain why the sky is blue and sunsets are red."  # scores inside the lower band
+UNSURE = "How does the immune system fight a cold virus?"  # scores inside the lower band
 
 
 def _cascade() -> BandedClassifier:

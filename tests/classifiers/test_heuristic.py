@@ -91,9 +91,10 @@ def test_a_short_proof_request_is_not_simple(classifier):
     assert classifier.invoke("Prove that sqrt(2) is irrational").tier != "simple"
 
 
-def test_scores_below_the_offset_are_zero():
-    weights = HeuristicWeights(offset=5.0)
-    assert HeuristicComplexityClassifier(weights=weights).invoke(HARD).score == 0.0
+def test_offset_and_scale_move_scores_but_keep_their_order():
+    shifted = HeuristicComplexityClassifier(weights=HeuristicWeights(offset=20.0, scale=1.0))
+    easy, hard = shifted.invoke("hi").score, shifted.invoke(HARD).score
+    assert 0.0 < easy < hard < 0.5  # far below the offset, yet still ranked
 
 
 def test_attachments_raise_the_score(classifier):

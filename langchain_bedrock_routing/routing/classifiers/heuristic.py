@@ -2,7 +2,8 @@
 
 Each feature is a count or a token total, log-damped (``log1p``) so the first occurrences count
 most, times its weight from :class:`HeuristicWeights`. The sum ``z`` becomes the score
-``1 - exp(-max(0, z - offset) / scale)``, so the score is in [0, 1) and grows with every feature.
+``1 / (1 + exp(-(z - offset) / scale))``, so the score is in (0, 1), grows with every feature and
+keeps every difference in ``z`` (a router sweeping its threshold can tell any two requests apart).
 The last human turn is scored in its conversation: earlier turns add ``context`` and ``depth``.
 The shipped weights are data (``heuristic_weights.json``, with their provenance), fitted by
 ``python -m evals.fit_heuristic`` on per-model outcomes across domains.
@@ -124,9 +125,9 @@ class HeuristicWeights(BaseModel):
     document: float = _SHIPPED["document"]
     """Times ``log1p(document/file blocks)`` in the last human turn."""
     offset: float = _SHIPPED["offset"]
-    """``z`` at or below which the score is 0 (with ``scale``, it places the tier cut points on ``z``)."""
+    """``z`` that scores 0.5; with ``scale`` it places the tier cut points on ``z``."""
     scale: float = Field(default=_SHIPPED["scale"], gt=0.0)
-    """Score is ``1 - exp(-max(0, z - offset) / scale)``: a larger scale lowers every score."""
+    """Score is ``1 / (1 + exp(-(z - offset) / scale))``: a larger scale pulls every score towards 0.5."""
 
 
 class HeuristicComplexityClassifier(ScoringClassifier):
@@ -170,7 +171,7 @@ class HeuristicComplexityClassifier(ScoringClassifier):
         """Score the conversation's last human turn; the reason lists the largest contributions."""
         contributions = self.features(messages)
         z = sum(contributions.values())
-        score = 1.0 - math.exp(-max(0.0, z - self.weights.offset) / self.weights.scale)
+        score = 1.0 / (1.0 + math.exp(-min(50.0, max(-50.0, (z - self.weights.offset) / self.weights.scale))))
         top = sorted(((v, k) for k, v in contributions.items() if v > 0.0), reverse=True)[:3]
         detail = ", ".join(f"{name} +{value:.2f}" for value, name in top) or "no complexity features"
         return self.decide(score, f"heuristic score {score:.2f} ({detail})", "heuristic")
