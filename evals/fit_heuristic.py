@@ -7,11 +7,10 @@ Protocol: with the length weight fixed at 1 (the unit of the score), a coordinat
 given, each domain counting equally. :func:`leave_one_domain_out` repeats the fit once per domain
 without that domain, which is how ``make eval-router`` measures the heuristic on a domain it was
 not fitted on. The shipped weights are one fit on every domain's fitting rows (``evals.data.fit_rows``);
-the ``asks`` weight (demanding asks such as "prove" or "design" do not predict outcome gaps in this data,
-but do make a request complex by the tier rubric) and the score ``offset`` and ``scale`` (where the
-default tier cut points fall) are then chosen on the hand-labelled dev tier set only (the test half
-is for figures). Weights in :data:`HAND_SET` have no outcome data (multi-turn context, attachments) and
-keep the values stated there.
+the :data:`TIER_FITTED` weights and the score ``offset`` and ``scale`` (where the default tier cut
+points fall) are then chosen on the hand-labelled dev tier set only (the test half is for figures).
+Weights in :data:`HAND_SET` have no outcome data (multi-turn context, attachments) and keep the
+values stated there.
 """
 
 from __future__ import annotations
@@ -29,6 +28,7 @@ from langchain_core.messages import BaseMessage, convert_to_messages
 from numpy.typing import NDArray
 
 from evals.data import DEFAULT_DATA, OUTCOME_FILES, Row, TierExample, fit_rows, load_domains, load_tiers
+from langchain_bedrock_routing.catalog import TIERS
 from langchain_bedrock_routing.routing.classifiers import (
     HeuristicComplexityClassifier,
     HeuristicWeights,
@@ -43,8 +43,11 @@ HAND_SET: dict[str, float] = {"saturation_tokens": 2000, "context": 0.15, "depth
 GRID = (0.0, 0.1, 0.2, 0.4, 0.7, 1.0)
 """Candidate weights in units of (length's spread / the feature's spread) over the fitting rows."""
 SWEEPS = 2
-TIER_GRID = tuple(round(0.1 * i, 1) for i in range(16))
-"""Candidate weights (0 to 1.5) for ``asks``, the one feature chosen on the dev tiers rather than on outcomes."""
+TIER_FITTED = ("asks", "tasks")
+"""Features whose weights are chosen on the dev tiers rather than on outcomes (they do not predict outcome gaps
+in this data, but the tier rubric rests on them: demanding asks, and how many actions a turn requests)."""
+TIER_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
+"""Candidate weights for :data:`TIER_FITTED` (coarse: the dev half is small)."""
 OFFSETS = tuple(round(0.05 * i, 2) for i in range(61))
 SCALES = tuple(round(0.02 * i, 2) for i in range(1, 51))
 """Candidate score offsets (0 to 3) and scales (0.02 to 1), chosen on the dev tier half."""
@@ -114,23 +117,25 @@ def conversation(example: TierExample) -> list[BaseMessage]:
 
 
 def calibrate(weights: Mapping[str, float], examples: Sequence[TierExample]) -> dict[str, float]:
-    """``asks``, ``offset``, ``scale`` and the accuracy of the grid point whose default tier cut points get most
-    ``examples`` right (ties: the first point in grid order, smallest values first)."""
-    unit = HeuristicComplexityClassifier(
-        weights=HeuristicWeights.model_validate({**weights, "asks": 1.0, "offset": 0.0, "scale": 1.0})
-    )
-    contributions = [unit.features(conversation(e)) for e in examples]
-    asks = np.array([c["asks"] for c in contributions])
-    rest = np.array([sum(c.values()) for c in contributions]) - asks
+    """Weights of :data:`TIER_FITTED`, ``offset``, ``scale`` and the balanced accuracy (mean recall of the three
+    tiers, so no tier's band collapses) of the grid point that maximises it on ``examples`` (ties: the first)."""
+    unit = {**weights, **dict.fromkeys(TIER_FITTED, 1.0), "offset": 0.0, "scale": 1.0}
+    classifier = HeuristicComplexityClassifier(weights=HeuristicWeights.model_validate(unit))
+    contributions = [classifier.features(conversation(e)) for e in examples]
+    chosen = np.array([[c[name] for name in TIER_FITTED] for c in contributions])
+    rest = np.array([sum(c.values()) for c in contributions]) - chosen.sum(axis=1)
     labels = np.array([e.tier for e in examples])
-    cuts = unit.thresholds
+    cuts = classifier.thresholds
     best = {"accuracy": -1.0}
-    for ask_weight, offset, scale in itertools.product(TIER_GRID, OFFSETS, SCALES):
-        score = 1.0 / (1.0 + np.exp(-np.clip((rest + ask_weight * asks - offset) / scale, -50.0, 50.0)))
-        tiers = np.where(score >= cuts.complex, "complex", np.where(score >= cuts.medium, "medium", "simple"))
-        accuracy = float(np.mean(tiers == labels))
-        if accuracy > best["accuracy"]:
-            best = {"asks": ask_weight, "offset": offset, "scale": scale, "accuracy": accuracy}
+    for tier_weights in itertools.product(TIER_GRID, repeat=len(TIER_FITTED)):
+        z = rest + chosen @ np.array(tier_weights)
+        for offset, scale in itertools.product(OFFSETS, SCALES):
+            score = 1.0 / (1.0 + np.exp(-np.clip((z - offset) / scale, -50.0, 50.0)))
+            tiers = np.where(score >= cuts.complex, "complex", np.where(score >= cuts.medium, "medium", "simple"))
+            accuracy = float(np.mean([np.mean(tiers[labels == tier] == tier) for tier in TIERS]))
+            if accuracy > best["accuracy"]:
+                best = {**dict(zip(TIER_FITTED, tier_weights, strict=True)), "offset": offset, "scale": scale}
+                best["accuracy"] = accuracy
     return best
 
 
@@ -156,13 +161,13 @@ def main(argv: list[str] | None = None) -> None:
         "grid": list(GRID),
         "hand_set": "saturation_tokens, context, depth, image, document: no outcome data (kept from the MMLU-era "
         "defaults)",
-        "asks, offset, scale": "chosen on evals/data/tiers_dev.jsonl for the default tier cut points 0.35/0.65 "
-        f"(dev accuracy {tiers['accuracy']:.3f}); evals/data/tiers_test.jsonl is not used",
+        "asks, tasks, offset, scale": "chosen on evals/data/tiers_dev.jsonl for the default tier cut points 0.35/0.65 "
+        f"(dev balanced accuracy {tiers['accuracy']:.3f}); evals/data/tiers_test.jsonl is not used",
         "not_used": "RouteLLM GSM8K and MT-Bench files (kept to check generalisation)",
     }
     data = {
         "format": heuristic_module.WEIGHTS_FORMAT,
-        "weights": {**weights, **{k: tiers[k] for k in ("asks", "offset", "scale")}},
+        "weights": {**weights, **{k: tiers[k] for k in (*TIER_FITTED, "offset", "scale")}},
         "provenance": provenance,
     }
     Path(args.out).write_text(json.dumps(data, indent=1) + "\n", "utf-8")

@@ -16,7 +16,7 @@ from langchain_bedrock_routing.routing.classifiers import (
     resolve_classifier,
 )
 
-UNSURE = "How does the immune system fight a cold virus?"  # scores inside the lower band
+UNSURE = "Why is the sky blue?"  # scores inside the lower band (0.30-0.40)
 
 
 def _cascade() -> BandedClassifier:

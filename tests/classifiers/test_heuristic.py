@@ -23,7 +23,7 @@ HARD = (
 )
 
 
-FEATURES = ("length", "reasoning", "asks", "multi_part", "math", "code", "code_words", "acronyms", "questions")
+FEATURES = ("length", "reasoning", "asks", "tasks", "multi_part", "math", "code", "code_words", "acronyms", "questions")
 FEATURES += ("sentences", "personal", "context", "depth", "image", "document")
 
 
@@ -60,6 +60,7 @@ def test_empty_message_list_is_rejected(classifier):
     [
         ("reasoning", "Explain why this would fail and whether we should compare alternatives"),
         ("asks", "Design it, then prove it terminates"),
+        ("tasks", "Explain the rules and summarize them"),
         ("multi_part", "Do these:\n1. a\n2. b\n3. c"),
         ("multi_part", "Statement 1 | x. Statement 2 | y."),
         ("math", "Solve x^2 + 3*4 = 2(x+1) where \\frac{1}{2} ≤ x"),

@@ -38,6 +38,12 @@ REASONING_MARKERS = ASK_WORDS | frozenset(
     would should could might likely best least most except not""".split()  # noqa: SIM905 (a word list reads better as text)
 )
 """Words that ask for reasoning, analysis, comparison, hypotheticals, negation or judgement (asks included)."""
+TASK_WORDS = frozenset(
+    """explain describe summarize summarise outline draft rewrite translate calculate solve estimate suggest
+    recommend""".split()  # noqa: SIM905
+)
+"""Verbs that request an action: two in one turn ("explain ... and summarize ...") are two asks. Words that are
+as often nouns or code ("list", "plan", "fix", "write", "find") are left out."""
 CODE_WORDS = frozenset(
     """function functions implement implementation algorithm program script code sql regex python java javascript
     typescript rust golang api class method compile compiler bug query database""".split()  # noqa: SIM905
@@ -48,7 +54,9 @@ PERSONAL_WORDS = frozenset("i i'm i've my me we we're our us you your".split()) 
 _WORD_FEATURES: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(REASONING_MARKERS - ASK_WORDS, ("reasoning",)),
     **dict.fromkeys(ASK_WORDS, ("reasoning", "asks")),
-    **dict.fromkeys(CODE_WORDS, ("code_words",)),
+    **dict.fromkeys(TASK_WORDS - CODE_WORDS, ("tasks",)),
+    **dict.fromkeys(CODE_WORDS - TASK_WORDS, ("code_words",)),
+    **dict.fromkeys(CODE_WORDS & TASK_WORDS, ("code_words", "tasks")),
     **dict.fromkeys(PERSONAL_WORDS, ("personal",)),
 }
 _PUNCTUATION = "\"'.,;:!?()[]{}<>"
@@ -100,6 +108,8 @@ class HeuristicWeights(BaseModel):
     """Times ``log1p(count)`` of reasoning markers (:data:`REASONING_MARKERS`)."""
     asks: float = _SHIPPED["asks"]
     """Times ``log1p(count)`` of demanding asks (:data:`ASK_WORDS`): prove, design, analyse, compare ..."""
+    tasks: float = _SHIPPED["tasks"]
+    """Times ``log1p(count)`` of action verbs (:data:`TASK_WORDS`): explain, summarize, write, solve ..."""
     multi_part: float = _SHIPPED["multi_part"]
     """Times ``log1p(count)`` of enumerated parts: numbered or bulleted lines, "Statement 2", "Part 3" ..."""
     math: float = _SHIPPED["math"]
@@ -153,6 +163,7 @@ class HeuristicComplexityClassifier(ScoringClassifier):
             "length": w.length * self._length(len(turn.text)),
             "reasoning": w.reasoning * math.log1p(words["reasoning"]),
             "asks": w.asks * math.log1p(words["asks"]),
+            "tasks": w.tasks * math.log1p(words["tasks"]),
             "multi_part": w.multi_part * math.log1p(_parts(text, lower)),
             "math": w.math * math.log1p(_occurrences(text, _MATH_PATTERNS, _MATH_SYMBOLS)),
             "code": w.code * math.log1p(_occurrences(text, _CODE_PATTERNS, _CODE_TOKENS)),
@@ -187,8 +198,8 @@ class HeuristicComplexityClassifier(ScoringClassifier):
 
 
 def _word_counts(lower: str) -> dict[str, int]:
-    """How many words of ``lower`` fall in each word feature (reasoning, asks, code_words, personal)."""
-    counts = {"reasoning": 0, "asks": 0, "code_words": 0, "personal": 0}
+    """How many words of ``lower`` fall in each word feature (reasoning, asks, tasks, code_words, personal)."""
+    counts = {"reasoning": 0, "asks": 0, "tasks": 0, "code_words": 0, "personal": 0}
     for word in lower.split():
         for feature in _WORD_FEATURES.get(word.strip(_PUNCTUATION), ()):
             counts[feature] += 1
