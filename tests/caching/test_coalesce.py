@@ -22,6 +22,7 @@ from langchain_bedrock_routing.caching import CacheBase, RedisCache, RedisSemant
 from langchain_bedrock_routing.emulator import BedrockEmulator
 from langchain_bedrock_routing.routing.decision import RouteDecision
 from langchain_bedrock_routing.testing import RedisServer
+from langchain_bedrock_routing.testing.redis_cluster import RedisClusterServers
 
 NOVA = {"simple": ["amazon.nova-micro-v1:0"], "medium": ["amazon.nova-lite-v1:0"], "complex": ["amazon.nova-pro-v1:0"]}
 QUESTION = "What is the capital of France?"
@@ -141,8 +142,8 @@ def _waits(caches: list[Shared]) -> int:
     return sum(cache.stats.coalesce_waits for cache in caches)
 
 
-def test_two_caches_share_one_lease(make_pair: Pair, emulator: BedrockEmulator):
-    caches = make_pair()
+def _burst_over(caches: list[Shared], emulator: BedrockEmulator) -> None:
+    """A burst of one question split over ``caches``: one bill, every other request served that answer."""
     gate = Gate(lambda: _waits(caches) >= BURST - 1)
     routers = [_router(emulator, cache, gate) for cache in caches]
     replies = _burst([lambda llm=llm: llm.invoke(QUESTION) for llm in routers] * (BURST // 2))
@@ -152,6 +153,16 @@ def test_two_caches_share_one_lease(make_pair: Pair, emulator: BedrockEmulator):
     assert len({reply.text for reply in replies}) == 1
     assert all(cache.stats.coalesce_waits >= 1 for cache in caches)  # each "process" waited for the other's
     assert sum(cache.stats.coalesce_timeouts for cache in caches) == 0
+
+
+def test_two_caches_share_one_lease(make_pair: Pair, emulator: BedrockEmulator):
+    _burst_over(make_pair(), emulator)
+
+
+def test_two_caches_share_one_lease_on_a_cluster(make_pair: Pair, emulator: BedrockEmulator):
+    """On a Redis Cluster the lease lives in its key's slot (same hash tag), so reading both is one command."""
+    with RedisClusterServers(primaries=3) as cluster:
+        _burst_over(make_pair(cluster.url, cluster=True), emulator)
 
 
 async def test_two_caches_share_one_lease_async(make_pair: Pair, emulator: BedrockEmulator):
