@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import boto3
 import pytest
 from langchain_aws import BedrockEmbeddings, ChatBedrockConverse
@@ -41,3 +44,24 @@ def test_environ_points_an_unconfigured_model_at_the_emulator(monkeypatch: pytes
             monkeypatch.setenv(name, value)
         RoutedChatBedrock(preset="nova").invoke("hello")
         assert [r.status for r in emulator.requests] == [200]
+
+
+@pytest.mark.usefixtures("no_aws_environment")
+def test_cli_prints_the_exports_that_reach_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    command = [sys.executable, "-m", "langchain_bedrock_routing.emulator", "--port", "0", "--latency-scale", "0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        endpoint = process.stdout.readline().strip().rsplit(" ", 1)[-1]
+        prefix, _, exports = process.stdout.readline().strip().partition(" export ")
+        settings = dict(item.split("=", 1) for item in exports.split())
+        assert prefix == "Point AWS clients at it:"
+        assert settings["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"] == endpoint
+        for name, value in settings.items():
+            monkeypatch.setenv(name, value)
+        boto3.client("bedrock-runtime").converse(
+            modelId="amazon.nova-micro-v1:0", messages=[{"role": "user", "content": [{"text": "hi"}]}]
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
