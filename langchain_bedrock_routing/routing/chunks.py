@@ -14,8 +14,9 @@ from typing import Any
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
 
-from langchain_bedrock_routing.caching.streaming import to_chunk
-from langchain_bedrock_routing.routing.attempts import Attempt, RouteRun
+from langchain_bedrock_routing.core.routing_metadata import RoutingMetadata
+from langchain_bedrock_routing.core.stream_cache import to_chunk
+from langchain_bedrock_routing.routing.attempts import CandidateCall, RouteRun
 from langchain_bedrock_routing.routing.metadata import invoked_model_id
 
 
@@ -71,7 +72,7 @@ def _has_output(chunk: ChatGenerationChunk) -> bool:
 
 
 def delegate_chunks(
-    attempt: Attempt, messages: list[BaseMessage], stop: list[str] | None
+    attempt: CandidateCall, messages: list[BaseMessage], stop: list[str] | None
 ) -> Iterator[ChatGenerationChunk]:
     """The delegate's stream (one chunk when its model cannot stream), naming the model that answered."""
     if not attempt.streams:
@@ -86,7 +87,7 @@ def delegate_chunks(
         yield chunk
 
 
-def last_chunk(first: ChatGenerationChunk, routing: dict[str, Any]) -> ChatGenerationChunk:
+def last_chunk(first: ChatGenerationChunk, routing: RoutingMetadata) -> ChatGenerationChunk:
     """The closing chunk: no content, ``chunk_position="last"``, ``response_metadata["routing"]``."""
     empty: str | list[str | dict[str, Any]] = "" if isinstance(first.message.content, str) else []
     message = AIMessageChunk(content=empty, response_metadata={"routing": routing}, chunk_position="last")

@@ -20,15 +20,15 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from langchain_bedrock_routing import (
-    BedrockEmulator,
     ContextWindowExceededError,
     CostCapExceededError,
     InMemorySemanticCache,
     NoCandidateError,
     RoutedChatBedrock,
-    RouteDecision,
     get_bedrock_stats_callback,
 )
+from langchain_bedrock_routing.emulator import BedrockEmulator
+from langchain_bedrock_routing.routing import RouteDecision
 
 Refused = Callable[..., pytest.ExceptionInfo[BaseException]]
 Router = Callable[..., RoutedChatBedrock]
