@@ -3,7 +3,7 @@
 A candidate that fails before its first chunk with output (text, a tool call or usage; the empty chunk of
 ``messageStart`` does not count) hands over to the next one, and the chunks it sent are dropped unseen. Once
 output has reached the caller, an error cannot fall back: it raises
-:class:`~langchain_bedrock_routing.routing.errors.StreamInterruptedError`.
+:class:`~langchain_bedrock_routing.errors.StreamInterruptedError`.
 """
 
 from __future__ import annotations
