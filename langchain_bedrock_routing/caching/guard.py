@@ -273,7 +273,7 @@ def near_miss_reason(query: str, cached: str) -> str | None:
     return (
         swap_reason(q.relations, c.relations)
         or changed_reason(q.content, c.content)
-        or substitution_reason(q.content.sequence, c.content.sequence, _lexicon().synonyms)
+        or substitution_reason(q.content, c.content, _lexicon().synonyms)
     )
 
 

@@ -12,8 +12,10 @@ insert or drop words, which leave no single replaced span, or swap a listed syno
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from functools import lru_cache
+
+from langchain_bedrock_routing.caching.guard_words import Content
 
 SLOT_CONTEXT_WORDS = 5
 """Content words that must surround the replaced span (before plus after) for the slot check to apply: shorter
@@ -52,18 +54,24 @@ def _variants(a: str, b: str) -> bool:
     return a == b or _root(a) == _root(b) or (min(len(a), len(b)) >= 5 and _one_edit(a, b))
 
 
-def substitution_reason(q: Sequence[str], c: Sequence[str], synonyms: Mapping[str, str]) -> str | None:
-    """Why two content-word sequences are one template with another word in one slot (module docstring), else
+def substitution_reason(q: Content, c: Content, synonyms: Mapping[str, str]) -> str | None:
+    """Why two texts' content words are one template with another word in one slot (module docstring), else
     ``None``."""
-    qs, cs = [synonyms.get(w, w) for w in q], [synonyms.get(w, w) for w in c]
+    qs, cs = q.sequence, c.sequence
+    if q.counts == c.counts or abs(len(qs) - len(cs)) >= MAX_SLOT_WORDS or min(len(qs), len(cs)) <= SLOT_CONTEXT_WORDS:
+        return None  # the same words (the order checks' case), or too many words added, or too short
+
+    def same(a: str, b: str) -> bool:
+        return a == b or synonyms.get(a, a) == synonyms.get(b, b)
+
     shortest = min(len(qs), len(cs))
-    before = next((k for k in range(shortest) if qs[k] != cs[k]), shortest)
-    after = next((k for k in range(shortest - before) if qs[-1 - k] != cs[-1 - k]), shortest - before)
+    before = next((k for k in range(shortest) if not same(qs[k], cs[k])), shortest)
+    after = next((k for k in range(shortest - before) if not same(qs[-1 - k], cs[-1 - k])), shortest - before)
     q_span, c_span = qs[before : len(qs) - after], cs[before : len(cs) - after]
     if not q_span or not c_span or max(len(q_span), len(c_span)) > MAX_SLOT_WORDS:
         return None
     if before + after < SLOT_CONTEXT_WORDS or "".join(q_span).replace("-", "") == "".join(c_span).replace("-", ""):
         return None
-    if any(_variants(a, b) for a in q_span for b in c_span):
+    if any(_variants(a, b) or same(a, b) for a in q_span for b in c_span):
         return None
-    return f"slot substituted: {' '.join(q[before : len(q) - after])!r} vs {' '.join(c[before : len(c) - after])!r}"
+    return f"slot substituted: {' '.join(q_span)!r} vs {' '.join(c_span)!r}"
