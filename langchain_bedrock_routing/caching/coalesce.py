@@ -25,7 +25,7 @@ from uuid import UUID
 
 from langchain_bedrock_routing.caching.breaker import CacheStats, FailOpen
 from langchain_bedrock_routing.caching.context import current_run_id, on_run_end
-from langchain_bedrock_routing.caching.redis_conn import RedisConnection
+from langchain_bedrock_routing.core.redis_conn import RedisConnection
 
 DEFAULT_COALESCE_WAIT_S = 5.0
 """How long a waiting lookup waits for the leader at most (seconds); also the lease's lifetime."""

@@ -24,7 +24,7 @@ from langchain_bedrock_routing.caching.envelope import CachedEntry, HitKind
 from langchain_bedrock_routing.caching.guard import Guard, resolve_guard
 from langchain_bedrock_routing.caching.partition import entry_id, partition_id, split_prompt, without_lone_surrogates
 from langchain_bedrock_routing.caching.policy import CachePolicy
-from langchain_bedrock_routing.caching.vectorsets import VectorDimensionError, VectorSetsUnavailableError
+from langchain_bedrock_routing.errors import VectorDimensionError, VectorSetsUnavailableError
 
 T = TypeVar("T")
 D = TypeVar("D")

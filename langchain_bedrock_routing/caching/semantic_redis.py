@@ -23,12 +23,11 @@ from redis.exceptions import ResponseError
 
 from langchain_bedrock_routing.caching.breaker import CircuitBreaker
 from langchain_bedrock_routing.caching.coalesce import DEFAULT_COALESCE_WAIT_S, RedisLease
-from langchain_bedrock_routing.caching.envelope import CachedEntry, CorruptEntryError, EnvelopeCodec, usage_meta
+from langchain_bedrock_routing.caching.envelope import CachedEntry, EnvelopeCodec, usage_meta
 from langchain_bedrock_routing.caching.guard import Guard
 from langchain_bedrock_routing.caching.keys import kind_pattern, make_key, validate_namespace
 from langchain_bedrock_routing.caching.partition import has_lone_surrogate
 from langchain_bedrock_routing.caching.policy import CachePolicy
-from langchain_bedrock_routing.caching.redis_conn import DEFAULT_TIMEOUT_S, AsyncClient, RedisConnection, SyncClient
 from langchain_bedrock_routing.caching.semantic_base import (
     DEFAULT_SIMILARITY_THRESHOLD,
     FAILED,
@@ -36,13 +35,15 @@ from langchain_bedrock_routing.caching.semantic_base import (
     SemanticCacheBase,
 )
 from langchain_bedrock_routing.caching.semantic_lookup import Found, Lookup, LookupCall, Neighbour
-from langchain_bedrock_routing.caching.vectorsets import (
+from langchain_bedrock_routing.core.redis_conn import DEFAULT_TIMEOUT_S, AsyncClient, RedisConnection, SyncClient
+from langchain_bedrock_routing.core.vectorsets import (
     QUANTIZATIONS,
     Quantization,
     translate_error,
     vadd_args,
     vsim_args,
 )
+from langchain_bedrock_routing.errors import CorruptEntryError
 
 SEMANTIC_KIND = "sem"
 DEFAULT_VSIM_EF = 50

@@ -8,7 +8,7 @@ import pytest
 import redis
 
 from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache, question_attributes, question_of
-from langchain_bedrock_routing.caching.vectorsets import vadd_args
+from langchain_bedrock_routing.core.vectorsets import vadd_args
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
 
 from .conftest import answer, prompt
