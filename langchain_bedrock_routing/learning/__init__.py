@@ -1,0 +1,25 @@
+"""Learning from outcomes: the outcomes format, recording app feedback, training and calibrating a router.
+
+This package may import ``routing`` and ``caching``; neither imports it.
+"""
+
+from langchain_bedrock_routing.learning.outcomes import (
+    Outcome,
+    OutcomesFormatError,
+    convert_pairs,
+    from_pairs,
+    load_outcomes,
+    parse_outcome,
+)
+from langchain_bedrock_routing.learning.tiers import needed_tier, tier_of
+
+__all__ = [
+    "Outcome",
+    "OutcomesFormatError",
+    "convert_pairs",
+    "from_pairs",
+    "load_outcomes",
+    "needed_tier",
+    "parse_outcome",
+    "tier_of",
+]
