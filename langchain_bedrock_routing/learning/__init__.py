@@ -11,11 +11,18 @@ from langchain_bedrock_routing.learning.outcomes import (
     load_outcomes,
     parse_outcome,
 )
+from langchain_bedrock_routing.learning.recorder import OutcomeLookupError, OutcomeRecorder
+from langchain_bedrock_routing.learning.sinks import JsonlSink, OutcomeSink, RedisSink
 from langchain_bedrock_routing.learning.tiers import needed_tier, tier_of
 
 __all__ = [
+    "JsonlSink",
     "Outcome",
+    "OutcomeLookupError",
+    "OutcomeRecorder",
+    "OutcomeSink",
     "OutcomesFormatError",
+    "RedisSink",
     "convert_pairs",
     "from_pairs",
     "load_outcomes",
