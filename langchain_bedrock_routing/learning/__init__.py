@@ -3,6 +3,7 @@
 This package may import ``routing`` and ``caching``; neither imports it.
 """
 
+from langchain_bedrock_routing.learning.calibrate import CurvePoint, Target
 from langchain_bedrock_routing.learning.outcomes import (
     Outcome,
     OutcomesFormatError,
@@ -14,8 +15,10 @@ from langchain_bedrock_routing.learning.outcomes import (
 from langchain_bedrock_routing.learning.recorder import OutcomeLookupError, OutcomeRecorder
 from langchain_bedrock_routing.learning.sinks import JsonlSink, OutcomeSink, RedisSink
 from langchain_bedrock_routing.learning.tiers import needed_tier, tier_of
+from langchain_bedrock_routing.learning.train import TrainingReport, train_router
 
 __all__ = [
+    "CurvePoint",
     "JsonlSink",
     "Outcome",
     "OutcomeLookupError",
@@ -23,10 +26,13 @@ __all__ = [
     "OutcomeSink",
     "OutcomesFormatError",
     "RedisSink",
+    "Target",
+    "TrainingReport",
     "convert_pairs",
     "from_pairs",
     "load_outcomes",
     "needed_tier",
     "parse_outcome",
     "tier_of",
+    "train_router",
 ]
