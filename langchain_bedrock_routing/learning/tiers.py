@@ -1,10 +1,11 @@
 """From outcomes to tiers: which tier each outcome key stands for, and the tier a request needs.
 
 The rule: a request needs the cheapest tier (simple < medium < complex) whose score is at least
-``good_enough`` (default 0.5). When no recorded tier is good enough, it needs the cheapest of the
-tiers with the highest score: paying for a stronger tier that does no better buys nothing. For a
-weak/strong pair recorded as simple/complex this reads: weak good -> simple; weak bad and strong
-good -> complex; both bad (equal scores) -> simple.
+``good_enough`` (default 0.5). When no recorded tier is good enough, it needs the tier above the
+strongest one recorded (a thumbs-down on a simple-tier answer asks for medium); when the complex tier
+was recorded and failed too, the cheapest of the tiers with the highest score (paying for a stronger
+tier that does no better buys nothing). For a weak/strong pair recorded as simple/complex this reads:
+weak good -> simple; weak bad and strong good -> complex; both bad (equal scores) -> simple.
 
 Quality estimates need a score for every tier. A tier without an outcome counts as the nearest
 cheaper tier that has one (else the nearest stronger one): an estimate never credits a tier with
@@ -58,6 +59,9 @@ def needed_tier(scores: Mapping[Tier, float], good_enough: float = GOOD_ENOUGH) 
     good = [t for t in recorded if scores[t] >= good_enough]
     if good:
         return good[0]
+    strongest = TIERS.index(recorded[-1])
+    if strongest + 1 < len(TIERS):
+        return TIERS[strongest + 1]
     best = max(scores[t] for t in recorded)
     return next(t for t in recorded if scores[t] == best)
 

@@ -105,6 +105,11 @@ def train_router(
     classifier = TrainedClassifier(embeddings=embeddings or HashingEmbeddings(DIMENSIONS))
     classifier.fit([o.text for o in parts["train"]], labels, **FIT)  # type: ignore[arg-type]
     cal, test = (_scored(classifier, parts[name], tiers, preset) for name in SPLITS[1:])
+    if target.kind in ("quality", "recover") and np.allclose(cal.quality[:, 0], cal.quality[:, 2]):
+        raise ValueError(
+            f"the target {target} compares tiers, but no calibration record scores its tiers differently (one "
+            "tier recorded per request, as with app feedback): use a strong-share or cost target instead"
+        )
     chosen, met = calibrate.choose(calibrate.sweep(cal.scores, cal.quality, cal.cost), target)
     classifier.thresholds = chosen.thresholds
     report = TrainingReport(

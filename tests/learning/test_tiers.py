@@ -18,6 +18,10 @@ from langchain_bedrock_routing.learning.tiers import filled, quality_matrix, tie
         ({"simple": 0.2, "medium": 0.6, "complex": 0.9}, "medium"),  # cheapest good enough
         ({"simple": 0.1, "medium": 0.3, "complex": 0.2}, "medium"),  # none good: cheapest best
         ({"complex": 0.0}, "complex"),
+        ({"simple": 0.0}, "medium"),  # thumbs down on a simple-tier answer: the next tier up
+        ({"medium": False}, "complex"),
+        ({"simple": 0.2, "medium": 0.4}, "complex"),
+        ({"medium": 1.0}, "medium"),
     ],
 )
 def test_needed_tier_rule(scores, tier):
