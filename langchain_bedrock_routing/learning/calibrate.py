@@ -67,6 +67,8 @@ class CurvePoint:
     cost_per_1k: float
     recovered: float
     """(quality - all-simple quality) / (all-complex - all-simple); NaN when the two are equal."""
+    agreement: float = float("nan")
+    """Share of records routed to exactly the tier they need (NaN when the needed tiers were not given)."""
 
 
 def tier_costs(
@@ -89,9 +91,14 @@ def tier_costs(
 
 
 def replay(
-    scores: NDArray[np.float64], quality: NDArray[np.float64], cost: NDArray[np.float64], thresholds: TierThresholds
+    scores: NDArray[np.float64],
+    quality: NDArray[np.float64],
+    cost: NDArray[np.float64],
+    thresholds: TierThresholds,
+    needed: NDArray[np.int_] | None = None,
 ) -> CurvePoint:
-    """The figures of one pair of cut points on scored records (``quality``, ``cost``: n x 3)."""
+    """The figures of one pair of cut points on scored records (``quality``, ``cost``: n x 3; ``needed``: the
+    index in ``TIERS`` of each record's needed tier)."""
     tier = (scores >= thresholds.medium).astype(int) + (scores >= thresholds.complex).astype(int)
     rows = np.arange(scores.size)
     mean = float(quality[rows, tier].mean())
@@ -102,13 +109,19 @@ def replay(
         quality=mean,
         cost_per_1k=float(cost[rows, tier].mean() * 1000.0),
         recovered=(mean - low) / (high - low) if high != low else float("nan"),
+        agreement=float(np.mean(tier == needed)) if needed is not None else float("nan"),
     )
 
 
-def sweep(scores: NDArray[np.float64], quality: NDArray[np.float64], cost: NDArray[np.float64]) -> list[CurvePoint]:
+def sweep(
+    scores: NDArray[np.float64],
+    quality: NDArray[np.float64],
+    cost: NDArray[np.float64],
+    needed: NDArray[np.int_] | None = None,
+) -> list[CurvePoint]:
     """Every pair of grid cut points (``medium <= complex``) replayed."""
     return [
-        replay(scores, quality, cost, TierThresholds(medium=float(m), complex=float(c)))
+        replay(scores, quality, cost, TierThresholds(medium=float(m), complex=float(c)), needed)
         for i, m in enumerate(GRID)
         for c in GRID[i:]
     ]
@@ -135,7 +148,11 @@ def measure(point: CurvePoint, kind: TargetKind) -> float:
 
 
 def choose(points: Sequence[CurvePoint], target: Target) -> tuple[CurvePoint, bool]:
-    """The point meeting ``target`` and whether any did (if none did, the closest point is returned)."""
+    """The point meeting ``target`` and whether any did (if none did, the closest point is returned).
+
+    Ties in quality (as when each record has one tier's outcome) go to the point routing most records to the
+    tier they need, then to the cheaper one.
+    """
     upper = target.kind in ("strong-share", "cost")
     slack = 1e-9 if upper else -1e-9
     meets = [
@@ -151,5 +168,5 @@ def choose(points: Sequence[CurvePoint], target: Target) -> tuple[CurvePoint, bo
         sign = 1.0 if upper else -1.0
         return min(points, key=lambda p: sign * measure(p, target.kind)), False
     if upper:
-        return max(meets, key=lambda p: (p.quality, -p.cost_per_1k)), True
+        return max(meets, key=lambda p: (round(p.quality, 12), np.nan_to_num(p.agreement), -p.cost_per_1k)), True
     return min(meets, key=lambda p: (p.cost_per_1k, -p.quality)), True

@@ -49,7 +49,13 @@ def summary(report: TrainingReport) -> str:
         gap = (quality - low) / (high - low) if high != low else float("nan")
         lines.append(_row(f"test, all {tier}", shares, quality, cost, gap))
     apgr = ", ".join(f"{name} {'n/a' if v is None else f'{v:.3f}'}" for name, v in report.apgr.items())
-    lines += ["", f"APGR on the test split (simple vs complex, 0.5 = random): {apgr}", "", curve_table(report.curve)]
+    lines += [
+        "",
+        f"APGR on the test split (simple vs complex, 0.5 = random): {apgr}",
+        f"test records routed to the tier they need: {report.test.agreement:.1%}",
+        "",
+        curve_table(report.curve),
+    ]
     return "\n".join(lines)
 
 

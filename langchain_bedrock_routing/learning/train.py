@@ -56,6 +56,8 @@ class Scored:
     scores: NDArray[np.float64]
     quality: NDArray[np.float64]
     cost: NDArray[np.float64]
+    needed: NDArray[np.int_]
+    """Index in ``TIERS`` of each record's needed tier."""
 
 
 @dataclass
@@ -104,13 +106,13 @@ def train_router(
     labels = [needed_tier(tier_scores(o, tiers), good_enough) for o in parts["train"]]
     classifier = TrainedClassifier(embeddings=embeddings or HashingEmbeddings(DIMENSIONS))
     classifier.fit([o.text for o in parts["train"]], labels, **FIT)  # type: ignore[arg-type]
-    cal, test = (_scored(classifier, parts[name], tiers, preset) for name in SPLITS[1:])
+    cal, test = (_scored(classifier, parts[name], tiers, preset, good_enough) for name in SPLITS[1:])
     if target.kind in ("quality", "recover") and np.allclose(cal.quality[:, 0], cal.quality[:, 2]):
         raise ValueError(
             f"the target {target} compares tiers, but no calibration record scores its tiers differently (one "
             "tier recorded per request, as with app feedback): use a strong-share or cost target instead"
         )
-    chosen, met = calibrate.choose(calibrate.sweep(cal.scores, cal.quality, cal.cost), target)
+    chosen, met = calibrate.choose(calibrate.sweep(cal.scores, cal.quality, cal.cost, cal.needed), target)
     classifier.thresholds = chosen.thresholds
     report = TrainingReport(
         classifier=classifier,
@@ -118,8 +120,8 @@ def train_router(
         target=target,
         target_met=met,
         chosen=chosen,
-        test=calibrate.replay(test.scores, test.quality, test.cost, chosen.thresholds),
-        curve=calibrate.frontier(calibrate.sweep(test.scores, test.quality, test.cost)),
+        test=calibrate.replay(test.scores, test.quality, test.cost, chosen.thresholds, test.needed),
+        curve=calibrate.frontier(calibrate.sweep(test.scores, test.quality, test.cost, test.needed)),
         apgr=_apgrs(test),
         measured={t: sum(t in tier_scores(o, tiers) for o in test.outcomes) for t in TIERS},
         single_tier={
@@ -131,11 +133,16 @@ def train_router(
 
 
 def _scored(
-    classifier: TrainedClassifier, outcomes: list[Outcome], tiers: Mapping[str, Tier] | None, preset: str
+    classifier: TrainedClassifier,
+    outcomes: list[Outcome],
+    tiers: Mapping[str, Tier] | None,
+    preset: str,
+    good_enough: float,
 ) -> Scored:
     quality, _ = quality_matrix(outcomes, tiers)
     scores = classifier.score_texts([o.text for o in outcomes])
-    return Scored(outcomes, scores, quality, calibrate.tier_costs(outcomes, preset))
+    needed = np.array([TIERS.index(needed_tier(tier_scores(o, tiers), good_enough)) for o in outcomes])
+    return Scored(outcomes, scores, quality, calibrate.tier_costs(outcomes, preset), needed)
 
 
 def _apgrs(test: Scored) -> dict[str, float | None]:
@@ -160,6 +167,7 @@ def _metadata(
             "quality": round(p.quality, 4),
             "cost_per_1k_usd": round(p.cost_per_1k, 6),
             "recovered": None if np.isnan(p.recovered) else round(p.recovered, 4),
+            "needed_tier_agreement": round(p.agreement, 4),
         }
 
     return {
