@@ -128,3 +128,16 @@ def test_cli_without_matplotlib_still_writes_the_router(tmp_path, pairs_file, ca
     )
     assert out.is_file()
     assert not out.with_suffix(".png").exists()
+
+
+def test_quality_ties_go_to_the_needed_tiers():
+    """With one tier's outcome per record every point has the same quality: the needed tiers decide."""
+    scores = np.linspace(0.0, 1.0, 90)
+    needed = np.repeat([0, 1, 2], 30)  # low scores need simple, middle medium, high complex
+    quality = np.ones((90, 3))
+    cost = np.tile([0.001, 0.004, 0.02], (90, 1))
+    point, met = choose(sweep(scores, quality, cost, needed), Target("strong-share", 0.5))
+    assert met
+    assert point.agreement > 0.95
+    assert point.shares == pytest.approx((1 / 3, 1 / 3, 1 / 3), abs=0.03)
+    assert choose(sweep(scores, quality, cost), Target("strong-share", 0.5))[0].shares[0] > 0.95  # else: cheapest
