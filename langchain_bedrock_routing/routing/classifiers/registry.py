@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal, TypeAlias
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
@@ -26,9 +26,14 @@ DEFAULT_CLASSIFIER = "heuristic"
 TRAINED_PREFIX = "trained:"
 """``"trained:router.json"`` loads a router file written by ``bedrock-routing train``."""
 
+ClassifierName = Literal["heuristic", "llm", "embedding", "cascade"]
+ClassifierSpec: TypeAlias = ClassifierName | Runnable[Any, RouteDecision] | Callable[..., Any]
+"""What ``RoutedChatBedrock(classifier=...)`` accepts: a registry name, a Runnable returning a
+:class:`RouteDecision`, or a function from messages to one."""
+
 
 def resolve_classifier(
-    name_or_runnable: str | Runnable[Any, RouteDecision] | Callable[..., Any] | None = None,
+    name_or_runnable: ClassifierSpec | str | None = None,
 ) -> Runnable[Any, RouteDecision]:
     """A classifier for a registry name, a Runnable (returned as is) or a function (wrapped in ``RunnableLambda``).
 
