@@ -23,7 +23,7 @@ from langchain_core.runnables import RunnableLambda
 
 from langchain_bedrock_routing.backend import add_backend_arguments, open_backend
 from langchain_bedrock_routing.catalog import TIERS
-from langchain_bedrock_routing.learning import OutcomeRecorder, Target, load_outcomes, train_router
+from langchain_bedrock_routing.learning import CalibrationTarget, OutcomeRecorder, load_outcomes, train_router
 from langchain_bedrock_routing.routing import RouteDecision
 
 HARD = ("a consistency proof for a replicated log", "a tax treaty withholding question", "a consensus protocol bug")
@@ -59,7 +59,7 @@ def main() -> None:
             recorder.record_outcome(answer, not unhappy)
         print(f"recorded {recorder.recorded} outcomes in {work / 'outcomes.jsonl'}")
 
-        report = train_router(load_outcomes(work / "outcomes.jsonl"), target=Target("strong-share", 0.5))
+        report = train_router(load_outcomes(work / "outcomes.jsonl"), target=CalibrationTarget("strong-share", 0.5))
         report.classifier.save(work / "router.json")
         print(f"held-out records routed to the tier their feedback says they need: {report.test.agreement:.0%}")
         t = report.chosen.thresholds

@@ -3,7 +3,7 @@
 This package may import ``routing`` and ``caching``; neither imports it.
 """
 
-from langchain_bedrock_routing.learning.calibrate import CurvePoint, Target
+from langchain_bedrock_routing.learning.calibrate import CalibrationTarget, CurvePoint
 from langchain_bedrock_routing.learning.outcomes import (
     Outcome,
     OutcomesFormatError,
@@ -13,20 +13,20 @@ from langchain_bedrock_routing.learning.outcomes import (
     parse_outcome,
 )
 from langchain_bedrock_routing.learning.recorder import OutcomeLookupError, OutcomeRecorder
-from langchain_bedrock_routing.learning.sinks import JsonlSink, OutcomeSink, RedisSink
+from langchain_bedrock_routing.learning.sinks import JsonlSink, OutcomeWriter, RedisSink
 from langchain_bedrock_routing.learning.tiers import needed_tier, tier_of
 from langchain_bedrock_routing.learning.train import TrainingReport, train_router
 
 __all__ = [
+    "CalibrationTarget",
     "CurvePoint",
     "JsonlSink",
     "Outcome",
     "OutcomeLookupError",
     "OutcomeRecorder",
-    "OutcomeSink",
+    "OutcomeWriter",
     "OutcomesFormatError",
     "RedisSink",
-    "Target",
     "TrainingReport",
     "convert_pairs",
     "from_pairs",

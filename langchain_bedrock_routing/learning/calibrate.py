@@ -3,7 +3,7 @@
 A router's score ``s`` picks a tier with two cut points: ``s < medium`` simple, ``medium <= s <
 complex`` medium, else complex. Every pair of cut points on a grid is replayed on outcome data
 (quality from :mod:`~langchain_bedrock_routing.learning.tiers`, cost from catalog prices): the
-cheapest pairs for their quality form the curve. A :class:`Target` picks one point. The
+cheapest pairs for their quality form the curve. A :class:`CalibrationTarget` picks one point. The
 strong-share target is RouteLLM's ``calibrate_threshold`` (the complex cut at the score quantile
 ``1 - share``) generalised to three tiers: the best quality whose complex share is within the target.
 """
@@ -31,7 +31,7 @@ OUTPUT_TOKENS = 300
 
 
 @dataclass(frozen=True)
-class Target:
+class CalibrationTarget:
     """What calibration aims for: ``strong-share`` (at most this share of complex-tier calls, 0-1),
     ``cost`` (at most this many USD per 1,000 requests), ``quality`` (at least this mean score) or
     ``recover`` (at least this share of the quality gap between all-simple and all-complex, 0-1);
@@ -147,7 +147,7 @@ def measure(point: CurvePoint, kind: TargetKind) -> float:
     return values[kind]
 
 
-def choose(points: Sequence[CurvePoint], target: Target) -> tuple[CurvePoint, bool]:
+def choose(points: Sequence[CurvePoint], target: CalibrationTarget) -> tuple[CurvePoint, bool]:
     """The point meeting ``target`` and whether any did (if none did, the closest point is returned).
 
     Ties in quality (as when each record has one tier's outcome) go to the point routing most records to the

@@ -19,13 +19,14 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, convert_to_messages
 
+from langchain_bedrock_routing.errors import BedrockRoutingError
 from langchain_bedrock_routing.routing.classifiers.base import last_human_index, message_parts
 
 ROLES = ("system", "user", "assistant")
 _KEYS = frozenset({"prompt", "messages", "outcomes", "id", "metadata"})
 
 
-class OutcomesFormatError(ValueError):
+class OutcomesFormatError(BedrockRoutingError, ValueError):
     """A line of an outcomes file that does not follow the format; ``line`` is 1-based (0: not from a file)."""
 
     def __init__(self, problem: str, *, line: int = 0, source: str = "") -> None:

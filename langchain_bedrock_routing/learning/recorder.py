@@ -1,6 +1,6 @@
 """App feedback as outcomes: attach an :class:`OutcomeRecorder` to the router, then score its answers.
 
-    recorder = OutcomeRecorder("outcomes.jsonl")           # or RedisSink(url), a JSONL path, any OutcomeSink
+    recorder = OutcomeRecorder("outcomes.jsonl")           # or RedisSink(url), a JSONL path, any OutcomeWriter
     llm = RoutedChatBedrock(callbacks=[recorder])
     answer = llm.invoke("Prove that sqrt(2) is irrational")
     recorder.record_outcome(answer, 1.0)                    # thumbs up; or the run id the app kept
@@ -29,8 +29,9 @@ from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
 
 from langchain_bedrock_routing.caching.pii import contains_pii
+from langchain_bedrock_routing.errors import BedrockRoutingError
 from langchain_bedrock_routing.learning.outcomes import Outcome, dump_outcome, messages_of
-from langchain_bedrock_routing.learning.sinks import JsonlSink, OutcomeSink
+from langchain_bedrock_routing.learning.sinks import JsonlSink, OutcomeWriter
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ OutcomeKey = Literal["tier", "model"]
 _RUN_ID = re.compile(r"^lc_run--([0-9a-fA-F-]{36})")
 
 
-class OutcomeLookupError(LookupError):
+class OutcomeLookupError(BedrockRoutingError, LookupError):
     """``record_outcome`` was given an answer or run id the recorder did not see (or has forgotten)."""
 
 
@@ -52,7 +53,7 @@ class _Run:
 class OutcomeRecorder(BaseCallbackHandler):
     """Records scored answers of ``RoutedChatBedrock`` runs as outcome lines; safe to share between threads.
 
-    ``sink``: an :class:`~langchain_bedrock_routing.learning.sinks.OutcomeSink` or a JSONL path.
+    ``sink``: an :class:`~langchain_bedrock_routing.learning.sinks.OutcomeWriter` or a JSONL path.
     ``pii="skip"`` (default) writes nothing for a conversation in which
     :func:`~langchain_bedrock_routing.caching.pii.contains_pii` finds personal data (counted in
     ``skipped_pii``); ``"keep"`` writes it. A sink error is logged and counted in ``failures``, never raised.
@@ -62,7 +63,7 @@ class OutcomeRecorder(BaseCallbackHandler):
 
     def __init__(
         self,
-        sink: OutcomeSink | str | Path,
+        sink: OutcomeWriter | str | Path,
         *,
         pii: PiiPolicy = "skip",
         key: OutcomeKey = "tier",
@@ -74,7 +75,7 @@ class OutcomeRecorder(BaseCallbackHandler):
             raise ValueError(f"unknown outcome key {key!r}; valid keys: tier, model")
         if max_runs <= 0:
             raise ValueError(f"max_runs must be a positive number of runs, got {max_runs}")
-        self.sink: OutcomeSink = JsonlSink(sink) if isinstance(sink, str | Path) else sink
+        self.sink: OutcomeWriter = JsonlSink(sink) if isinstance(sink, str | Path) else sink
         self.pii, self.key, self.max_runs = pii, key, max_runs
         self.recorded = self.skipped_pii = self.failures = 0
         self._pending: OrderedDict[uuid.UUID, tuple[tuple[str, str], ...]] = OrderedDict()

@@ -16,7 +16,7 @@ _FIELD = "outcome"
 _PAGE = 1000
 
 
-class OutcomeSink(Protocol):
+class OutcomeWriter(Protocol):
     """Anything that stores outcome lines; ``write`` must be safe to call from many threads."""
 
     def write(self, line: str) -> None:

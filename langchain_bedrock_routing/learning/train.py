@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from langchain_bedrock_routing.catalog import TIERS, Tier
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
 from langchain_bedrock_routing.learning import calibrate
-from langchain_bedrock_routing.learning.calibrate import CurvePoint, Target
+from langchain_bedrock_routing.learning.calibrate import CalibrationTarget, CurvePoint
 from langchain_bedrock_routing.learning.outcomes import Outcome
 from langchain_bedrock_routing.learning.tiers import GOOD_ENOUGH, needed_tier, quality_matrix, tier_scores
 from langchain_bedrock_routing.routing.classifiers import (
@@ -66,7 +66,7 @@ class TrainingReport:
 
     classifier: TrainedClassifier
     rows: dict[str, int]
-    target: Target
+    target: CalibrationTarget
     target_met: bool
     chosen: CurvePoint
     """The thresholds' point on the calibration split."""
@@ -87,14 +87,14 @@ def train_router(
     *,
     embeddings: Embeddings | None = None,
     tiers: Mapping[str, Tier] | None = None,
-    target: Target | None = None,
+    target: CalibrationTarget | None = None,
     good_enough: float = GOOD_ENOUGH,
     preset: str = "claude",
     source: str = "",
 ) -> TrainingReport:
     """Fit, calibrate and test a router on ``outcomes``; ``tiers`` maps outcome keys that are not tiers or
     catalog model ids. Raises ``ValueError`` when a split is too small or a key cannot be mapped."""
-    target = target or Target()
+    target = target or CalibrationTarget()
     parts: dict[str, list[Outcome]] = {name: [] for name in SPLITS}
     for outcome in outcomes:
         parts[split_of(outcome)].append(outcome)

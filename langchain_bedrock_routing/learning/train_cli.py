@@ -10,7 +10,7 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from langchain_bedrock_routing.catalog import TIERS, Tier
-from langchain_bedrock_routing.learning.calibrate import Target, TargetKind
+from langchain_bedrock_routing.learning.calibrate import CalibrationTarget, TargetKind
 from langchain_bedrock_routing.learning.outcomes import Outcome, OutcomesFormatError, from_pairs, load_outcomes
 from langchain_bedrock_routing.learning.report import summary
 from langchain_bedrock_routing.learning.tiers import GOOD_ENOUGH
@@ -90,7 +90,7 @@ def _mapping(pairs: list[str]) -> dict[str, Tier]:
     return mapping
 
 
-def _target(args: argparse.Namespace) -> Target:
+def _target(args: argparse.Namespace) -> CalibrationTarget:
     given: tuple[tuple[TargetKind, float | None], ...] = (
         ("strong-share", args.strong_share),
         ("cost", args.max_cost),
@@ -99,8 +99,8 @@ def _target(args: argparse.Namespace) -> Target:
     )
     for kind, value in given:
         if value is not None:
-            return Target(kind, value)
-    return Target()
+            return CalibrationTarget(kind, value)
+    return CalibrationTarget()
 
 
 def _embeddings(args: argparse.Namespace) -> Embeddings | None:

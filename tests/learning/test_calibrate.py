@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from langchain_bedrock_routing.cli import main
-from langchain_bedrock_routing.learning import Outcome, Target, train_router
+from langchain_bedrock_routing.learning import CalibrationTarget, Outcome, train_router
 from langchain_bedrock_routing.learning.calibrate import GRID, choose, frontier, measure, sweep
 
 
@@ -29,7 +29,7 @@ def replay_data():
 
 def test_strong_share_target_is_routellms_quantile_rule(replay_data):
     scores, quality, cost = replay_data
-    point, met = choose(sweep(scores, quality, cost), Target("strong-share", 0.3))
+    point, met = choose(sweep(scores, quality, cost), CalibrationTarget("strong-share", 0.3))
     assert met
     assert point.shares[2] <= 0.3
     # the complex cut sits at the grid point just above RouteLLM's calibrate_threshold: quantile(scores, 1 - share)
@@ -39,7 +39,11 @@ def test_strong_share_target_is_routellms_quantile_rule(replay_data):
 
 @pytest.mark.parametrize(
     ("target", "upper"),
-    [(Target("cost", 8.0), True), (Target("quality", 0.8), False), (Target("recover", 0.5), False)],
+    [
+        (CalibrationTarget("cost", 8.0), True),
+        (CalibrationTarget("quality", 0.8), False),
+        (CalibrationTarget("recover", 0.5), False),
+    ],
 )
 def test_cost_and_quality_targets_pick_the_best_point_within_the_bound(replay_data, target, upper):
     scores, quality, cost = replay_data
@@ -57,7 +61,7 @@ def test_cost_and_quality_targets_pick_the_best_point_within_the_bound(replay_da
 
 def test_unreachable_targets_return_the_closest_point(replay_data):
     scores, quality, cost = replay_data
-    point, met = choose(sweep(scores, quality, cost), Target("cost", 0.0001))
+    point, met = choose(sweep(scores, quality, cost), CalibrationTarget("cost", 0.0001))
     assert not met
     assert point.shares == (1.0, 0.0, 0.0)
 
@@ -74,7 +78,7 @@ def test_the_curve_rises_in_cost_and_quality(replay_data):
 )
 def test_bad_targets_are_named(kind, value, problem):
     with pytest.raises(ValueError, match=problem):
-        Target(kind, value)
+        CalibrationTarget(kind, value)
 
 
 def _three_tier_outcomes(count: int = 450) -> list[Outcome]:
@@ -98,7 +102,7 @@ def _three_tier_outcomes(count: int = 450) -> list[Outcome]:
 
 
 def test_three_tiers_are_used_when_the_outcomes_show_a_middle_tier():
-    report = train_router(_three_tier_outcomes(), target=Target("recover", 0.8))
+    report = train_router(_three_tier_outcomes(), target=CalibrationTarget("recover", 0.8))
     labels = report.classifier.metadata["training"]["labels"]
     assert min(labels.values()) > 50
     assert report.target_met
@@ -136,8 +140,10 @@ def test_quality_ties_go_to_the_needed_tiers():
     needed = np.repeat([0, 1, 2], 30)  # low scores need simple, middle medium, high complex
     quality = np.ones((90, 3))
     cost = np.tile([0.001, 0.004, 0.02], (90, 1))
-    point, met = choose(sweep(scores, quality, cost, needed), Target("strong-share", 0.5))
+    point, met = choose(sweep(scores, quality, cost, needed), CalibrationTarget("strong-share", 0.5))
     assert met
     assert point.agreement > 0.95
     assert point.shares == pytest.approx((1 / 3, 1 / 3, 1 / 3), abs=0.03)
-    assert choose(sweep(scores, quality, cost), Target("strong-share", 0.5))[0].shares[0] > 0.95  # else: cheapest
+    assert (
+        choose(sweep(scores, quality, cost), CalibrationTarget("strong-share", 0.5))[0].shares[0] > 0.95
+    )  # else: cheapest

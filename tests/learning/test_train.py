@@ -9,7 +9,7 @@ import pytest
 
 from langchain_bedrock_routing.cli import main
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
-from langchain_bedrock_routing.learning import Outcome, Target, from_pairs, train_router
+from langchain_bedrock_routing.learning import CalibrationTarget, Outcome, from_pairs, train_router
 from langchain_bedrock_routing.learning.train import split_of
 from langchain_bedrock_routing.routing import RoutedChatBedrock
 from langchain_bedrock_routing.routing.classifiers import TrainedClassifier, resolve_classifier
@@ -83,7 +83,7 @@ def test_too_little_data_and_unmapped_keys_are_named():
     feedback = [Outcome.from_prompt(f"q {i}", {"simple": i % 2}) for i in range(60)]
     with pytest.raises(ValueError, match="use a strong-share or cost target"):
         train_router(feedback)
-    assert train_router(feedback, target=Target("strong-share", 0.2)).chosen.shares[2] <= 0.2
+    assert train_router(feedback, target=CalibrationTarget("strong-share", 0.2)).chosen.shares[2] <= 0.2
     assert labels == {"simple": 0, "medium": 0, "complex": report.rows["train"]}
 
 
