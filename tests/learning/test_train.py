@@ -67,6 +67,17 @@ def test_load_refuses_other_files(tmp_path):
     other.write_text('{"format": "embedding-complexity-classifier/1"}', "utf-8")
     with pytest.raises(ValueError, match="is not a trained router"):
         resolve_classifier(f"trained:{other}")
+    damaged = tmp_path / "damaged.json"
+    damaged.write_text(json.dumps({"format": FORMAT, "embeddings": {"kind": "hashing", "dimensions": 8}}), "utf-8")
+    with pytest.raises(ValueError, match=r"damaged trained router file .*'model'.*: train it again"):
+        TrainedClassifier.load(damaged)
+    damaged.write_text(
+        json.dumps({"format": FORMAT, "embeddings": {"kind": "hashing", "dimensions": 8}, "thresholds": {},
+                    "model": {"weights": "x", "bias": 0, "calibration": []}}),
+        "utf-8",
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="damaged trained router file"):
+        TrainedClassifier.load(damaged)
     with pytest.raises(ValueError, match=r"trained:<router.json>"):
         resolve_classifier("trainedd")
 

@@ -15,6 +15,7 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import RunnableConfig
+from pydantic import ValidationError
 
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
 from langchain_bedrock_routing.routing.classifiers.base import last_human_index, message_parts
@@ -69,16 +70,19 @@ class TrainedClassifier(EmbeddingComplexityClassifier):
             found = data.get("format") if isinstance(data, dict) else type(data).__name__
             raise ValueError(f"{path} is not a trained router (format {found!r}, expected {FORMAT!r})")
         aws = {k: kwargs.pop(k) for k in ("region_name", "endpoint_url") if k in kwargs}
-        model = data["model"]
-        kwargs.setdefault("thresholds", data["thresholds"])
-        return cls(
-            embeddings=embeddings or embeddings_from_spec(data["embeddings"], **aws),
-            weights=model["weights"],
-            bias=model["bias"],
-            calibration=model["calibration"],
-            metadata=data.get("metadata", {}),
-            **kwargs,
-        )
+        try:
+            model = data["model"]
+            kwargs.setdefault("thresholds", data["thresholds"])
+            return cls(
+                embeddings=embeddings or embeddings_from_spec(data["embeddings"], **aws),
+                weights=model["weights"],
+                bias=model["bias"],
+                calibration=model["calibration"],
+                metadata=data.get("metadata", {}),
+                **kwargs,
+            )
+        except (KeyError, TypeError, ValidationError) as exc:
+            raise ValueError(f"{path} is a damaged trained router file ({exc!r}): train it again") from None
 
     def save(self, path: str | Path) -> None:
         """Write the artefact: format, embeddings, thresholds, model, metadata (a few KB per 100 dimensions)."""
