@@ -14,7 +14,7 @@ from langchain_bedrock_routing.learning.calibrate import CalibrationTarget, Targ
 from langchain_bedrock_routing.learning.outcomes import Outcome, OutcomesFormatError, from_pairs, load_outcomes
 from langchain_bedrock_routing.learning.report import summary
 from langchain_bedrock_routing.learning.tiers import GOOD_ENOUGH
-from langchain_bedrock_routing.learning.train import train_router
+from langchain_bedrock_routing.learning.train import TrainingReport, train_router
 
 TITAN = "amazon.titan-embed-text-v2:0"
 EMBEDDINGS = ("hashing", "titan")
@@ -112,7 +112,7 @@ def _embeddings(args: argparse.Namespace) -> Embeddings | None:
     return embeddings
 
 
-def _curve(report: Any, path: Path) -> None:
+def _curve(report: TrainingReport, path: Path) -> None:
     try:
         from langchain_bedrock_routing.learning.plot import save_curve
     except ModuleNotFoundError as exc:
