@@ -63,6 +63,10 @@ class RoutedChatBedrock(BaseChatModel):
     messages, tool schemas, earlier turns; estimated) reaches the chosen model's ``cache_min_tokens``
     from the catalog; ``"off"`` (default) never does.
 
+    ``.profile`` is what every configured model can do (capabilities ANDed, token limits minimised; see
+    :mod:`.profile`); ``get_num_tokens*`` uses Bedrock CountTokens where the default tier's primary model serves it,
+    else the catalog estimate (see :mod:`.tokens`).
+
     Async calls run the routed sync call in LangChain's executor: langchain-aws and boto3 have no
     async Bedrock client, so a thread hop is the honest implementation.
     """

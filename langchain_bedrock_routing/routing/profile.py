@@ -20,8 +20,9 @@ from langchain_bedrock_routing.catalog.profiles import ProfilesUnavailableError,
 from langchain_bedrock_routing.routing.targets import Target
 
 _LIMITS = ("max_input_tokens", "max_output_tokens")
-_PER_REQUEST = frozenset({"mid_conversation_system_messages", "mid_conversation_tools"})
-"""Keys langchain-aws drops for Converse, which hoists every system message into ``system``."""
+_LEFT_OUT = frozenset({"mid_conversation_system_messages", "mid_conversation_tools", "name", "status", "open_weights"})
+"""Keys langchain-aws drops for Converse (which hoists every system message into ``system``), and facts about one
+model rather than capabilities."""
 
 
 def tiers_profile(targets: Mapping[Tier, Sequence[Target]]) -> ModelProfile:
@@ -58,7 +59,7 @@ def _langchain_aws_profiles() -> Mapping[str, Mapping[str, Any]]:
 
 def _intersection(profiles: Iterable[Mapping[str, Any]]) -> ModelProfile:
     profiles = list(profiles)
-    declared = set(get_type_hints(ModelProfile)) - _PER_REQUEST
+    declared = set(get_type_hints(ModelProfile)) - _LEFT_OUT
     keys = {key for p in profiles for key in p if key in declared}
     merged: dict[str, Any] = {}
     for key in sorted(keys):
