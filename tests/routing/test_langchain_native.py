@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
-from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
+from langchain.agents import create_agent
+from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.tools import tool
 from pydantic import BaseModel
 
@@ -69,21 +68,11 @@ def test_profile_is_what_every_tier_can_do() -> None:
     assert not mixed.get("structured_output")
 
 
-def test_native_structured_output_as_create_agent_binds_it(emulator: BedrockEmulator) -> None:
-    """The calls ``create_agent(model, [get_weather], response_format=Weather)`` makes when the profile says
-    ``structured_output``: tools bound with a ``response_format``, a tool call, then the JSON answer."""
+def test_create_agent_with_a_response_format_finishes(emulator: BedrockEmulator) -> None:
+    """``create_agent(model, tools, response_format=Model)`` reads ``.profile``: with native structured output it
+    calls the tool, then answers in the schema (without a profile it looped on tool-based output)."""
     router = RoutedChatBedrock(tiers=CLAUDE, **emulator.client_kwargs())
-    assert router.profile is not None
-    assert router.profile["structured_output"]
-    schema = {"name": "Weather", "schema": Weather.model_json_schema()}
-    agent_model = router.bind_tools([get_weather], response_format={"type": "json_schema", "json_schema": schema})
-    conversation = [HumanMessage("What's the weather in Paris?")]
-    for _ in range(4):
-        reply = agent_model.invoke(conversation)
-        conversation.append(reply)
-        if not reply.tool_calls:
-            break
-        for call in reply.tool_calls:
-            conversation.append(ToolMessage(get_weather.invoke(call["args"]), tool_call_id=call["id"]))
-    assert Weather.model_validate(json.loads(reply.text)) == Weather(city="Paris", temperature_c=21.0)
+    agent = create_agent(router, [get_weather], response_format=Weather)
+    result = agent.invoke({"messages": [HumanMessage("What's the weather in Paris?")]}, {"recursion_limit": 20})
+    assert result["structured_response"] == Weather(city="Paris", temperature_c=21.0)
     assert len(emulator.requests) == 2
