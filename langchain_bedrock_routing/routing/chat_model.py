@@ -143,9 +143,6 @@ class RoutedChatBedrock(BaseChatModel):
     def _configure(self) -> Self:
         validate_cost_cap(self.max_cost_per_request)
         self._targets = resolve_tiers(self.tiers, self.preset)
-        self._classifier = resolve_classifier(self.classifier)
-        if self.sticky:
-            self._classifier = StickyClassifier(classifier=self._classifier)
         self._cooldown = Cooldown(self.cooldown_failures, self.cooldown_seconds)
         self._pool = DelegatePool(
             DelegateSettings(
@@ -167,6 +164,9 @@ class RoutedChatBedrock(BaseChatModel):
                 extra=dict(self.delegate_kwargs),
             )
         )
+        self._classifier = resolve_classifier(self.classifier, client_factory=self._pool.runtime_client)
+        if self.sticky:
+            self._classifier = StickyClassifier(classifier=self._classifier)
         return self
 
     @property
