@@ -21,6 +21,7 @@ from langchain_bedrock_routing.catalog import TIERS, Tier
 from langchain_bedrock_routing.core import stream_cache
 from langchain_bedrock_routing.core.routing_metadata import PRIORITIES, Priority, RoutingMetadata
 from langchain_bedrock_routing.routing import chunks
+from langchain_bedrock_routing.routing.arguments import accepted_keywords, check_keywords, check_region
 from langchain_bedrock_routing.routing.attempts import RouteRun
 from langchain_bedrock_routing.routing.classifiers import StickyClassifier, resolve_classifier
 from langchain_bedrock_routing.routing.classifiers.registry import ClassifierSpec
@@ -125,9 +126,12 @@ class RoutedChatBedrock(BaseChatModel):
     @model_validator(mode="before")
     @classmethod
     def _check_inputs(cls, data: Any) -> Any:
-        """Refuse a bool, NaN, infinity or out-of-range value of a numeric setting before pydantic coerces it, and
-        an unknown priority or prompt-cache mode with a message naming the valid ones."""
+        """Refuse an unknown keyword (``model=``, a typo: see :mod:`.arguments`), an unknown region, a bool, NaN,
+        infinity or out-of-range value of a numeric setting before pydantic coerces it, and an unknown priority or
+        prompt-cache mode, with a message naming the valid ones."""
         if isinstance(data, Mapping):
+            check_keywords(data, accepted_keywords(cls.model_fields))
+            check_region(data.get("region_name"))
             for name in RULES:
                 if name in data:
                     check_number(name, data[name])
