@@ -74,16 +74,16 @@ class DelegatePool:
                     self._delegates[target.model_id] = delegate
         return delegate
 
-    def runtime_client(self, overrides: Config) -> Any:
+    def runtime_client(self, overrides: Config | None = None) -> Any:
         """A new ``bedrock-runtime`` client with the delegates' endpoint, region and credentials and their botocore
         config updated by ``overrides`` (e.g. a classifier's own retries and timeouts); the router's ``client``
         itself when it was given one."""
         if self._settings.client is not None:
             return self._settings.client
         common = self._common()
-        return create_aws_client(
-            service_name="bedrock-runtime", **{**common, "config": common["config"].merge(overrides)}
-        )
+        if overrides is not None:
+            common["config"] = common["config"].merge(overrides)
+        return create_aws_client(service_name="bedrock-runtime", **common)
 
     def _common(self) -> dict[str, Any]:
         """``create_aws_client`` arguments shared by every client of this router."""

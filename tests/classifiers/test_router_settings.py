@@ -1,18 +1,22 @@
-"""The ``llm`` and ``cascade`` classifiers call Bedrock with the router's own endpoint, region and credentials.
+"""Classifiers that call Bedrock (``llm``, ``cascade``, a trained router over Titan embeddings) use the router's own
+endpoint, region and credentials.
 
 Two emulators: the router is pointed at A by its own arguments while ``$AWS_ENDPOINT_URL_BEDROCK_RUNTIME`` names B
-and no AWS region or credentials are in the environment. The rating call must reach A and nothing may reach B.
+and no AWS region or credentials are in the environment. The classifier's call must reach A and nothing may reach B.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import boto3
 import pytest
+from langchain_aws import BedrockEmbeddings
 
 from langchain_bedrock_routing import RoutedChatBedrock
 from langchain_bedrock_routing.emulator import BedrockEmulator
+from langchain_bedrock_routing.routing.classifiers import TrainedClassifier
 from langchain_bedrock_routing.routing.classifiers.llm import DEFAULT_MODEL_ID
 
 # The rating model (Nova Micro) is in no tier, so its requests are the classifier's alone.
@@ -67,4 +71,18 @@ def test_the_classifier_shares_a_client_given_to_the_router(
     router = RoutedChatBedrock(tiers=TIERS, classifier="llm", client=client)
     assert router.classify(BORDERLINE).classifier == "llm"
     assert [r.model_id for r in emulator.requests] == [DEFAULT_MODEL_ID]
+    assert other_emulator.requests == []
+
+
+def test_a_trained_routers_bedrock_embeddings_go_to_the_routers_endpoint(
+    tmp_path: Path, emulator: BedrockEmulator, other_emulator: BedrockEmulator
+) -> None:
+    titan = BedrockEmbeddings(model_id="amazon.titan-embed-text-v2:0", **emulator.client_kwargs())
+    texts = ["hi", "thanks", "prove the theorem step by step", "design a distributed database"]
+    path = tmp_path / "router.json"
+    TrainedClassifier(embeddings=titan).fit(texts, ["simple", "simple", "complex", "complex"]).save(path)
+    emulator.clear_requests()
+    router = _router(emulator, f"trained:{path}")
+    assert router.classify("design a distributed queue").classifier == "trained"
+    assert [r.operation for r in emulator.requests] == ["InvokeModel"]
     assert other_emulator.requests == []

@@ -46,7 +46,8 @@ def resolve_classifier(
     """A classifier for a registry name, a Runnable (returned as is) or a function (wrapped in ``RunnableLambda``).
 
     ``client_factory`` (given by ``RoutedChatBedrock``) builds the Bedrock client of the ``llm`` and ``cascade``
-    classifiers, so their calls use the router's endpoint, region and credentials.
+    classifiers and of a trained router's Bedrock embeddings, so their calls use the router's endpoint, region,
+    credentials and botocore config.
 
     ``None`` gives the default (heuristic); ``"trained:<path>"`` loads a trained router file
     (:class:`TrainedClassifier`). An unknown name raises ``ValueError`` listing the valid
@@ -55,7 +56,7 @@ def resolve_classifier(
     if name_or_runnable is None:
         name_or_runnable = DEFAULT_CLASSIFIER
     if isinstance(name_or_runnable, str) and name_or_runnable.startswith(TRAINED_PREFIX):
-        return TrainedClassifier.load(name_or_runnable.removeprefix(TRAINED_PREFIX))
+        return TrainedClassifier.load(name_or_runnable.removeprefix(TRAINED_PREFIX), client_factory=client_factory)
     if isinstance(name_or_runnable, str):
         name = name_or_runnable.strip().lower()
         if client_factory is not None and name in _CONNECTED:
