@@ -18,9 +18,9 @@ from langchain_bedrock_routing.errors import InvalidRequestError
 
 _MODEL_KEYWORDS = frozenset({"model", "model_id", "model_name"})
 _MODEL_HINT = (
-    "RoutedChatBedrock chooses a model per request: list models per tier with tiers={{'simple': [...], "
-    "'medium': [...], 'complex': [...]}} (or preset='claude' / 'nova'), or pin one call with "
-    "llm.invoke(..., model={value!r})"
+    "RoutedChatBedrock takes no {key}= argument: it chooses a model per request. List models per tier with "
+    "tiers={{'simple': [...], 'medium': [...], 'complex': [...]}} (or preset='claude' / 'nova'), or pin one call "
+    "with llm.invoke(..., model={value!r})"
 )
 
 
@@ -34,19 +34,31 @@ def accepted_keywords(fields: Mapping[str, FieldInfo]) -> frozenset[str]:
 
 def check_keywords(given: Mapping[str, object], accepted: frozenset[str]) -> None:
     """Raise :class:`InvalidRequestError` for the first keyword not in ``accepted``: ``model=``-like ones point to
-    ``tiers=`` and per-call ``model=``; others name a near miss (``did you mean temperature?``) and the valid ones."""
+    ``tiers=`` and per-call ``model=``, ``ChatBedrockConverse`` settings to ``delegate_kwargs``; others name a near
+    miss (``did you mean temperature?``) and the valid ones."""
     for key, value in given.items():
         if not isinstance(key, str) or key in accepted:
             continue
         if key in _MODEL_KEYWORDS:
             example = value if isinstance(value, str) else "amazon.nova-pro-v1:0"
+            raise InvalidRequestError(_MODEL_HINT.format(key=key, value=example))
+        if key in _delegate_keywords():
             raise InvalidRequestError(
-                f"RoutedChatBedrock takes no {key}= argument. " + _MODEL_HINT.format(value=example)
+                f"{key!r} is a ChatBedrockConverse setting, not a RoutedChatBedrock one: pass it to every tier's "
+                f"model with delegate_kwargs={{{key!r}: ...}}"
             )
         raise InvalidRequestError(
             f"unknown argument {key!r} to RoutedChatBedrock{_suggestion(key, accepted)}; "
             f"valid arguments: {', '.join(sorted(accepted))}"
         )
+
+
+@cache
+def _delegate_keywords() -> frozenset[str]:
+    """The keywords of ``ChatBedrockConverse`` (the delegate of every tier)."""
+    from langchain_aws import ChatBedrockConverse
+
+    return accepted_keywords(ChatBedrockConverse.model_fields)
 
 
 @cache

@@ -53,6 +53,14 @@ def test_a_model_keyword_points_to_tiers_and_the_per_call_model(keyword: str, ro
     assert "model='amazon.nova-pro-v1:0'" in str(info.value)
 
 
+def test_a_chat_bedrock_converse_setting_points_to_delegate_kwargs(router: Router, refused: Refused) -> None:
+    refused(
+        ValidationError,
+        "'guardrails' is a ChatBedrockConverse setting.*delegate_kwargs=",
+        lambda: router(guardrails={"guardrailIdentifier": "g", "guardrailVersion": "1"}),
+    )
+
+
 def test_aliases_and_langchain_fields_are_accepted(emulator: BedrockEmulator) -> None:
     llm = RoutedChatBedrock(
         base_url=emulator.endpoint_url, region_name="us-east-1", stop_sequences=["END"], api_key=None, tags=["t"]
