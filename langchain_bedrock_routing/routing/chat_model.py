@@ -48,7 +48,9 @@ class RoutedChatBedrock(BaseChatModel):
     primary, the rest same-tier fallbacks); ``preset`` (``claude``, ``claude-3``, ``nova``; default
     ``claude``) fills tiers not given. ``priority`` (``cost``/``balanced``/``performance``/``latency``, also
     per call via ``config={"configurable": {"priority": ...}}``) shifts and orders candidates (see
-    :mod:`~langchain_bedrock_routing.routing.policy`). ``model=`` on a call pins one catalog model.
+    :mod:`~langchain_bedrock_routing.routing.policy`). ``model=`` on a call pins one catalog model; the constructor
+    takes no ``model=`` and refuses any unknown keyword or region (see :mod:`.arguments`). Named classifiers that
+    call Bedrock (``llm``, ``cascade``, ``trained:`` over Titan) use the router's endpoint, region and credentials.
 
     Each tier target is a ``ChatBedrockConverse`` delegate (built lazily, reused, ``cache=False``, botocore
     retries set to ``max_retries`` so fallback is quick). Throttling, unavailable, not-ready, timeouts and
