@@ -21,6 +21,7 @@ from langchain_bedrock_routing.catalog import TIERS, Tier
 from langchain_bedrock_routing.core import stream_cache
 from langchain_bedrock_routing.core.routing_metadata import PRIORITIES, Priority, RoutingMetadata
 from langchain_bedrock_routing.routing import chunks
+from langchain_bedrock_routing.routing.arguments import accepted_keywords, check_keywords, check_region
 from langchain_bedrock_routing.routing.attempts import RouteRun
 from langchain_bedrock_routing.routing.classifiers import StickyClassifier, resolve_classifier
 from langchain_bedrock_routing.routing.classifiers.registry import ClassifierSpec
@@ -49,7 +50,9 @@ class RoutedChatBedrock(BaseChatModel):
     primary, the rest same-tier fallbacks); ``preset`` (``claude``, ``claude-3``, ``nova``; default
     ``claude``) fills tiers not given. ``priority`` (``cost``/``balanced``/``performance``/``latency``, also
     per call via ``config={"configurable": {"priority": ...}}``) shifts and orders candidates (see
-    :mod:`~langchain_bedrock_routing.routing.policy`). ``model=`` on a call pins one catalog model.
+    :mod:`~langchain_bedrock_routing.routing.policy`). ``model=`` on a call pins one catalog model; the constructor
+    takes no ``model=`` and refuses any unknown keyword or region (see :mod:`.arguments`). Named classifiers that
+    call Bedrock (``llm``, ``cascade``, ``trained:`` over Titan) use the router's endpoint, region and credentials.
 
     Each tier target is a ``ChatBedrockConverse`` delegate (built lazily, reused, ``cache=False``, botocore
     retries set to ``max_retries`` so fallback is quick). Throttling, unavailable, not-ready, timeouts and
@@ -131,9 +134,12 @@ class RoutedChatBedrock(BaseChatModel):
     @model_validator(mode="before")
     @classmethod
     def _check_inputs(cls, data: Any) -> Any:
-        """Refuse a bool, NaN, infinity or out-of-range value of a numeric setting before pydantic coerces it, and
-        an unknown priority or prompt-cache mode with a message naming the valid ones."""
+        """Refuse an unknown keyword (``model=``, a typo: see :mod:`.arguments`), an unknown region, a bool, NaN,
+        infinity or out-of-range value of a numeric setting before pydantic coerces it, and an unknown priority or
+        prompt-cache mode, with a message naming the valid ones."""
         if isinstance(data, Mapping):
+            check_keywords(data, accepted_keywords(cls.model_fields))
+            check_region(data.get("region_name"))
             for name in RULES:
                 if name in data:
                     check_number(name, data[name])
@@ -149,9 +155,6 @@ class RoutedChatBedrock(BaseChatModel):
     def _configure(self) -> Self:
         validate_cost_cap(self.max_cost_per_request)
         self._targets = resolve_tiers(self.tiers, self.preset)
-        self._classifier = resolve_classifier(self.classifier)
-        if self.sticky:
-            self._classifier = StickyClassifier(classifier=self._classifier)
         self._cooldown = Cooldown(self.cooldown_failures, self.cooldown_seconds)
         self._pool = DelegatePool(
             DelegateSettings(
@@ -173,6 +176,9 @@ class RoutedChatBedrock(BaseChatModel):
                 extra=dict(self.delegate_kwargs),
             )
         )
+        self._classifier = resolve_classifier(self.classifier, client_factory=self._pool.runtime_client)
+        if self.sticky:
+            self._classifier = StickyClassifier(classifier=self._classifier)
         if self.profile is None:
             self.profile = tiers_profile(self._targets)
         return self
