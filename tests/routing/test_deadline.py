@@ -22,6 +22,7 @@ from langchain_bedrock_routing import RoutedChatBedrock
 from langchain_bedrock_routing.emulator import BedrockEmulator
 from langchain_bedrock_routing.errors import AllModelsFailedError, InvalidRequestError
 from langchain_bedrock_routing.routing.deadline import Timeouts, attempt_timeouts, retry_pauses
+from langchain_bedrock_routing.routing.delegates import DelegateSettings
 
 from .conftest import NOVA_TIERS, fixed
 
@@ -162,3 +163,10 @@ def test_attempt_timeouts_share_the_time_left_between_tries():
     assert retry_pauses(1) == 0
     assert retry_pauses(3) == 1 + 2
     assert retry_pauses(7) == 1 + 2 + 4 + 8 + 16 + 20
+
+
+def test_connecting_times_out_sooner_than_reading():
+    config = DelegateSettings().botocore_config()
+    assert (config.connect_timeout, config.read_timeout) == (5.0, 60.0)
+    short = DelegateSettings(timeout=2.0).botocore_config()
+    assert (short.connect_timeout, short.read_timeout) == (2.0, 2.0)
