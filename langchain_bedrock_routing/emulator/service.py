@@ -23,6 +23,7 @@ from langchain_bedrock_routing.emulator.request import ConverseRequest, parse_co
 from langchain_bedrock_routing.emulator.requestlog import Operation, RequestLog, RequestRecord
 from langchain_bedrock_routing.emulator.responder import Reply, respond
 from langchain_bedrock_routing.emulator.router import PromptRouters, invoked_model_arn
+from langchain_bedrock_routing.emulator.structured import output_schema, structured
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,8 @@ class EmulatorService:
 
     def converse(self, model_id: str, raw_body: bytes) -> Completion:
         """Serve one Converse request; raises :class:`BedrockError`."""
-        request = parse_converse(decode_json(raw_body, "body"))
+        body = decode_json(raw_body, "body")
+        request = parse_converse(body)
         router = self.routers.find(model_id)
         chosen = self.routers.choose(router, request) if router is not None else model_id
         spec = _model_spec(chosen)
@@ -129,7 +131,7 @@ class EmulatorService:
         cache = self.cache.account(
             spec.model_id, spec.cache_min_tokens, request.segments, request.cache_points, allow_1h
         )
-        reply = respond(request, spec.model_id, self.seed)
+        reply = structured(respond(request, spec.model_id, self.seed), output_schema(body), request)
         uncached = request.input_tokens - cache.read - cache.write
         timing = model_timing(spec.latency, uncached + cache.write, cache.read, reply.output_tokens)
         trace = invoked_model_arn(model_id, spec.model_id) if router is not None else None
