@@ -19,6 +19,10 @@ CONNECT_TIMEOUT = 5.0
 """Seconds to open a connection to Bedrock (when no botocore ``config`` is given)."""
 MIN_TRY_SECONDS = 0.05
 """An attempt whose HTTP tries would get less than this each is not started: the deadline has passed."""
+KEEP_SHARE = 0.9
+"""An attempt keeps the configured timeouts (and the shared client) when the time left gives each try at least this
+share of them: a cut that small is not worth a client of its own (the default timeout and deadline then overshoot
+by at most a second), and attempts far from the deadline cost nothing extra."""
 _MAX_PAUSE = 20.0
 """botocore standard mode: the pause before retry ``i`` (from 0) is at most ``min(20, 2**i)`` seconds."""
 
@@ -37,12 +41,13 @@ def retry_pauses(tries: int) -> float:
 
 
 def attempt_timeouts(left: float, wanted: Timeouts, tries: int) -> Timeouts | None:
-    """``wanted`` cut so ``tries`` HTTP tries and their pauses fit in ``left`` seconds; ``None`` when each try would
-    get less than :data:`MIN_TRY_SECONDS` (the deadline has passed)."""
+    """``wanted`` cut so ``tries`` HTTP tries and their pauses fit in ``left`` seconds (kept as they are when within
+    :data:`KEEP_SHARE` of fitting); ``None`` when each try would get less than :data:`MIN_TRY_SECONDS` (the deadline
+    has passed)."""
     share = (left - retry_pauses(tries)) / tries
     if share < MIN_TRY_SECONDS:
         return None
-    if share >= wanted.read and share >= wanted.connect:
+    if share >= KEEP_SHARE * wanted.read and share >= KEEP_SHARE * wanted.connect:
         return wanted
     return Timeouts(connect=min(wanted.connect, _floor2(share)), read=min(wanted.read, _floor2(share)))
 

@@ -156,7 +156,8 @@ def test_a_deadline_leaves_answers_and_the_cache_key_alone(emulator: BedrockEmul
 def test_attempt_timeouts_share_the_time_left_between_tries():
     wanted = Timeouts(connect=5.0, read=60.0)
     assert attempt_timeouts(500.0, wanted, tries=2) == wanted  # enough time: the configured timeouts
-    assert attempt_timeouts(120.0, wanted, tries=2) == Timeouts(connect=5.0, read=59.0)  # (120 - 1 s pause) / 2
+    assert attempt_timeouts(120.0, wanted, tries=2) == wanted  # 59.5 s a try: within KEEP_SHARE, kept
+    assert attempt_timeouts(100.0, wanted, tries=2) == Timeouts(connect=5.0, read=49.0)  # (100 - 1 s pause) / 2
     assert attempt_timeouts(2.0, wanted, tries=2) == Timeouts(connect=0.5, read=0.5)
     assert attempt_timeouts(1.05, wanted, tries=2) is None  # the pause alone fills what is left
     assert attempt_timeouts(-1.0, wanted, tries=1) is None
