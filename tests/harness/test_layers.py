@@ -32,14 +32,15 @@ LAYERS: dict[str, int] = {
     "learning": 4,
     "__init__": 4,
     # tools, which the library never imports
-    "testing": 5,
-    "emulator": 5,
-    "backend": 6,
-    "warming": 7,
-    "demo": 7,
-    "cli": 8,
+    "cli_support": 5,
+    "testing": 6,
+    "emulator": 6,
+    "backend": 7,
+    "warming": 8,
+    "demo": 8,
+    "cli": 9,
 }
-TOOLS = {"testing", "emulator", "backend", "warming", "demo", "cli"}
+TOOLS = {"cli_support", "testing", "emulator", "backend", "warming", "demo", "cli"}
 
 
 def _module_name(path: Path) -> str:

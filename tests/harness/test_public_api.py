@@ -19,7 +19,7 @@ from langchain_bedrock_routing import (
 )
 from langchain_bedrock_routing.emulator import BedrockEmulator
 
-TOOLS = ("emulator", "warming", "demo", "testing", "backend", "cli")
+TOOLS = ("emulator", "warming", "demo", "testing", "backend", "cli", "cli_support")
 
 
 def _modules(tools: bool) -> list[ModuleType]:
