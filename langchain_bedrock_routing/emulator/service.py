@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from langchain_bedrock_routing.catalog import ModelSpec, UnknownModelError, estimate_tokens, get_catalog
-from langchain_bedrock_routing.embeddings import hashed_embedding
+from langchain_bedrock_routing.catalog import ModelSpec, UnknownModelError, get_catalog
+from langchain_bedrock_routing.emulator.embeddings import embed
 from langchain_bedrock_routing.emulator.errors import BedrockError, validation
 from langchain_bedrock_routing.emulator.faults import FaultInjector
 from langchain_bedrock_routing.emulator.latency import Sleeper, Timing, model_timing
@@ -136,7 +136,7 @@ class EmulatorService:
         return Completion(spec.model_id, reply, uncached, cache, timing, trace)
 
     def invoke(self, model_id: str, raw_body: bytes) -> tuple[dict[str, Any], str, int, int]:
-        """Serve a Titan embeddings InvokeModel: (response body, base model id, input tokens, latency ms)."""
+        """Serve an embeddings InvokeModel (Titan, Cohere, Nova): (body, base model id, input tokens, latency ms)."""
         catalog = get_catalog()
         try:
             spec = catalog.embedding_model(model_id)
@@ -149,25 +149,10 @@ class EmulatorService:
             raise validation(
                 "Malformed input request: #: expected type: JSONObject, please reformat your input."
             ) from None
-        text = body.get("inputText")
-        if not isinstance(text, str) or not text:
-            raise validation("Malformed input request: #: required key [inputText] not found or empty.")
-        dims = body.get("dimensions", spec.default_dimensions)
-        if dims not in spec.dimensions or isinstance(dims, bool):
-            raise validation(f"Malformed input request: #/dimensions: {dims!r} is not one of {list(spec.dimensions)}.")
-        normalize = body.get("normalize", True)
-        if not isinstance(normalize, bool):
-            raise validation("Malformed input request: #/normalize: expected type: Boolean.")
-        tokens = estimate_tokens(text)
-        if tokens > spec.max_input_tokens:
-            raise validation(f"Input is too long for requested model: {tokens} tokens > {spec.max_input_tokens}.")
+        response, tokens = embed(spec, body)
         error = self.faults.check(spec.model_id)
         if error is not None:
             raise error
-        vector = hashed_embedding(text, dims, normalize=normalize)
-        response: dict[str, Any] = {"embedding": vector, "inputTextTokenCount": tokens}
-        if isinstance(body.get("embeddingTypes"), list) and "float" in body["embeddingTypes"]:
-            response["embeddingsByType"] = {"float": vector}
         latency = round(spec.latency.ttft_ms)
         self.sleeper.sleep_ms(latency)
         return response, spec.model_id, tokens, latency
