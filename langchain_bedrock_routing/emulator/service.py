@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_bedrock_routing.catalog import ModelSpec, UnknownModelError, get_catalog
 from langchain_bedrock_routing.emulator.embeddings import embed
 from langchain_bedrock_routing.emulator.errors import BedrockError, validation
 from langchain_bedrock_routing.emulator.faults import FaultInjector
+from langchain_bedrock_routing.emulator.features import check_support, reflected
 from langchain_bedrock_routing.emulator.latency import Sleeper, Timing, model_timing
 from langchain_bedrock_routing.emulator.prompt_cache import CacheUsage, PromptCache
 from langchain_bedrock_routing.emulator.request import ConverseRequest, parse_converse
@@ -35,6 +36,8 @@ class Completion:
     cache: CacheUsage
     timing: Timing
     router_trace: str | None
+    reflected: dict[str, Any] = field(default_factory=dict)
+    """Response fields echoing the request (``performanceConfig``, ``serviceTier``)."""
 
     def usage(self) -> dict[str, int]:
         """Bedrock ``TokenUsage``: ``inputTokens`` excludes cache reads and writes, ``totalTokens`` includes them."""
@@ -62,7 +65,7 @@ class Completion:
         trace = self.trace()
         if trace is not None:
             body["trace"] = trace
-        return body
+        return {**body, **self.reflected}
 
 
 def decode_json(raw: bytes, what: str) -> Any:
@@ -85,6 +88,8 @@ def _model_spec(model_id: str) -> ModelSpec:
 def _check_limits(spec: ModelSpec, request: ConverseRequest) -> None:
     if request.tools and not spec.tool_calling:
         raise validation(f"This model doesn't support tool use: {spec.model_id}.")
+    forced = request.tool_choice not in (None, "auto")
+    check_support(spec, request.features, forced, request.max_tokens)
     if request.max_tokens is not None and request.max_tokens > spec.max_output_tokens:
         raise validation(
             f"inferenceConfig.maxTokens {request.max_tokens} exceeds the model limit of {spec.max_output_tokens}."
@@ -133,7 +138,7 @@ class EmulatorService:
         uncached = request.input_tokens - cache.read - cache.write
         timing = model_timing(spec.latency, uncached + cache.write, cache.read, reply.output_tokens)
         trace = invoked_model_arn(model_id, spec.model_id) if router is not None else None
-        return Completion(spec.model_id, reply, uncached, cache, timing, trace)
+        return Completion(spec.model_id, reply, uncached, cache, timing, trace, reflected(request.features))
 
     def invoke(self, model_id: str, raw_body: bytes) -> tuple[dict[str, Any], str, int, int]:
         """Serve an embeddings InvokeModel (Titan, Cohere, Nova): (body, base model id, input tokens, latency ms)."""

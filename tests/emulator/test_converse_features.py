@@ -1,0 +1,150 @@
+"""Converse features checked against the shapes real Bedrock sends (langchain-aws's recorded cassettes):
+extended thinking, citations, JSON-schema output, tool input in many deltas, performance / service tier."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from langchain_bedrock_routing.emulator import BedrockEmulator
+
+from .conftest import user
+
+SONNET = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+THINK = {"thinking": {"type": "enabled", "budget_tokens": 2000}}
+POLICY = "Company leave policy: Employees get 20 days annual leave. Consult with your manager for details."
+JOKE = {
+    "type": "object",
+    "properties": {"setup": {"type": "string"}, "punchline": {"type": "string"}},
+    "required": ["setup", "punchline"],
+    "additionalProperties": False,
+}
+
+
+def _events(runtime: Any, **request: Any) -> list[dict[str, Any]]:
+    return list(runtime.converse_stream(**request)["stream"])
+
+
+def _deltas(events: list[dict[str, Any]], index: int) -> list[dict[str, Any]]:
+    return [
+        e["contentBlockDelta"]["delta"]
+        for e in events
+        if e.get("contentBlockDelta", {}).get("contentBlockIndex") == index
+    ]
+
+
+def test_thinking_reply_starts_with_signed_reasoning(emulator: BedrockEmulator, runtime: Any):
+    request = {"modelId": SONNET, "messages": user("Why is the sky blue?"), "inferenceConfig": {"maxTokens": 4096}}
+    reply = runtime.converse(**request, additionalModelRequestFields=THINK)["output"]["message"]["content"]
+    assert [next(iter(b)) for b in reply] == ["reasoningContent", "text"]
+    assert set(reply[0]["reasoningContent"]["reasoningText"]) == {"text", "signature"}
+    events = _events(runtime, **request, additionalModelRequestFields={"thinking": {"type": "adaptive"}})
+    reasoning = _deltas(events, 0)
+    assert len(reasoning) > 3
+    assert all("text" in d["reasoningContent"] for d in reasoning[:-1])
+    assert "signature" in reasoning[-1]["reasoningContent"]
+    assert _deltas(events, 1)[0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("model", "tool_choice", "needle"),
+    [
+        (SONNET, {"tool": {"name": "classify"}}, "tool_choice forces tool use"),
+        (SONNET, {"any": {}}, "tool_choice forces tool use"),
+        ("us.amazon.nova-pro-v1:0", {"auto": {}}, "extraneous key [thinking]"),
+    ],
+)
+def test_thinking_where_bedrock_refuses_it(
+    runtime: Any, emulator: BedrockEmulator, model: str, tool_choice: Any, needle: str
+):
+    spec = {"name": "classify", "inputSchema": {"json": {"type": "object", "properties": {"kind": {"type": "string"}}}}}
+    with pytest.raises(ClientError) as info:
+        runtime.converse(
+            modelId=model,
+            messages=user("Classify this query"),
+            toolConfig={"tools": [{"toolSpec": spec}], "toolChoice": tool_choice},
+            additionalModelRequestFields=THINK,
+            inferenceConfig={"maxTokens": 5000},
+        )
+    assert info.value.response["Error"]["Code"] == "ValidationException"
+    assert needle in info.value.response["Error"]["Message"]
+
+
+@pytest.mark.parametrize(
+    ("source", "fmt", "location"),
+    [
+        ({"text": POLICY}, "txt", {"documentChar": {"documentIndex": 0, "start": 58, "end": 96}}),
+        (
+            {"content": [{"text": s} for s in POLICY.split(". ", 1)]},
+            "txt",
+            {"documentChunk": {"documentIndex": 0, "start": 1, "end": 2}},
+        ),
+        ({"bytes": POLICY.encode()}, "txt", {"documentChar": {"documentIndex": 0, "start": 58, "end": 96}}),
+    ],
+)
+def test_citations_locate_the_quoted_passage(
+    emulator: BedrockEmulator, runtime: Any, source: Any, fmt: str, location: Any
+):
+    document = {"format": fmt, "name": "policy", "source": source, "citations": {"enabled": True}}
+    messages = [{"role": "user", "content": [{"document": document}, {"text": "Who should they consult with?"}]}]
+    content = runtime.converse(modelId=SONNET, messages=messages)["output"]["message"]["content"]
+    cited = content[1]["citationsContent"]
+    assert cited["citations"][0]["location"] == location
+    assert "manager" in cited["content"][0]["text"]
+    citation = [
+        d["citation"] for d in _deltas(_events(runtime, modelId=SONNET, messages=messages), 1) if "citation" in d
+    ]
+    assert citation == cited["citations"]
+
+
+def test_json_schema_output_validates(emulator: BedrockEmulator, runtime: Any):
+    output = {
+        "textFormat": {"type": "json_schema", "structure": {"jsonSchema": {"schema": json.dumps(JOKE), "name": "joke"}}}
+    }
+    reply = runtime.converse(modelId=SONNET, messages=user("Tell me a joke about cats"), outputConfig=output)
+    joke = json.loads(reply["output"]["message"]["content"][0]["text"])
+    assert set(joke) == set(JOKE["required"])
+    assert all(isinstance(v, str) and v for v in joke.values())
+
+
+def test_tool_input_streams_in_many_deltas(emulator: BedrockEmulator, runtime: Any):
+    spec = {
+        "name": "get_weather",
+        "inputSchema": {"json": {"type": "object", "properties": {"location": {"type": "string"}}}},
+    }
+    events = _events(
+        runtime,
+        modelId=SONNET,
+        messages=user("What is the weather in San Francisco?"),
+        toolConfig={"tools": [{"toolSpec": spec}], "toolChoice": {"any": {}}},
+    )
+    start = next(e["contentBlockStart"]["start"]["toolUse"] for e in events if "contentBlockStart" in e)
+    pieces = [d["toolUse"]["input"] for d in _deltas(events, 0)]
+    assert start["name"] == "get_weather"
+    assert len(pieces) > 3
+    assert json.loads("".join(pieces)) == {"location": "San Francisco"}
+
+
+def test_performance_and_service_tier_are_reflected(emulator: BedrockEmulator, runtime: Any):
+    extra = {"performanceConfig": {"latency": "standard"}, "serviceTier": {"type": "priority"}}
+    reply = runtime.converse(modelId=SONNET, messages=user("hi"), **extra)
+    assert reply["performanceConfig"] == {"latency": "standard"}
+    assert reply["serviceTier"] == {"type": "priority"}
+    with pytest.raises(ClientError) as info:
+        runtime.converse(modelId=SONNET, messages=user("hi"), serviceTier={"type": "fastest"})
+    assert "serviceTier.type" in info.value.response["Error"]["Message"]
+
+
+def test_text_file_question_is_answered_from_the_file(emulator: BedrockEmulator, runtime: Any):
+    css = {
+        "format": "txt",
+        "name": "styles",
+        "source": {"bytes": base64.b64decode(base64.b64encode(b"body { color: red; }"))},
+    }
+    messages = [{"role": "user", "content": [{"text": "What color does this stylesheet set?"}, {"document": css}]}]
+    text = runtime.converse(modelId=SONNET, messages=messages)["output"]["message"]["content"][0]["text"]
+    assert "red" in text
