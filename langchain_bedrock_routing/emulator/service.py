@@ -39,16 +39,22 @@ class Completion:
     reflected: dict[str, Any] = field(default_factory=dict)
     """Response fields echoing the request (``performanceConfig``, ``serviceTier``)."""
 
-    def usage(self) -> dict[str, int]:
-        """Bedrock ``TokenUsage``: ``inputTokens`` excludes cache reads and writes, ``totalTokens`` includes them."""
+    def usage(self, *, streamed: bool = False) -> dict[str, Any]:
+        """Bedrock ``TokenUsage`` as real replies carry it: ``inputTokens`` excludes cache reads and writes,
+        ``totalTokens`` includes them; cache fields appear when non-zero, except that a Converse (not streamed)
+        reply always reports reads (``cacheReadInputTokens`` and its ``cacheReadInputTokenCount`` twin)."""
         out = self.reply.output_tokens
-        return {
+        usage: dict[str, Any] = {
             "inputTokens": self.input_tokens,
             "outputTokens": out,
             "totalTokens": self.input_tokens + out + self.cache.read + self.cache.write,
-            "cacheReadInputTokens": self.cache.read,
-            "cacheWriteInputTokens": self.cache.write,
+            "serverToolUsage": {},
         }
+        if self.cache.read or not streamed:
+            usage["cacheReadInputTokens"] = usage["cacheReadInputTokenCount"] = self.cache.read
+        if self.cache.write:
+            usage["cacheWriteInputTokens"] = self.cache.write
+        return usage
 
     def trace(self) -> dict[str, Any] | None:
         """``{"promptRouter": {"invokedModelId": ...}}`` for prompt-router requests, else ``None``."""
@@ -178,7 +184,7 @@ class EmulatorService:
         ``interrupted`` (exception event type, output tokens sent) marks a ConverseStream cut mid-way: it keeps
         status 200, names the exception as ``error_code``, counts the tokens streamed and is not billed.
         """
-        usage = completion.usage() if completion else {}
+        usage: dict[str, Any] = completion.usage() if completion else {}
         if interrupted is not None:
             usage["outputTokens"] = interrupted[1]
         if completion is not None:

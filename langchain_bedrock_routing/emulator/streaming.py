@@ -20,8 +20,14 @@ from langchain_bedrock_routing.emulator.service import Completion
 _CHUNK = re.compile(r"\S+\s*|\s+")
 WORDS_PER_DELTA = 3
 TOOL_PIECE_CHARS = 12
+_PAD = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _Event = tuple[str, dict[str, Any], int]
 """(event type, payload, output tokens it carries)."""
+
+
+def padding(number: int) -> str:
+    """The ``p`` field Bedrock adds to every stream event so sizes do not reveal content (varying length)."""
+    return _PAD[: 1 + (number * 37 + 11) % len(_PAD)]
 
 
 def _text_pieces(text: str) -> list[str]:
@@ -79,7 +85,7 @@ def _events(completion: Completion, cut: StreamCut | None) -> Iterator[_Event]:
         return
     yield "messageStop", {"stopReason": completion.reply.stop_reason}, 0
     metadata: dict[str, Any] = {
-        "usage": completion.usage(),
+        "usage": completion.usage(streamed=True),
         "metrics": {"latencyMs": completion.timing.total_ms},
         **completion.reflected,
     }
@@ -93,9 +99,9 @@ def stream_messages(completion: Completion, cut: StreamCut | None = None) -> Ite
     """Encoded event-stream messages in order, each with the modeled delay (ms) before it; ``cut`` ends the
     stream early with its exception event."""
     timing = completion.timing
-    for event_type, payload, tokens in _events(completion, cut):
+    for number, (event_type, payload, tokens) in enumerate(_events(completion, cut)):
         delay = timing.ttft_ms if event_type == "messageStart" else tokens * timing.per_token_ms
-        yield event_message(event_type, payload), delay
+        yield event_message(event_type, {**payload, "p": padding(number)}), delay
     if cut is not None:
         yield exception_message(cut.exception_type, **cut.payload()), 0.0
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import base64
 import json
+import urllib.request
 from typing import Any
 
 import pytest
+from botocore.eventstream import EventStreamBuffer
 from botocore.exceptions import ClientError
 
 from langchain_bedrock_routing.emulator import BedrockEmulator
@@ -148,3 +150,25 @@ def test_text_file_question_is_answered_from_the_file(emulator: BedrockEmulator,
     messages = [{"role": "user", "content": [{"text": "What color does this stylesheet set?"}, {"document": css}]}]
     text = runtime.converse(modelId=SONNET, messages=messages)["output"]["message"]["content"][0]["text"]
     assert "red" in text
+
+
+def test_usage_and_events_are_shaped_as_real(emulator: BedrockEmulator, runtime: Any):
+    usage = runtime.converse(modelId=SONNET, messages=user("hi"))["usage"]
+    assert "cacheWriteInputTokens" not in usage
+    assert usage["cacheReadInputTokens"] == 0
+    events = list(runtime.converse_stream(modelId=SONNET, messages=user("hi"))["stream"])
+    streamed = events[-1]["metadata"]["usage"]
+    assert not {"cacheReadInputTokens", "cacheWriteInputTokens"} & set(streamed)
+    assert streamed["totalTokens"] == streamed["inputTokens"] + streamed["outputTokens"]
+
+
+def test_every_stream_event_carries_padding(emulator: BedrockEmulator):
+    body = json.dumps({"messages": user("hi")}).encode()
+    url = f"{emulator.endpoint_url}/model/{SONNET}/converse-stream"
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as response:
+        buffer = EventStreamBuffer()
+        buffer.add_data(response.read())
+    payloads = [json.loads(message.payload) for message in buffer]
+    assert len(payloads) > 3
+    assert all(isinstance(p["p"], str) and p["p"] for p in payloads)
