@@ -1,6 +1,6 @@
 """HTTP front of the emulator: Bedrock Runtime paths plus ``/_emulator/*`` admin endpoints.
 
-Bedrock paths: ``POST /model/{modelId}/converse``, ``/converse-stream`` and ``/invoke``.
+Bedrock paths: ``POST /model/{modelId}/converse``, ``/converse-stream``, ``/invoke`` and ``/count-tokens``.
 Admin: ``GET /_emulator/requests`` (the request log as JSON), ``DELETE /_emulator/requests``
 (clear it), ``GET|POST /_emulator/faults`` (read or replace injected faults, JSON body with
 ``throttle_rate``, ``error_rate``, ``fail_models``, ``not_ready_models``, ``stream_error``,
@@ -27,11 +27,12 @@ from langchain_bedrock_routing.emulator.service import Completion, EmulatorServi
 from langchain_bedrock_routing.emulator.streaming import stream_messages, streamed_output_tokens
 
 logger = logging.getLogger(__name__)
-_ROUTE = re.compile(r"^/model/(?P<model>[^/]+)/(?P<op>converse|converse-stream|invoke)$")
+_ROUTE = re.compile(r"^/model/(?P<model>[^/]+)/(?P<op>converse|converse-stream|invoke|count-tokens)$")
 _OPERATIONS: dict[str, Operation] = {
     "converse": "Converse",
     "converse-stream": "ConverseStream",
     "invoke": "InvokeModel",
+    "count-tokens": "CountTokens",
 }
 MAX_BODY_BYTES = 32 * 1024 * 1024
 
@@ -139,6 +140,11 @@ class BedrockHandler(BaseHTTPRequestHandler):
     def _operation(self, operation: Operation, model_id: str, body: bytes) -> None:
         service = self.server.service
         try:
+            if operation == "CountTokens":
+                tokens = service.count_tokens(model_id, body)
+                service.record(operation, model_id, status=200)
+                self._send_json(200, {"inputTokens": tokens})
+                return
             if operation == "InvokeModel":
                 response, invoked_id, tokens, latency = service.invoke(model_id, body)
                 service.record(operation, model_id, status=200, invoked=(invoked_id, tokens, latency))

@@ -24,6 +24,7 @@ from langchain_bedrock_routing.emulator.request import ConverseRequest, parse_co
 from langchain_bedrock_routing.emulator.requestlog import Operation, RequestLog, RequestRecord
 from langchain_bedrock_routing.emulator.responder import Reply, respond
 from langchain_bedrock_routing.emulator.router import PromptRouters, invoked_model_arn
+from langchain_bedrock_routing.emulator.tokens import count_tokens
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,10 @@ class EmulatorService:
         timing = model_timing(spec.latency, uncached + cache.write, cache.read, reply.output_tokens)
         trace = invoked_model_arn(model_id, spec.model_id) if router is not None else None
         return Completion(spec.model_id, reply, uncached, cache, timing, trace, reflected(request.features))
+
+    def count_tokens(self, model_id: str, raw_body: bytes) -> int:
+        """Serve CountTokens: the input tokens the request in ``raw_body`` would be billed for."""
+        return count_tokens(_model_spec(model_id), decode_json(raw_body, "body"))
 
     def invoke(self, model_id: str, raw_body: bytes) -> tuple[dict[str, Any], str, int, int]:
         """Serve an embeddings InvokeModel (Titan, Cohere, Nova): (body, base model id, input tokens, latency ms)."""

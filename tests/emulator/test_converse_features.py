@@ -172,3 +172,14 @@ def test_every_stream_event_carries_padding(emulator: BedrockEmulator):
     payloads = [json.loads(message.payload) for message in buffer]
     assert len(payloads) > 3
     assert all(isinstance(p["p"], str) and p["p"] for p in payloads)
+
+
+def test_count_tokens_matches_what_converse_bills(emulator: BedrockEmulator, runtime: Any):
+    request = {"messages": user("Why did the chicken cross the road?"), "system": [{"text": "Be helpful."}]}
+    counted = runtime.count_tokens(modelId=SONNET, input={"converse": request})["inputTokens"]
+    assert counted == runtime.converse(modelId=SONNET, **request)["usage"]["inputTokens"]
+    native = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 10, "messages": user("hi")})
+    assert runtime.count_tokens(modelId=SONNET, input={"invokeModel": {"body": native}})["inputTokens"] > 0
+    with pytest.raises(ClientError) as info:
+        runtime.count_tokens(modelId="us.amazon.nova-pro-v1:0", input={"converse": request})
+    assert "doesn't support counting tokens" in info.value.response["Error"]["Message"]
