@@ -24,7 +24,7 @@ from langchain_bedrock_routing.emulator.request import ConverseRequest, parse_co
 from langchain_bedrock_routing.emulator.requestlog import Operation, RequestLog, RequestRecord
 from langchain_bedrock_routing.emulator.responder import Reply, respond
 from langchain_bedrock_routing.emulator.router import PromptRouters, invoked_model_arn
-from langchain_bedrock_routing.emulator.tokens import count_tokens
+from langchain_bedrock_routing.emulator.tokens import count_tokens, with_tool_prompt
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,7 @@ class EmulatorService:
         router = self.routers.find(model_id)
         chosen = self.routers.choose(router, request) if router is not None else model_id
         spec = _model_spec(chosen)
+        request = with_tool_prompt(spec, request)
         error = self.faults.check(spec.model_id)
         if error is not None:
             raise error

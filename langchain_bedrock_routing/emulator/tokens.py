@@ -8,13 +8,43 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from dataclasses import replace
 from typing import Any
 
 from langchain_bedrock_routing.catalog import ModelSpec, estimate_messages_tokens
 from langchain_bedrock_routing.emulator.errors import validation
-from langchain_bedrock_routing.emulator.request import parse_converse
+from langchain_bedrock_routing.emulator.request import ConverseRequest, Segment, parse_converse
 
 _CONVERSE_KEYS = ("messages", "system", "toolConfig", "additionalModelRequestFields")
+_TOOL_PROMPTS: tuple[tuple[str, int, int], ...] = (
+    ("claude-3-5", 294, 261),
+    ("claude-3", 264, 340),
+    ("claude", 346, 313),
+)
+"""(family prefix, tokens with tool choice auto/none, with any/tool): the tool-use system prompt Anthropic adds
+when tools are offered (Anthropic's tool-use pricing table; Claude 3.7 and every 4.x / 5.x share 346 / 313)."""
+
+
+def tool_prompt_tokens(spec: ModelSpec, request: ConverseRequest) -> int:
+    """Hidden input tokens of the tool-use system prompt for ``request`` on ``spec`` (0 without tools)."""
+    if not request.tools:
+        return 0
+    forced = request.tool_choice not in (None, "auto")
+    for prefix, auto, forcing in _TOOL_PROMPTS:
+        if spec.family.startswith(prefix):
+            return forcing if forced else auto
+    return 0
+
+
+def with_tool_prompt(spec: ModelSpec, request: ConverseRequest) -> ConverseRequest:
+    """``request`` with the tool-use system prompt as its first prompt segment (cache points shifted past it)."""
+    tokens = tool_prompt_tokens(spec, request)
+    if tokens == 0:
+        return request
+    points = tuple(replace(p, position=p.position + 1) for p in request.cache_points)
+    return replace(
+        request, segments=(Segment("<tool-use system prompt>", tokens), *request.segments), cache_points=points
+    )
 
 
 def _strings(value: Any) -> list[str]:
@@ -38,7 +68,8 @@ def count_tokens(spec: ModelSpec, body: Any) -> int:
         )
     if "converse" in given:
         converse = given["converse"] if isinstance(given["converse"], dict) else {}
-        return parse_converse({k: converse[k] for k in _CONVERSE_KEYS if k in converse}).input_tokens
+        request = parse_converse({k: converse[k] for k in _CONVERSE_KEYS if k in converse})
+        return with_tool_prompt(spec, request).input_tokens
     raw = given["invokeModel"].get("body") if isinstance(given["invokeModel"], dict) else None
     try:  # a blob member: base64 of the InvokeModel body
         native = json.loads(base64.b64decode(raw, validate=True)) if isinstance(raw, str) else None

@@ -183,3 +183,17 @@ def test_count_tokens_matches_what_converse_bills(emulator: BedrockEmulator, run
     with pytest.raises(ClientError) as info:
         runtime.count_tokens(modelId="us.amazon.nova-pro-v1:0", input={"converse": request})
     assert "doesn't support counting tokens" in info.value.response["Error"]["Message"]
+
+
+def test_tool_definitions_cost_the_tool_use_system_prompt(emulator: BedrockEmulator, runtime: Any):
+    """The recorded real request (langchain-aws cassette test_agent_loop_streaming) was billed 446 input tokens."""
+    schema = {"properties": {"location": {"type": "string"}}, "required": ["location"], "type": "object"}
+    spec = {"name": "get_weather", "description": "Get the weather for a location.", "inputSchema": {"json": schema}}
+    request = {
+        "messages": user("What is the weather in San Francisco, CA?"),
+        "toolConfig": {"tools": [{"toolSpec": spec}]},
+    }
+    usage = runtime.converse(modelId="us.anthropic.claude-sonnet-5", **request)["usage"]
+    plain = runtime.converse(modelId="us.amazon.nova-pro-v1:0", **request)["usage"]
+    assert usage["inputTokens"] == 446
+    assert usage["inputTokens"] - plain["inputTokens"] == 346
