@@ -52,6 +52,9 @@ def show(outcomes: Outcomes, limit: int, list_failures: bool) -> None:
     print(outcomes.summary())
     for cause, count in outcomes.causes().most_common(limit):
         print(f"{count:4d}  {cause}")
+    print("skipped by reason:")
+    for reason, count in outcomes.skip_reasons().most_common(limit):
+        print(f"{count:4d}  {reason}")
     if list_failures:
         for name, cause in sorted(outcomes.failed.items()):
             print(f"FAIL {name}\n     {cause}")

@@ -1,8 +1,9 @@
 """A pytest plugin that serves the files langchain-aws's tests download from local bytes (no network).
 
 ``httpx.get`` of a ``.pdf``, ``.png``/``.jpg`` or ``.wav`` URL returns a small valid file of that type built
-in memory; any other URL raises, so a test that needs the network fails loudly instead of reaching it.
-Load with ``-p evals.langchain_aws_parity.assets`` (it patches at import, before test modules import).
+in memory; a loopback URL goes to the real ``httpx.get``; any other URL raises, so a test that needs the network
+fails loudly instead of reaching it. Load with ``-p evals.langchain_aws_parity.assets`` or import it (it patches
+at import, before test modules import).
 """
 
 from __future__ import annotations
@@ -54,8 +55,15 @@ def asset_for(url: str) -> bytes:
     raise RuntimeError(f"no local asset for {url}; the parity run never reaches the network")
 
 
+_REAL_GET = httpx.get
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
 def _local_get(url: Any, *args: Any, **kwargs: Any) -> httpx.Response:
+    if httpx.URL(str(url)).host in _LOOPBACK:
+        return _REAL_GET(url, *args, **kwargs)
     return httpx.Response(200, content=asset_for(str(url)), request=httpx.Request("GET", str(url)))
 
 
-httpx.get = _local_get
+if getattr(httpx.get, "__module__", "") != __name__:
+    httpx.get = _local_get

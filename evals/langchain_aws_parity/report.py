@@ -18,7 +18,7 @@ class Outcomes:
 
     passed: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
-    skipped: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
     xfailed: list[str] = field(default_factory=list)
 
     @property
@@ -29,6 +29,10 @@ class Outcomes:
     def causes(self) -> Counter[str]:
         """Failure count per cause."""
         return Counter(self.failed.values())
+
+    def skip_reasons(self) -> Counter[str]:
+        """Skip count per reason."""
+        return Counter(self.skipped.values())
 
     def summary(self) -> str:
         """One line: passed/ran with the percentage, then failed, skipped, xfailed."""
@@ -59,7 +63,7 @@ def read_junit(path: Path) -> Outcomes:
         elif skipped is not None and skipped.get("type") == "pytest.xfail":
             outcomes.xfailed.append(name)
         elif skipped is not None:
-            outcomes.skipped.append(name)
+            outcomes.skipped[name] = cause_of(skipped.get("message") or "")
         else:
             outcomes.passed.append(name)
     return outcomes
