@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_bedrock_routing.catalog import ModelSpec, UnknownModelError, get_catalog
+from langchain_bedrock_routing.emulator import anthropic_native
 from langchain_bedrock_routing.emulator.embeddings import embed
 from langchain_bedrock_routing.emulator.errors import BedrockError, validation
 from langchain_bedrock_routing.emulator.faults import FaultInjector
@@ -129,7 +131,35 @@ class EmulatorService:
 
     def converse(self, model_id: str, raw_body: bytes) -> Completion:
         """Serve one Converse request; raises :class:`BedrockError`."""
-        request = parse_converse(decode_json(raw_body, "body"))
+        return self.complete(model_id, parse_converse(decode_json(raw_body, "body")))
+
+    def is_chat_model(self, model_id: str) -> bool:
+        """True for a chat model id or prompt router (InvokeModel then takes the model's native chat body)."""
+        return self.routers.find(model_id) is not None or model_id in get_catalog()
+
+    def invoke_chat(self, model_id: str, raw_body: bytes) -> tuple[Completion, dict[str, Any]]:
+        """Serve InvokeModel with a chat model's native body (Anthropic Messages for Claude): the completion
+        and the native response body; ``ValidationException`` for other families' bodies."""
+        body = decode_json(raw_body, "body")
+        if not isinstance(body, dict):
+            raise validation("Malformed input request: #: expected type: JSONObject, please reformat your input.")
+        if "anthropic_version" not in body:
+            raise validation(
+                f"The emulator serves InvokeModel chat bodies in the Anthropic Messages format only; "
+                f"use Converse for {model_id}."
+            )
+        completion = self.complete(model_id, parse_converse(anthropic_native.to_converse(body)))
+        usage = anthropic_native.usage(
+            completion.input_tokens, completion.reply.output_tokens, completion.cache.read, completion.cache.write
+        )
+        message_id = "msg_bdrk_" + uuid.uuid4().hex[:24]
+        content = anthropic_native.content_blocks(completion.reply.content)
+        return completion, anthropic_native.message(
+            message_id, completion.invoked_model_id, content, completion.reply.stop_reason, usage
+        )
+
+    def complete(self, model_id: str, request: ConverseRequest) -> Completion:
+        """Serve a parsed chat request on ``model_id`` (a model or prompt router); raises :class:`BedrockError`."""
         router = self.routers.find(model_id)
         chosen = self.routers.choose(router, request) if router is not None else model_id
         spec = _model_spec(chosen)
@@ -158,8 +188,6 @@ class EmulatorService:
         try:
             spec = catalog.embedding_model(model_id)
         except UnknownModelError as exc:
-            if model_id in catalog:
-                raise validation(f"The emulator serves chat model {model_id} through Converse only.") from None
             raise validation(f"The provided model identifier is invalid: {exc}") from None
         body = decode_json(raw_body, "body")
         if not isinstance(body, dict):
