@@ -36,7 +36,7 @@ from benchmarks.services import Context
 from langchain_bedrock_routing.caching.keys import make_key
 from langchain_bedrock_routing.caching.semantic_base import DEFAULT_SIMILARITY_THRESHOLD, SemanticCacheBase
 from langchain_bedrock_routing.caching.semantic_redis import SEMANTIC_KIND, RedisSemanticCache, question_attributes
-from langchain_bedrock_routing.caching.vectorsets import Quantization, parse_scored_attributes, vadd_args
+from langchain_bedrock_routing.core.vectorsets import Quantization, parse_scored_attributes, vadd_args
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
 from langchain_bedrock_routing.testing import RedisServer
 

@@ -20,9 +20,10 @@ from typing import Any
 
 from langchain_aws import ChatBedrockConverse
 
+from langchain_bedrock_routing.routing.targets import DEFAULT_PRESET, presets
 from langchain_bedrock_routing.testing import RedisServer
 
-MODEL = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
+MODEL = presets()[DEFAULT_PRESET]["simple"][0]
 """The model the hit-path and overhead benchmarks call (the router's default simple-tier primary)."""
 REGION = "us-east-1"
 OFFLINE_AWS_ENV = {

@@ -130,7 +130,7 @@ def main() -> None:
     tracer = BedrockLangSmithTracer(client=client, project_name="bedrock-routing-example")
     with open_backend(live=args.live, region=args.region, profile=args.profile) as backend:
         chain = (PROMPT | backend.routed(preset="nova", max_tokens=200)).with_config(run_name="routed-qa")
-        for question in ["What is 6 * 7?", "Compare exact and semantic caching:\n1. hits\n2. traps\n3. costs"]:
+        for question in ["What is 6 * 7?", "Explain exact and semantic caching and summarize when each one helps."]:
             answer = chain.invoke({"question": question}, config={"callbacks": [tracer]})
             print(f"Q: {question!r}\nA: {answer.text}")
     tracer.wait_for_futures()

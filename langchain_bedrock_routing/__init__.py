@@ -1,89 +1,74 @@
-"""Route LangChain chat requests across Amazon Bedrock models, cache responses, count savings."""
+"""Route LangChain chat requests across Amazon Bedrock models, cache responses, count savings.
+
+The top level holds what an app writes; tools live in their subpackages (``emulator``, ``warming``,
+``testing``, ``demo``) and internals in ``routing``, ``caching``, ``callbacks`` and ``catalog``.
+"""
 
 from langchain_bedrock_routing.caching import (
-    DEFAULT_SIMILARITY_THRESHOLD,
     CachePolicy,
-    CachingChatBedrockConverse,
-    CorruptEntryError,
     InMemoryExactCache,
     InMemorySemanticCache,
     RedisCache,
     RedisSemanticCache,
-    VectorDimensionError,
-    VectorSetsUnavailableError,
-    WarmReport,
-    awarm_cache,
     cache_scope,
     default_cache,
-    load_prompts,
     make_cache,
-    warm_cache,
 )
 from langchain_bedrock_routing.callbacks import BedrockStatsCallbackHandler, StatsFigures, get_bedrock_stats_callback
-from langchain_bedrock_routing.catalog import ModelSpec, UnknownModelError, estimate_tokens, get_catalog
+from langchain_bedrock_routing.catalog import estimate_tokens, get_catalog
+from langchain_bedrock_routing.converse import CachingChatBedrockConverse
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
-from langchain_bedrock_routing.emulator import BedrockEmulator, RequestRecord
-from langchain_bedrock_routing.routing import (
-    PRIORITIES,
+from langchain_bedrock_routing.errors import (
     AllModelsFailedError,
+    BedrockRoutingError,
+    CacheError,
+    CallFailedError,
     ContextWindowExceededError,
+    CorruptEntryError,
     CostCapExceededError,
+    InvalidRequestError,
     ModelCallError,
     NoCandidateError,
-    RoutedChatBedrock,
+    RequestRefusedError,
     StreamInterruptedError,
+    UnknownModelError,
+    VectorDimensionError,
+    VectorSetsUnavailableError,
 )
-from langchain_bedrock_routing.routing.classifiers import (
-    BandedClassifier,
-    EmbeddingComplexityClassifier,
-    HeuristicComplexityClassifier,
-    LLMComplexityClassifier,
-    RouteDecision,
-    StickyClassifier,
-)
+from langchain_bedrock_routing.routing import RoutedChatBedrock
 from langchain_bedrock_routing.vectorstore import RedisVectorSetStore
 
 __all__ = [
-    "DEFAULT_SIMILARITY_THRESHOLD",
-    "PRIORITIES",
     "AllModelsFailedError",
-    "BandedClassifier",
-    "BedrockEmulator",
+    "BedrockRoutingError",
     "BedrockStatsCallbackHandler",
+    "CacheError",
     "CachePolicy",
     "CachingChatBedrockConverse",
+    "CallFailedError",
     "ContextWindowExceededError",
     "CorruptEntryError",
     "CostCapExceededError",
-    "EmbeddingComplexityClassifier",
     "HashingEmbeddings",
-    "HeuristicComplexityClassifier",
     "InMemoryExactCache",
     "InMemorySemanticCache",
-    "LLMComplexityClassifier",
+    "InvalidRequestError",
     "ModelCallError",
-    "ModelSpec",
     "NoCandidateError",
     "RedisCache",
     "RedisSemanticCache",
     "RedisVectorSetStore",
-    "RequestRecord",
-    "RouteDecision",
+    "RequestRefusedError",
     "RoutedChatBedrock",
     "StatsFigures",
-    "StickyClassifier",
     "StreamInterruptedError",
     "UnknownModelError",
     "VectorDimensionError",
     "VectorSetsUnavailableError",
-    "WarmReport",
-    "awarm_cache",
     "cache_scope",
     "default_cache",
     "estimate_tokens",
     "get_bedrock_stats_callback",
     "get_catalog",
-    "load_prompts",
     "make_cache",
-    "warm_cache",
 ]

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from langchain_bedrock_routing.backend import DEFAULT_REGION
-from langchain_bedrock_routing.caching import warming_cli
 from langchain_bedrock_routing.demo.context import DEFAULT_CHART
 from langchain_bedrock_routing.routing import presets
+from langchain_bedrock_routing.warming import cli as warming_cli
 
 
 def _demo_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

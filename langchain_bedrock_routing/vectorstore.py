@@ -23,8 +23,8 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.vectorstores import VectorStore
 
-from langchain_bedrock_routing.caching.redis_conn import RedisConnection, SyncClient
-from langchain_bedrock_routing.caching.vectorsets import QUANTIZATIONS, Quantization, SetOwner, VectorSets
+from langchain_bedrock_routing.core.redis_conn import RedisConnection, SyncClient
+from langchain_bedrock_routing.core.vectorsets import QUANTIZATIONS, Quantization, SetOwner, VectorSets
 
 TEXT_ATTRIBUTE = "_text"
 """The attribute holding a document's text; metadata may not use this key."""

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 
 import redis
 
-from langchain_bedrock_routing.caching.envelope import CorruptEntryError, EnvelopeCodec
+from langchain_bedrock_routing.caching.envelope import EnvelopeCodec
 from langchain_bedrock_routing.caching.keys import EXACT_KIND, kind_pattern
 from langchain_bedrock_routing.caching.semantic_redis import SEMANTIC_KIND
-from langchain_bedrock_routing.caching.vectorsets import VectorSets
+from langchain_bedrock_routing.core.vectorsets import VectorSets
 from langchain_bedrock_routing.emulator.requestlog import RequestRecord
+from langchain_bedrock_routing.errors import CorruptEntryError
 
 _VSET_SUFFIX = ":vset"
 _ANSWER_PART = ":r:"

@@ -7,7 +7,7 @@ copied into the worker and without (the tenant is lost there and the call must n
 ``traps``: checkable twin prompts (see :mod:`reliability.traps`); ``bursts``: one new question asked by
 several callers at once, on the soak's cache and (``--coalesce``) on one built with ``coalesce=True``.
 
-Which guarantees need which fix of issue 12 is in :data:`NEEDS`; ``--phases`` chooses what runs.
+What each phase checks is in :data:`CHECKS`; ``--phases`` chooses what runs.
 """
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ from reliability.traps import trap_requests
 from reliability.workload import TENANTS, Mode, SoakRequest, fill, templates
 
 PHASES: tuple[str, ...] = ("threads", "async_cpu", "full_redis", "traps", "bursts")
-NEEDS: dict[str, str] = {
-    "threads": "issue 12 item 2: cache_scope reaches LangChain's threads; an un-copied context fails closed",
-    "async_cpu": "issue 12 item 5: no async false outages under a CPU-bound thread",
-    "full_redis": "issue 12 item 6: a refused write does not trip the breaker that guards reads",
-    "traps": "issue 12 item 3: the semantic guard compares what differs (word order, one word in a long prompt)",
-    "bursts": "--coalesce needs the caches' coalesce=True (single-flight); without it bursts are documented repeats",
+CHECKS: dict[str, str] = {
+    "threads": "cache_scope reaches LangChain's threads; a thread without the copied context fails closed",
+    "async_cpu": "a CPU-bound thread causes no async false outages",
+    "full_redis": "a refused write does not trip the breaker that guards reads",
+    "traps": "the semantic guard catches swapped word order and one changed word in a long prompt",
+    "bursts": "with --coalesce, a burst of one new question pays once; without it, bursts are documented repeats",
 }
-"""The fix each phase's guarantees rely on (the phase runs everywhere; its checks pass once the fix is in)."""
+"""What each phase's guarantees check."""
 _TENANTS = tuple(t for t in TENANTS if t is not None)
 
 

@@ -19,8 +19,8 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.runnables import RunnableConfig
 
 from langchain_bedrock_routing.catalog import TIERS, base_model_id
+from langchain_bedrock_routing.errors import AllModelsFailedError
 from langchain_bedrock_routing.routing.chat_model import RoutedChatBedrock
-from langchain_bedrock_routing.routing.errors import AllModelsFailedError
 from reliability.chaos import Progress
 from reliability.workload import SoakRequest
 

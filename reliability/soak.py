@@ -33,7 +33,7 @@ from langchain_bedrock_routing.routing.chat_model import RoutedChatBedrock
 from langchain_bedrock_routing.testing import RedisServer
 from reliability.audit import audit_billing, audit_exact_cache, audit_semantic_cache
 from reliability.chaos import Progress, RedisChaos
-from reliability.phases import NEEDS, PHASES, RUNNERS, PhaseResults, PhaseSetup
+from reliability.phases import CHECKS, PHASES, RUNNERS, PhaseResults, PhaseSetup
 from reliability.provenance import Window, billed_misses
 from reliability.report import SoakReport
 from reliability.runner import CallOutcome, SoakRunner, every_candidate_failed
@@ -123,7 +123,7 @@ class _Environment:
 
 
 def _cache(config: SoakConfig, redis: RedisServer, *, coalesce: bool) -> RedisSemanticCache | RedisCache:
-    """The soak's cache; ``coalesce`` adds ``coalesce=True`` (single-flight, from issue 12's branch)."""
+    """The soak's cache; ``coalesce`` adds ``coalesce=True`` (single-flight)."""
     extra: dict[str, Any] = {"coalesce": True} if coalesce else {}
     breaker = CircuitBreaker(cooldown_s=config.breaker_cooldown_s)
     if config.cache == "exact":
@@ -257,7 +257,7 @@ def _parser() -> argparse.ArgumentParser:
         "--phases",
         default=",".join(PHASES),
         help="extra phases after the main mix, comma-separated (default all; 'none' for none): "
-        + "; ".join(f"{name} (checks need {need})" for name, need in NEEDS.items()),
+        + "; ".join(f"{name} ({check})" for name, check in CHECKS.items()),
     )
     parser.add_argument("--coalesce", action="store_true", help="also run bursts on a cache with coalesce=True")
     parser.add_argument("--json", action="store_true", help="print the report as JSON instead of text")

@@ -19,20 +19,16 @@ from langchain_bedrock_routing.caching.context import (
     RequestCacheContext,
     current_request,
     current_run_id,
+    ensure_run_hook,
     tenant_scope,
     tenants_in_play,
     validate_tenant,
     warn_unscoped,
 )
-from langchain_bedrock_routing.caching.envelope import (
-    CachedEntry,
-    CorruptEntryError,
-    HitKind,
-    check_generations,
-    mark_hit,
-)
+from langchain_bedrock_routing.caching.envelope import CachedEntry, HitKind, check_generations, mark_hit
 from langchain_bedrock_routing.caching.keys import digest
 from langchain_bedrock_routing.caching.policy import CachePolicy
+from langchain_bedrock_routing.errors import CorruptEntryError
 
 _log = logging.getLogger(__name__)
 
@@ -80,6 +76,7 @@ class CacheBase(BaseCache):
         coalesce: bool = False,
         coalesce_wait_s: float = DEFAULT_COALESCE_WAIT_S,
     ) -> None:
+        ensure_run_hook()
         self.ttl = validate_ttl(ttl)
         self.tenant = validate_tenant(tenant)
         self.policy = policy or CachePolicy()

@@ -30,7 +30,7 @@ from typing import Literal, TypeVar
 
 from redis.exceptions import AskError, ClusterError, ResponseError, TryAgainError
 
-from langchain_bedrock_routing.caching.loop_deadline import LoopStalledError
+from langchain_bedrock_routing.core.loop_deadline import LoopStalledError
 
 T = TypeVar("T")
 Clock = Callable[[], float]

@@ -4,7 +4,8 @@ The first chat-model run to look a key up leads it; runs that look the same key 
 settings and tenant scope) while it leads wait, at most ``wait_s`` seconds, until the leader's run ends
 (answered and stored, failed, or served a hit), then look up again: a hit, or a miss that goes to the
 model without leading. :class:`Flights` does this within a process. :class:`RedisLease` extends it
-across processes for the Redis exact cache: after a miss, the local leader takes ``SET <key>:lease
+across processes for both Redis caches (``<key>`` is the exact cache's entry key, or the semantic cache's
+answer key of the question in its partition): after a miss, the local leader takes ``SET <key>:lease
 <token> NX PX`` and, if another process holds it, polls the key until the answer appears, the lease is
 released or expires. Cache calls outside a chat-model run never coalesce (no run end would release them).
 """
@@ -24,7 +25,7 @@ from uuid import UUID
 
 from langchain_bedrock_routing.caching.breaker import CacheStats, FailOpen
 from langchain_bedrock_routing.caching.context import current_run_id, on_run_end
-from langchain_bedrock_routing.caching.redis_conn import RedisConnection
+from langchain_bedrock_routing.core.redis_conn import RedisConnection
 
 DEFAULT_COALESCE_WAIT_S = 5.0
 """How long a waiting lookup waits for the leader at most (seconds); also the lease's lifetime."""
@@ -127,9 +128,9 @@ class Flights:
 
 
 class RedisLease:
-    """Cross-process lease of an exact-cache key: ``<key>:lease`` set ``NX PX`` by the one process that asks the
-    model; other processes poll the key every :data:`POLL_S` until the answer, the lease's release or its expiry.
-    Redis errors make the lease a plain miss (counted by ``fail_open``)."""
+    """Cross-process lease of a key holding one answer: ``<key>:lease`` set ``NX PX`` by the one process that asks
+    the model; other processes poll the key every :data:`POLL_S` until the answer, the lease's release or its
+    expiry. Redis errors (and an open breaker) make the lease a plain miss (counted by ``fail_open``)."""
 
     def __init__(self, wait_s: float, connection: RedisConnection, fail_open: FailOpen) -> None:
         self.wait_ms = max(1, round(validate_wait(wait_s) * 1000))

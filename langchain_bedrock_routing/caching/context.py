@@ -1,7 +1,8 @@
 """Per-request cache tenant and directive, carried to ``BaseCache.lookup``/``update`` by context variables.
 
 ``BaseCache.lookup(prompt, llm_string)`` sees no run config, so a callback handler registered for every
-run (inheritable, ``run_inline``) copies ``config["metadata"]["tenant_id"]`` and
+run (inheritable, ``run_inline``; registered when the first cache is built or ``cache_scope`` is entered, never at
+import) copies ``config["metadata"]["tenant_id"]`` and
 ``config["metadata"]["cache"]`` into a context variable at ``on_chat_model_start``, which LangChain
 calls before its cache lookup, and removes them at ``on_llm_end``/``on_llm_error``. ``cache_scope``
 sets the same values explicitly around any block of code. Only chat models are covered: LangChain
@@ -25,6 +26,7 @@ from typing import Any, Literal, cast, get_args
 from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.globals import get_llm_cache
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import LLMResult
 from langchain_core.tracers.context import register_configure_hook
@@ -48,16 +50,18 @@ class RequestCacheContext:
     tenant: str | None = None
     directive: Directive | None = None
     scoped: bool = True
+    usable: bool = True
+    """False for a run whose metadata was invalid while no cache of ours was global: no lookup, no store."""
 
     @property
     def may_lookup(self) -> bool:
-        """False for ``"no-cache"`` and ``"refresh"``."""
-        return self.directive not in ("no-cache", "refresh")
+        """False for ``"no-cache"`` and ``"refresh"`` (and for unusable metadata)."""
+        return self.usable and self.directive not in ("no-cache", "refresh")
 
     @property
     def may_store(self) -> bool:
-        """False for ``"no-store"``."""
-        return self.directive != "no-store"
+        """False for ``"no-store"`` (and for unusable metadata)."""
+        return self.usable and self.directive != "no-store"
 
 
 _UNSCOPED = RequestCacheContext(scoped=False)
@@ -142,6 +146,7 @@ def current_request() -> RequestCacheContext:
 @contextmanager
 def cache_scope(*, tenant: str | None = None, directive: Directive | None = None) -> Iterator[RequestCacheContext]:
     """Run the block as ``tenant`` with ``directive``; run metadata may add to it but not change the tenant."""
+    ensure_run_hook()
     merged = _merge(_scope.get(), validate_tenant(tenant), validate_directive(directive, "cache_scope(directive=...)"))
     merged = replace(merged, scoped=True)
     token = _scope.set(merged)
@@ -194,15 +199,18 @@ class _RunMetadataHandler(BaseCallbackHandler):
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        """Push this run's context (merged over ``cache_scope``) for the cache calls that follow."""
-        meta = metadata or {}
-        tenant = validate_tenant(meta.get(TENANT_METADATA_KEY), f'config["metadata"]["{TENANT_METADATA_KEY}"]')
-        directive = validate_directive(
-            meta.get(DIRECTIVE_METADATA_KEY), f'config["metadata"]["{DIRECTIVE_METADATA_KEY}"]'
-        )
-        request = _merge(_scope.get(), tenant, directive)
-        if TENANT_METADATA_KEY in meta:  # even None: the caller named the shared scope
-            request = replace(request, scoped=True)
+        """Push this run's context (merged over ``cache_scope``) for the cache calls that follow.
+
+        Invalid cache metadata fails the run when the global LangChain cache is one of ours; otherwise the run
+        may belong to an unrelated model, so it goes on with a context in which our caches neither look up nor
+        store (a model given one of our caches by ``cache=`` is then simply not cached)."""
+        try:
+            request = _run_request(metadata or {})
+        except ValueError:
+            if _global_cache_is_ours():
+                raise
+            logger.debug("run %s: cache metadata not ours to validate; caches of this package skip it", run_id)
+            request = RequestCacheContext(usable=False)
         _runs.set((*_runs.get(), (run_id, request)))
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
@@ -221,9 +229,38 @@ class _RunMetadataHandler(BaseCallbackHandler):
             _runs.set(tuple(run for run in runs if run[0] != run_id))
 
 
-# A default (not .set()) so every thread and task sees the handler; it keeps no per-run state itself.
-_handler_var: ContextVar[BaseCallbackHandler | None] = ContextVar(
-    "lbr_cache_context_handler",
-    default=_RunMetadataHandler(),  # noqa: B039
-)
-register_configure_hook(_handler_var, inheritable=True)
+def _run_request(meta: dict[str, Any]) -> RequestCacheContext:
+    """The context a run's metadata asks for, merged over ``cache_scope``; ``ValueError`` when it is invalid."""
+    tenant = validate_tenant(meta.get(TENANT_METADATA_KEY), f'config["metadata"]["{TENANT_METADATA_KEY}"]')
+    directive = validate_directive(meta.get(DIRECTIVE_METADATA_KEY), f'config["metadata"]["{DIRECTIVE_METADATA_KEY}"]')
+    request = _merge(_scope.get(), tenant, directive)
+    if TENANT_METADATA_KEY in meta:  # even None: the caller named the shared scope
+        request = replace(request, scoped=True)
+    return request
+
+
+def _global_cache_is_ours() -> bool:
+    from langchain_bedrock_routing.caching.base import CacheBase  # base imports this module
+
+    return isinstance(get_llm_cache(), CacheBase)
+
+
+_hook_lock = threading.Lock()
+_hook_registered = threading.Event()
+
+
+def ensure_run_hook() -> None:
+    """Register the run-metadata handler for every later run, once per process (thread-safe). Called when a
+    cache of this package is built and when ``cache_scope`` is entered, so importing the package registers
+    nothing and apps that never use these caches run no extra handler."""
+    if _hook_registered.is_set():
+        return
+    with _hook_lock:
+        if not _hook_registered.is_set():
+            # A default (not .set()) so every thread and task sees the handler; it keeps no per-run state itself.
+            handler_var: ContextVar[BaseCallbackHandler | None] = ContextVar(
+                "lbr_cache_context_handler",
+                default=_RunMetadataHandler(),  # noqa: B039
+            )
+            register_configure_hook(handler_var, inheritable=True)
+            _hook_registered.set()

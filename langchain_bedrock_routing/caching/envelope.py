@@ -39,6 +39,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, Generati
 
 from langchain_bedrock_routing.caching.copies import owned
 from langchain_bedrock_routing.caching.partition import is_chat_prompt
+from langchain_bedrock_routing.errors import CorruptEntryError
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -65,10 +66,6 @@ _MESSAGE_CLASSES: dict[str, type[BaseMessage]] = {"ai": AIMessage, "AIMessageChu
 """The only message classes decoded, by their ``type`` field."""
 
 HitKind = Literal["exact", "semantic"]
-
-
-class CorruptEntryError(ValueError):
-    """A cached value that cannot be used: not ours, wrong version or key, truncated, tampered with."""
 
 
 @dataclass(frozen=True)
@@ -309,22 +306,6 @@ def check_generations(generations: Sequence[object], prompt: str | None = None) 
         raise CorruptEntryError("an entry holding something other than generations")
     if prompt is not None and is_chat_prompt(prompt):
         raise CorruptEntryError("plain text generations for a chat model's prompt (no message to mark as a hit)")
-
-
-_PLAIN = EnvelopeCodec()
-
-
-def encode_generations(
-    generations: Sequence[Generation], *, meta: Mapping[str, Any] | None = None, codec: EnvelopeCodec = _PLAIN
-) -> bytes:
-    """Envelope bytes for ``generations`` (compressed, not encrypted, unless ``codec`` says otherwise)."""
-    return codec.encode(generations, meta=meta)
-
-
-def decode_generations(blob: bytes, *, codec: EnvelopeCodec = _PLAIN) -> tuple[list[Generation], dict[str, Any]]:
-    """``(generations, meta)`` from envelope bytes; ``meta`` includes ``created_at`` (unix s)."""
-    entry = codec.decode(blob)
-    return entry.generations, {**entry.meta, "created_at": entry.created_at}
 
 
 def usage_meta(generations: Sequence[Generation]) -> dict[str, Any]:

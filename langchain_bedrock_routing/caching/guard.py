@@ -47,7 +47,6 @@ _ORDINAL = re.compile(r"\d+(st|nd|rd|th)")
 @dataclass(frozen=True)
 class _Lexicon:
     number_words: dict[str, str]
-    ordinal_suffixes: tuple[str, ...]
     months: dict[str, str]
     ambiguous_months: frozenset[str]
     date_words: dict[str, str]
@@ -84,7 +83,6 @@ def _lexicon() -> _Lexicon:
     )
     return _Lexicon(
         number_words=dict(raw["number_words"]),
-        ordinal_suffixes=tuple(raw["ordinal_suffixes"]),
         months=dict(raw["months"]),
         ambiguous_months=frozenset(raw["ambiguous_months"]),
         date_words=dict(raw["date_words"]),

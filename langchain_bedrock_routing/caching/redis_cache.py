@@ -20,17 +20,12 @@ from langchain_core.outputs import Generation
 from langchain_bedrock_routing.caching.base import CacheBase
 from langchain_bedrock_routing.caching.breaker import CircuitBreaker, FailOpen
 from langchain_bedrock_routing.caching.coalesce import DEFAULT_COALESCE_WAIT_S, RedisLease
-from langchain_bedrock_routing.caching.envelope import (
-    CachedEntry,
-    CorruptEntryError,
-    EnvelopeCodec,
-    HitKind,
-    usage_meta,
-)
+from langchain_bedrock_routing.caching.envelope import CachedEntry, EnvelopeCodec, HitKind, usage_meta
 from langchain_bedrock_routing.caching.keys import EXACT_KIND, exact_key, kind_pattern, validate_namespace
 from langchain_bedrock_routing.caching.near_cache import NearCache, Ticket
 from langchain_bedrock_routing.caching.policy import CachePolicy
-from langchain_bedrock_routing.caching.redis_conn import DEFAULT_TIMEOUT_S, AsyncClient, RedisConnection, SyncClient
+from langchain_bedrock_routing.core.redis_conn import DEFAULT_TIMEOUT_S, AsyncClient, RedisConnection, SyncClient
+from langchain_bedrock_routing.errors import CorruptEntryError
 
 _FAILED = object()
 DEFAULT_NEAR_CACHE_ENTRIES = 10_000

@@ -24,7 +24,7 @@ from langchain_bedrock_routing.caching.envelope import CachedEntry, HitKind
 from langchain_bedrock_routing.caching.guard import Guard, resolve_guard
 from langchain_bedrock_routing.caching.partition import entry_id, partition_id, split_prompt, without_lone_surrogates
 from langchain_bedrock_routing.caching.policy import CachePolicy
-from langchain_bedrock_routing.caching.vectorsets import VectorDimensionError, VectorSetsUnavailableError
+from langchain_bedrock_routing.errors import VectorDimensionError, VectorSetsUnavailableError
 
 T = TypeVar("T")
 D = TypeVar("D")
@@ -132,8 +132,8 @@ class SemanticCacheBase(CacheBase):
     ``(query, cached_question) -> reason | None``. ``max_entries_per_partition`` evicts the oldest.
     Backend and embedding failures are counted misses behind ``breaker``; a Redis without vector sets is raised
     by lookups, before any model call; a partition holding vectors of another dimension is a counted miss.
-    ``coalesce``: concurrent misses of one exact prompt in this process wait up to ``coalesce_wait_s`` seconds
-    for the first one's answer.
+    ``coalesce``: concurrent misses of one exact prompt wait up to ``coalesce_wait_s`` seconds for the first one's
+    answer (in this process; the Redis cache also across processes).
     """
 
     kind: ClassVar[HitKind] = "semantic"

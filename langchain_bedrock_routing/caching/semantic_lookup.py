@@ -22,8 +22,8 @@ from typing import Any
 
 from redis.exceptions import NoPermissionError, NoScriptError, ResponseError
 
-from langchain_bedrock_routing.caching.redis_conn import AsyncClient, SyncClient
-from langchain_bedrock_routing.caching.vectorsets import parse_scored_attributes, translate_error
+from langchain_bedrock_routing.core.redis_conn import AsyncClient, SyncClient
+from langchain_bedrock_routing.core.vectorsets import parse_scored_attributes, translate_error
 
 LOOKUP_SCRIPT = """
 if ARGV[3] == '1' then

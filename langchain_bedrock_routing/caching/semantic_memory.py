@@ -34,7 +34,7 @@ from langchain_bedrock_routing.caching.semantic_base import (
     SemanticCacheBase,
     cosine_to_score,
 )
-from langchain_bedrock_routing.caching.vectorsets import VectorDimensionError
+from langchain_bedrock_routing.errors import VectorDimensionError
 
 
 @dataclass(frozen=True)

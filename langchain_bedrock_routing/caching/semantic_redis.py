@@ -22,13 +22,12 @@ from langchain_core.embeddings import Embeddings
 from redis.exceptions import ResponseError
 
 from langchain_bedrock_routing.caching.breaker import CircuitBreaker
-from langchain_bedrock_routing.caching.coalesce import DEFAULT_COALESCE_WAIT_S
-from langchain_bedrock_routing.caching.envelope import CachedEntry, CorruptEntryError, EnvelopeCodec, usage_meta
+from langchain_bedrock_routing.caching.coalesce import DEFAULT_COALESCE_WAIT_S, RedisLease
+from langchain_bedrock_routing.caching.envelope import CachedEntry, EnvelopeCodec, usage_meta
 from langchain_bedrock_routing.caching.guard import Guard
 from langchain_bedrock_routing.caching.keys import kind_pattern, make_key, validate_namespace
 from langchain_bedrock_routing.caching.partition import has_lone_surrogate
 from langchain_bedrock_routing.caching.policy import CachePolicy
-from langchain_bedrock_routing.caching.redis_conn import DEFAULT_TIMEOUT_S, AsyncClient, RedisConnection, SyncClient
 from langchain_bedrock_routing.caching.semantic_base import (
     DEFAULT_SIMILARITY_THRESHOLD,
     FAILED,
@@ -36,13 +35,15 @@ from langchain_bedrock_routing.caching.semantic_base import (
     SemanticCacheBase,
 )
 from langchain_bedrock_routing.caching.semantic_lookup import Found, Lookup, LookupCall, Neighbour
-from langchain_bedrock_routing.caching.vectorsets import (
+from langchain_bedrock_routing.core.redis_conn import DEFAULT_TIMEOUT_S, AsyncClient, RedisConnection, SyncClient
+from langchain_bedrock_routing.core.vectorsets import (
     QUANTIZATIONS,
     Quantization,
     translate_error,
     vadd_args,
     vsim_args,
 )
+from langchain_bedrock_routing.errors import CorruptEntryError
 
 SEMANTIC_KIND = "sem"
 DEFAULT_VSIM_EF = 50
@@ -91,6 +92,8 @@ class RedisSemanticCache(SemanticCacheBase):
     A lookup is one round trip (a Lua script: exact GET, VSIM, and the answers of the neighbours at or above the
     threshold). Unless ``encrypt``, each vector carries its question as the attribute ``{"q": ...}`` so the guard
     judges neighbours without decoding their answers; only the served answer is decoded.
+    ``coalesce``: a miss also waits for another process asking the same question in the same partition (a lease
+    on its exact key, ``<answer key>:lease``), then serves that process's answer as an exact hit.
     Needs Redis >= 8.0; on older servers the first use raises ``VectorSetsUnavailableError``.
     """
 
@@ -143,6 +146,7 @@ class RedisSemanticCache(SemanticCacheBase):
             raise ValueError(f"vsim_ef must be an int >= 1 or None (the server's default), got {vsim_ef!r}")
         self.vsim_ef = vsim_ef
         self._lookup = Lookup()
+        self.lease = RedisLease(coalesce_wait_s, self.connection, self.fail_open) if coalesce else None
 
     # -- keys and pure steps ---------------------------------------------------------------------
 
@@ -153,8 +157,9 @@ class RedisSemanticCache(SemanticCacheBase):
         """The Redis Cluster primary holding ``loc``'s partition (every key of a partition shares one slot)."""
         return self.connection.shard_of(self._key(loc.partition, "vset"))
 
-    def _answer_key(self, partition: str, entry: str) -> str:
-        return self._key(partition, "r", entry)
+    def _answer_key(self, loc: Located, entry: str | None = None) -> str:
+        """The key of the answer to ``entry`` (default: ``loc``'s own question) in ``loc``'s partition."""
+        return self._key(loc.partition, "r", loc.entry if entry is None else entry)
 
     def vsim_args(self, vset_key: str, vector: Sequence[float]) -> list[Any]:
         """The ``VSIM`` a lookup runs for ``vector`` (inside its script): ``WITHSCORES WITHATTRIBS COUNT candidates
@@ -164,7 +169,7 @@ class RedisSemanticCache(SemanticCacheBase):
 
     def _lookup_call(self, loc: Located, vector: Sequence[float]) -> LookupCall:
         """The lookup script's keys and arguments for ``loc`` searched with ``vector``."""
-        exact_key = self._answer_key(loc.partition, loc.entry)
+        exact_key = self._answer_key(loc)
         prefix = exact_key[: len(exact_key) - len(loc.entry)]
         vsim = self.vsim_args(self._key(loc.partition, "vset"), vector)
         return LookupCall(exact_key, prefix, loc.entry, self.similarity_threshold, vsim)
@@ -172,11 +177,11 @@ class RedisSemanticCache(SemanticCacheBase):
     def _ttl_ms(self) -> int | None:
         return None if self.ttl is None else max(1, int(self.ttl * 1000))
 
-    def _decode(self, partition: str, entry: str, blob: bytes | str) -> CachedEntry | None:
+    def _decode(self, loc: Located, entry: str, blob: bytes | str) -> CachedEntry | None:
         try:
             if not isinstance(blob, bytes):
                 raise CorruptEntryError("a text value where bytes were stored (client with decode_responses?)")
-            return self.codec.decode(blob, associated_data=self._answer_key(partition, entry).encode())
+            return self.codec.decode(blob, associated_data=self._answer_key(loc, entry).encode())
         except CorruptEntryError as exc:
             self.stats.add("corrupt")
             self.fail_open.log.warning(f"{self.fail_open.name}: unusable entry dropped and served as a miss: {exc}")
@@ -184,7 +189,7 @@ class RedisSemanticCache(SemanticCacheBase):
 
     def _exact(self, loc: Located, blob: bytes | str | None) -> _Hit | None:
         """The exact match of the question from its answer blob (``None`` when absent or unusable)."""
-        entry = self._decode(loc.partition, loc.entry, blob) if blob is not None else None
+        entry = self._decode(loc, loc.entry, blob) if blob is not None else None
         return None if entry is None else (None, entry)
 
     def _judged(self, loc: Located, query: str, near: Neighbour, stale: list[str]) -> _Hit | None:
@@ -193,7 +198,7 @@ class RedisSemanticCache(SemanticCacheBase):
         question = question_of(near.attributes)
         if question is not None and not self.accepts(query, question, near.score):
             return None
-        entry = self._decode(loc.partition, near.entry, near.blob) if near.blob is not None else None
+        entry = self._decode(loc, near.entry, near.blob) if near.blob is not None else None
         if entry is None:
             stale.append(near.entry)
             return None
@@ -221,13 +226,13 @@ class RedisSemanticCache(SemanticCacheBase):
             commands += [
                 ("VREM", vkey, entry_id),
                 ("ZREM", okey, entry_id),
-                ("UNLINK", self._answer_key(loc.partition, entry_id)),
+                ("UNLINK", self._answer_key(loc, entry_id)),
             ]
         return commands
 
     def _store_args(self, loc: Located, vector: Sequence[float] | None, blob: bytes) -> list[tuple[Any, ...]]:
         vkey, okey, ttl_ms = self._key(loc.partition, "vset"), self._key(loc.partition, "order"), self._ttl_ms()
-        rkey = self._answer_key(loc.partition, loc.entry)
+        rkey = self._answer_key(loc)
         commands: list[tuple[Any, ...]] = [("SET", rkey, blob, "PX", ttl_ms) if ttl_ms else ("SET", rkey, blob)]
         if vector is not None:
             attributes = None if self.codec.encrypts or loc.text is None else question_attributes(loc.text)
@@ -242,11 +247,8 @@ class RedisSemanticCache(SemanticCacheBase):
         """The answer's envelope; it holds the question only when the vector cannot (an encrypting cache keeps
         the question out of the plaintext attributes)."""
         meta = {**({"question": loc.text} if self.codec.encrypts else {}), **usage_meta(return_val)}
-        key = self._answer_key(loc.partition, loc.entry).encode()
+        key = self._answer_key(loc).encode()
         return self.codec.encode(return_val, meta=meta, associated_data=key)
-
-    def _serve(self, hit: _Hit | None, prompt: str) -> RETURN_VAL_TYPE | None:
-        return self.serve_match(hit, prompt)
 
     # -- sync I/O --------------------------------------------------------------------------------
 
@@ -264,10 +266,10 @@ class RedisSemanticCache(SemanticCacheBase):
         only after a plain exact GET missed. A corrupt exact answer is dropped and its neighbours searched."""
         client = self.connection.client
         if loc.text is None:
-            return self._exact(loc, client.get(self._answer_key(loc.partition, loc.entry)))
+            return self._exact(loc, client.get(self._answer_key(loc)))
         exact_first = self.embedder.cheap(loc.text)
         if not exact_first:
-            exact = self._exact(loc, client.get(self._answer_key(loc.partition, loc.entry)))
+            exact = self._exact(loc, client.get(self._answer_key(loc)))
             if exact is not None:
                 return exact
         call = self._lookup_call(loc, self.embedder.embed(loc.text))
@@ -291,8 +293,7 @@ class RedisSemanticCache(SemanticCacheBase):
         excess = size - (self.max_entries_per_partition or size)
         if excess > 0:
             popped = self._pipeline(client, vkey, [("ZPOPMIN", self._key(loc.partition, "order"), excess)])[0]
-            oldest = _members(popped)
-            self._pipeline(client, vkey, self._drop_args(loc, oldest))
+            self._pipeline(client, vkey, self._drop_args(loc, _members(popped)))
 
     def lookup(self, prompt: str, llm_string: str) -> RETURN_VAL_TYPE | None:
         """The answer stored for this prompt, or for a paraphrase of its last human turn in its partition."""
@@ -300,9 +301,10 @@ class RedisSemanticCache(SemanticCacheBase):
         if scope is None:
             return None
         loc = self.locate(prompt, llm_string, scope)
-        return self._serve(
-            self.settle(self.call("lookup", lambda: self._search(loc), FAILED, shard=self._shard(loc))), prompt
-        )
+        hit = self.call("lookup", lambda: self._search(loc), FAILED, shard=self._shard(loc))
+        if hit is None and self.lease is not None and self._leads(prompt, llm_string, scope):
+            hit = self._exact(loc, self.lease.follow(self._answer_key(loc), shard=self._shard(loc)))
+        return self.serve_match(self.settle(hit), prompt)
 
     def update(self, prompt: str, llm_string: str, return_val: RETURN_VAL_TYPE) -> None:
         """Store the answer (``SET PX`` plus ``VADD``) unless the directive or the store policy forbids it."""
@@ -330,12 +332,10 @@ class RedisSemanticCache(SemanticCacheBase):
     async def _asearch(self, client: AsyncClient, loc: Located) -> _Hit | None:
         """Async :meth:`_search`."""
         if loc.text is None:
-            return self._exact(loc, await self.connection.timed(client.get(self._answer_key(loc.partition, loc.entry))))
+            return self._exact(loc, await self.connection.timed(client.get(self._answer_key(loc))))
         exact_first = self.embedder.cheap(loc.text)
         if not exact_first:
-            exact = self._exact(
-                loc, await self.connection.timed(client.get(self._answer_key(loc.partition, loc.entry)))
-            )
+            exact = self._exact(loc, await self.connection.timed(client.get(self._answer_key(loc))))
             if exact is not None:
                 return exact
         call = self._lookup_call(loc, await self.embedder.aembed(loc.text))
@@ -360,8 +360,7 @@ class RedisSemanticCache(SemanticCacheBase):
         excess = size - (self.max_entries_per_partition or size)
         if excess > 0:
             popped = (await self._apipeline(client, vkey, [("ZPOPMIN", self._key(loc.partition, "order"), excess)]))[0]
-            oldest = _members(popped)
-            await self._apipeline(client, vkey, self._drop_args(loc, oldest))
+            await self._apipeline(client, vkey, self._drop_args(loc, _members(popped)))
 
     async def alookup(self, prompt: str, llm_string: str) -> RETURN_VAL_TYPE | None:
         """Async :meth:`lookup` on ``redis.asyncio`` (a worker thread when only a sync client was given)."""
@@ -372,8 +371,10 @@ class RedisSemanticCache(SemanticCacheBase):
         if scope is None:
             return None
         loc = self.locate(prompt, llm_string, scope)
-        search = await self.acall("lookup", lambda: self._asearch(client, loc), FAILED, shard=self._shard(loc))
-        return self._serve(self.settle(search), prompt)
+        hit = await self.acall("lookup", lambda: self._asearch(client, loc), FAILED, shard=self._shard(loc))
+        if hit is None and self.lease is not None and self._leads(prompt, llm_string, scope):
+            hit = self._exact(loc, await self.lease.afollow(self._answer_key(loc), shard=self._shard(loc)))
+        return self.serve_match(self.settle(hit), prompt)
 
     async def aupdate(self, prompt: str, llm_string: str, return_val: RETURN_VAL_TYPE) -> None:
         """Async :meth:`update`."""

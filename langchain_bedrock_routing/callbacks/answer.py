@@ -17,13 +17,14 @@ from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
 
 from langchain_bedrock_routing.callbacks.pricing import TokenUsage
+from langchain_bedrock_routing.core.routing_metadata import RoutingMetadata, read_routing
 
 UNMARKED_HIT_KIND = "langchain"
 """Cache kind of a hit served through a LangChain cache that does not mark its hits."""
 
 
 @dataclass(frozen=True)
-class Attempt:
+class FailedAttempt:
     """One failed model call before the answer: the model and the error's code or type."""
 
     model_id: str | None
@@ -41,9 +42,9 @@ class Answer:
     cache_similarity: float | None
     tier: str | None
     classifier: str | None
-    failed_attempts: tuple[Attempt, ...]
+    failed_attempts: tuple[FailedAttempt, ...]
     has_tool_calls: bool
-    routing: Mapping[str, Any]
+    routing: RoutingMetadata
     """The router's record as it came (empty when no router answered)."""
 
     @property
@@ -63,7 +64,7 @@ def first_message(response: LLMResult) -> AIMessage | None:
 def read_answer(message: AIMessage, fallback_model_id: str | None = None) -> Answer:
     """Parse ``message``; ``fallback_model_id`` names the model when the message does not."""
     meta = message.response_metadata or {}
-    routing: Mapping[str, Any] = meta.get("routing") or {}
+    routing = read_routing(meta.get("routing"))
     cache: Mapping[str, Any] = meta.get("cache") or {}
     usage_metadata: Mapping[str, Any] = message.usage_metadata or {}
     if cache.get("hit"):
@@ -83,15 +84,17 @@ def read_answer(message: AIMessage, fallback_model_id: str | None = None) -> Ans
         classifier=routing.get("classifier"),
         failed_attempts=failed_attempts(routing.get("attempts")),
         has_tool_calls=bool(message.tool_calls),
-        routing=dict(routing),
+        routing=routing,
     )
 
 
-def failed_attempts(attempts: Any) -> tuple[Attempt, ...]:
-    """The failed entries of a router's ``attempts`` list (``[{"model_id", "error"}, ...]``)."""
+def failed_attempts(attempts: object) -> tuple[FailedAttempt, ...]:
+    """The failed entries of a router's ``attempts`` list (a routing record's, or an error's ``attempts``)."""
     if not isinstance(attempts, list):
         return ()
-    return tuple(Attempt(a.get("model_id"), str(a["error"])) for a in attempts if a.get("error"))
+    return tuple(
+        FailedAttempt(a.get("model_id"), str(a["error"])) for a in attempts if isinstance(a, Mapping) and a.get("error")
+    )
 
 
 def error_code(error: BaseException) -> str:

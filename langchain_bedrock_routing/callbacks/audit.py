@@ -17,9 +17,16 @@ from typing import IO, Any
 
 from langchain_bedrock_routing.callbacks.figures import RequestOutcome, outcome_cost, outcome_saved
 from langchain_bedrock_routing.catalog import ModelCatalog, get_catalog
+from langchain_bedrock_routing.core.routing_metadata import RoutingMetadata
 
 _ROUTING_FIELDS = ("tier", "model_id", "score", "classifier", "priority", "requested_tier", "attempts")
 """Routing fields logged; the classifier's ``reason`` may quote the prompt, so it goes with ``include_prompt``."""
+
+
+def _routing_fields(routing: RoutingMetadata, include_reason: bool) -> dict[str, Any]:
+    """The logged subset of a routing record."""
+    fields = (*_ROUTING_FIELDS, *(("reason",) if include_reason else ()))
+    return {key: value for key, value in routing.items() if key in fields}
 
 
 class JsonlAuditLog:
@@ -62,7 +69,7 @@ class JsonlAuditLog:
             else {"hit": answer.cached, "kind": answer.cache_kind, "similarity": answer.cache_similarity},
             "routing": None
             if answer is None or not answer.routing
-            else {k: answer.routing.get(k) for k in (*_ROUTING_FIELDS, *(("reason",) if self.include_prompt else ()))},
+            else _routing_fields(answer.routing, self.include_prompt),
             "tokens": None if answer is None else answer.usage.as_dict(),
             "billed_calls": [{"model_id": m, "tokens": u.as_dict()} for m, u in outcome.spend],
             "failed_calls": [{"model_id": a.model_id, "error": a.error} for a in outcome.api_errors],

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from langchain_bedrock_routing.callbacks.answer import Answer, Attempt
+from langchain_bedrock_routing.callbacks.answer import Answer, FailedAttempt
 from langchain_bedrock_routing.callbacks.pricing import Cost, TokenUsage, price_counterfactual, price_usage
 from langchain_bedrock_routing.catalog import ModelCatalog, base_model_id, get_catalog
 
@@ -37,7 +37,7 @@ class RequestOutcome:
     """``None`` when the request failed (see ``error``)."""
     spend: tuple[tuple[str | None, TokenUsage], ...]
     """Billed model calls made for this request: (model id, usage) each."""
-    api_errors: tuple[Attempt, ...]
+    api_errors: tuple[FailedAttempt, ...]
     """Model calls that failed before the answer (throttling, unavailable ...)."""
     error: str | None = None
     tenant: str | None = None
@@ -135,7 +135,7 @@ class Bucket:
         self.api_calls += 1
         self.spend[model_id] += usage
 
-    def add_api_error(self, attempt: Attempt) -> None:
+    def add_api_error(self, attempt: FailedAttempt) -> None:
         """Count one failed model call."""
         self.api_errors[attempt.error] += 1
 

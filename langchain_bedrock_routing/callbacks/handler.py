@@ -26,7 +26,13 @@ from langchain_core.messages import BaseMessage, get_buffer_string
 from langchain_core.outputs import LLMResult
 from langchain_core.tracers.context import register_configure_hook
 
-from langchain_bedrock_routing.callbacks.answer import Attempt, error_code, failed_attempts, first_message, read_answer
+from langchain_bedrock_routing.callbacks.answer import (
+    FailedAttempt,
+    error_code,
+    failed_attempts,
+    first_message,
+    read_answer,
+)
 from langchain_bedrock_routing.callbacks.figures import RequestOutcome, StatsFigures
 from langchain_bedrock_routing.callbacks.outside import watching
 from langchain_bedrock_routing.callbacks.pricing import TokenUsage
@@ -51,7 +57,7 @@ class _ChatRun:
     prompt: str
     has_calls: bool = False
     spend: list[tuple[str | None, TokenUsage]] = field(default_factory=list)
-    api_errors: list[Attempt] = field(default_factory=list)
+    api_errors: list[FailedAttempt] = field(default_factory=list)
 
 
 class BedrockStatsCallbackHandler(BaseCallbackHandler):
@@ -243,7 +249,7 @@ class BedrockStatsCallbackHandler(BaseCallbackHandler):
             if run.request_id != run_id:
                 request = self._chat_runs.get(run.request_id)
                 if request is not None and not run.has_calls:
-                    request.api_errors.append(Attempt(run.model_id, code))
+                    request.api_errors.append(FailedAttempt(run.model_id, code))
                 return
             spend = tuple(run.spend)
             failed = tuple(run.api_errors) or failed_attempts(getattr(error, "attempts", None))

@@ -22,15 +22,11 @@ from langchain_bedrock_routing.catalog._spec import (
     ModelSpec,
     Prices,
     PromptRouterSpec,
-    Tier,
 )
+from langchain_bedrock_routing.errors import UnknownModelError
 
 _ARN = re.compile(r"^arn:aws[\w-]*:bedrock:(?P<region>[\w-]*):(?P<account>\d*):(?P<kind>[\w-]+)/(?P<id>.+)$")
 _GEO_PREFIX = re.compile(r"^(us|us-gov|eu|apac|au|jp|ca|in|global)\.(?=[a-z]+\.)")
-
-
-class UnknownModelError(ValueError):
-    """A model id that is not in the catalog; the message lists the known ids."""
 
 
 def split_model_id(model_id: str) -> tuple[str, str]:
@@ -109,10 +105,6 @@ class ModelCatalog:
             f" (the installed langchain-aws profiles it, but models.json was synced from {self.synced_from}: "
             "`make catalog CATALOG_ARGS=--write` adds it)"
         )
-
-    def by_tier(self, tier: Tier, family: str | None = None) -> tuple[ModelSpec, ...]:
-        """Models whose default tier is ``tier``, optionally of one family."""
-        return tuple(s for s in self._models.values() if s.tier == tier and family in (None, s.family))
 
     def embedding_model(self, model_id: str) -> EmbeddingModelSpec:
         """The spec of an embedding model id; raises :class:`UnknownModelError`."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_bedrock_routing.catalog._catalog import base_model_id, profile_fields
+from langchain_bedrock_routing.errors import BedrockRoutingError
 
 PROFILE_FIELDS: tuple[str, ...] = tuple(profile_fields({}))
 """The profile fields the catalog keeps (context window, output cap, capabilities)."""
@@ -24,7 +25,7 @@ MINIMUM_LANGCHAIN_AWS = "1.9.1"
 """The langchain-aws release whose profiles ``models.json`` was synced from (the ``pyproject.toml`` floor)."""
 
 
-class ProfilesUnavailableError(RuntimeError):
+class ProfilesUnavailableError(BedrockRoutingError, RuntimeError):
     """The installed langchain-aws ships no model profiles (missing, or older than the profiles module)."""
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from rich.table import Table
 
-from langchain_bedrock_routing.callbacks import print_report
+from langchain_bedrock_routing.callbacks.report import print_report
 from langchain_bedrock_routing.catalog import Tier
 from langchain_bedrock_routing.demo.caches import CacheKind, cache_backend_label, response_cache
 from langchain_bedrock_routing.demo.context import DemoContext

@@ -1,8 +1,7 @@
 """Routing: ``RoutedChatBedrock``, its policy, fallbacks and errors; classifiers live in ``routing.classifiers``."""
 
-from langchain_bedrock_routing.routing.chat_model import RoutedChatBedrock
-from langchain_bedrock_routing.routing.decision import RouteDecision
-from langchain_bedrock_routing.routing.errors import (
+from langchain_bedrock_routing.core.routing_metadata import PRIORITIES, Priority
+from langchain_bedrock_routing.errors import (
     AllModelsFailedError,
     ContextWindowExceededError,
     CostCapExceededError,
@@ -10,7 +9,8 @@ from langchain_bedrock_routing.routing.errors import (
     NoCandidateError,
     StreamInterruptedError,
 )
-from langchain_bedrock_routing.routing.policy import PRIORITIES, Priority
+from langchain_bedrock_routing.routing.chat_model import RoutedChatBedrock
+from langchain_bedrock_routing.routing.decision import RouteDecision
 from langchain_bedrock_routing.routing.targets import presets
 
 __all__ = [

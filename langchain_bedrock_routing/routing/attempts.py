@@ -13,18 +13,19 @@ from botocore.exceptions import ClientError
 from langchain_aws import ChatBedrockConverse
 from langchain_core.runnables import RunnableBinding
 
+from langchain_bedrock_routing.core.routing_metadata import AttemptRecord, Priority, RoutingMetadata
+from langchain_bedrock_routing.errors import AllModelsFailedError, ModelCallError, StreamInterruptedError
 from langchain_bedrock_routing.routing.decision import RouteDecision
 from langchain_bedrock_routing.routing.delegates import DelegatePool
-from langchain_bedrock_routing.routing.errors import AllModelsFailedError, ModelCallError, StreamInterruptedError
 from langchain_bedrock_routing.routing.fallback import Cooldown, retryable_reason
 from langchain_bedrock_routing.routing.metadata import invoked_model_id, routing_metadata
-from langchain_bedrock_routing.routing.policy import Candidate, Plan, Priority
+from langchain_bedrock_routing.routing.policy import Candidate, Plan
 from langchain_bedrock_routing.routing.prompt_cache import PromptCacheMode, cache_control_for
 from langchain_bedrock_routing.routing.request import RequestProfile
 
 
 @dataclass(frozen=True)
-class Attempt:
+class CandidateCall:
     """One delegate call to make: the candidate, its delegate and the keyword arguments for it."""
 
     candidate: Candidate
@@ -52,9 +53,9 @@ class RouteRun:
     call_kwargs: Mapping[str, Any]
     tools: Sequence[Any] | None = None
     tool_choice: Any = None
-    attempts: list[dict[str, Any]] = field(default_factory=list)
+    attempts: list[AttemptRecord] = field(default_factory=list)
 
-    def __iter__(self) -> Iterator[Attempt]:
+    def __iter__(self) -> Iterator[CandidateCall]:
         for candidate in self.cooldown.order(self.plan.candidates, lambda c: c.target.model_id):
             delegate = self.pool.get(candidate.target)
             kwargs = dict(self.call_kwargs)
@@ -70,9 +71,9 @@ class RouteRun:
                 cache_control = cache_control_for(self.prompt_cache, candidate.target.spec, self.profile)
                 if cache_control is not None:
                     kwargs["cache_control"] = cache_control
-            yield Attempt(candidate, delegate, kwargs)
+            yield CandidateCall(candidate, delegate, kwargs)
 
-    def failed(self, attempt: Attempt, error: BaseException) -> None:
+    def failed(self, attempt: CandidateCall, error: BaseException) -> None:
         """Record a retryable failure and move on; raise :class:`ModelCallError` for any other error."""
         reason = retryable_reason(error)
         model_id = attempt.candidate.target.model_id
@@ -81,7 +82,7 @@ class RouteRun:
         self.cooldown.failed(model_id)
         self._record(attempt.candidate, reason)
 
-    def interrupted(self, attempt: Attempt, error: Exception, chunks: int) -> NoReturn:
+    def interrupted(self, attempt: CandidateCall, error: Exception, chunks: int) -> NoReturn:
         """Record a stream that failed after ``chunks`` chunks reached the caller and raise
         :class:`StreamInterruptedError` (a retryable error also counts toward the model's cooldown)."""
         reason = retryable_reason(error)
@@ -91,7 +92,7 @@ class RouteRun:
         self._record(attempt.candidate, reason or _error_name(error))
         raise StreamInterruptedError(model_id, error, chunks, self.attempts) from error
 
-    def succeeded(self, attempt: Attempt, response_metadata: Mapping[str, Any]) -> dict[str, Any]:
+    def succeeded(self, attempt: CandidateCall, response_metadata: Mapping[str, Any]) -> RoutingMetadata:
         """Record the success and return ``response_metadata["routing"]`` for the result."""
         target = attempt.candidate.target
         self.cooldown.succeeded(target.model_id)
@@ -111,7 +112,7 @@ class RouteRun:
         raise AllModelsFailedError(self.attempts)
 
     def _record(self, candidate: Candidate, error: str | None) -> None:
-        self.attempts.append({"model_id": candidate.target.model_id, "tier": candidate.target.tier, "error": error})
+        self.attempts.append(AttemptRecord(model_id=candidate.target.model_id, tier=candidate.target.tier, error=error))
 
 
 def _error_name(error: BaseException) -> str:

@@ -14,20 +14,22 @@ from langchain_core.runnables import Runnable, RunnableConfig, ensure_config
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_core.utils.utils import secret_from_env
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, SkipValidation, model_validator
 from typing_extensions import Self
 
-from langchain_bedrock_routing.caching import streaming as stream_cache
 from langchain_bedrock_routing.catalog import TIERS, Tier
+from langchain_bedrock_routing.core import stream_cache
+from langchain_bedrock_routing.core.routing_metadata import PRIORITIES, Priority, RoutingMetadata
 from langchain_bedrock_routing.routing import chunks
 from langchain_bedrock_routing.routing.attempts import RouteRun
 from langchain_bedrock_routing.routing.classifiers import StickyClassifier, resolve_classifier
+from langchain_bedrock_routing.routing.classifiers.registry import ClassifierSpec
 from langchain_bedrock_routing.routing.classify import classify_request
 from langchain_bedrock_routing.routing.decision import RouteDecision
 from langchain_bedrock_routing.routing.delegates import DelegatePool, DelegateSettings
 from langchain_bedrock_routing.routing.fallback import Cooldown
 from langchain_bedrock_routing.routing.params import RULES, check_number
-from langchain_bedrock_routing.routing.policy import PRIORITIES, Plan, Priority, plan_route, validate_priority
+from langchain_bedrock_routing.routing.policy import Plan, plan_route, validate_priority
 from langchain_bedrock_routing.routing.prompt_cache import PROMPT_CACHE_MODES, PromptCacheMode
 from langchain_bedrock_routing.routing.request import RequestProfile, validate_cost_cap
 from langchain_bedrock_routing.routing.screen import Screened, held, holding, screen_request
@@ -69,13 +71,13 @@ class RoutedChatBedrock(BaseChatModel):
     """Tier -> ordered model ids / prompt-router ARNs; overrides ``preset`` tier by tier."""
     preset: str | None = None
     """A ``routing/presets.json`` preset (``claude``: Haiku 5.5 / Sonnet 5 / Opus 5, ``nova`` ...); default claude."""
-    priority: str = "balanced"
+    priority: Priority = "balanced"
     """Default priority: ``cost``, ``balanced``, ``performance`` or ``latency``."""
-    classifier: Any = "heuristic"
+    classifier: SkipValidation[ClassifierSpec] = "heuristic"
     """``heuristic``, ``llm``, ``embedding``, ``cascade``, or a ``Runnable`` from messages to :class:`RouteDecision`."""
     sticky: bool = False
     """Keep a conversation on the highest tier it reached (see :class:`StickyClassifier`) instead of bouncing down."""
-    prompt_cache: str = "off"
+    prompt_cache: PromptCacheMode = "off"
     """``"auto"`` adds Bedrock prompt-cache points when the stable prefix is cacheable; ``"off"`` never."""
     max_cost_per_request: float | None = None
     """Cap (USD, estimated from catalog prices) on one request; pricier or unpriced models are skipped."""
@@ -122,20 +124,24 @@ class RoutedChatBedrock(BaseChatModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _check_numbers(cls, data: Any) -> Any:
-        """Refuse a bool, NaN, infinity or out-of-range value of a numeric setting before pydantic coerces it."""
+    def _check_inputs(cls, data: Any) -> Any:
+        """Refuse a bool, NaN, infinity or out-of-range value of a numeric setting before pydantic coerces it, and
+        an unknown priority or prompt-cache mode with a message naming the valid ones."""
         if isinstance(data, Mapping):
             for name in RULES:
                 if name in data:
                     check_number(name, data[name])
+            if "priority" in data:
+                validate_priority(data["priority"])
+            if "prompt_cache" in data and data["prompt_cache"] not in PROMPT_CACHE_MODES:
+                raise ValueError(
+                    f"unknown prompt_cache {data['prompt_cache']!r}; valid: {', '.join(PROMPT_CACHE_MODES)}"
+                )
         return data
 
     @model_validator(mode="after")
     def _configure(self) -> Self:
-        validate_priority(self.priority)
         validate_cost_cap(self.max_cost_per_request)
-        if self.prompt_cache not in PROMPT_CACHE_MODES:
-            raise ValueError(f"unknown prompt_cache {self.prompt_cache!r}; valid: {', '.join(PROMPT_CACHE_MODES)}")
         self._targets = resolve_tiers(self.tiers, self.preset)
         self._classifier = resolve_classifier(self.classifier)
         if self.sticky:
@@ -417,7 +423,7 @@ def _with_config(config: RunnableConfig | None, kwargs: dict[str, Any]) -> dict[
     return merged
 
 
-def _mark(message: BaseMessage, routing: dict[str, Any]) -> None:
+def _mark(message: BaseMessage, routing: RoutingMetadata) -> None:
     message.response_metadata["routing"] = routing
     message.response_metadata["model_name"] = routing["model_id"]
 

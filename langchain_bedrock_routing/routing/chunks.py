@@ -3,7 +3,7 @@
 A candidate that fails before its first chunk with output (text, a tool call or usage; the empty chunk of
 ``messageStart`` does not count) hands over to the next one, and the chunks it sent are dropped unseen. Once
 output has reached the caller, an error cannot fall back: it raises
-:class:`~langchain_bedrock_routing.routing.errors.StreamInterruptedError`.
+:class:`~langchain_bedrock_routing.errors.StreamInterruptedError`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from typing import Any
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
 
-from langchain_bedrock_routing.caching.streaming import to_chunk
-from langchain_bedrock_routing.routing.attempts import Attempt, RouteRun
+from langchain_bedrock_routing.core.routing_metadata import RoutingMetadata
+from langchain_bedrock_routing.core.stream_cache import to_chunk
+from langchain_bedrock_routing.routing.attempts import CandidateCall, RouteRun
 from langchain_bedrock_routing.routing.metadata import invoked_model_id
 
 
@@ -71,7 +72,7 @@ def _has_output(chunk: ChatGenerationChunk) -> bool:
 
 
 def delegate_chunks(
-    attempt: Attempt, messages: list[BaseMessage], stop: list[str] | None
+    attempt: CandidateCall, messages: list[BaseMessage], stop: list[str] | None
 ) -> Iterator[ChatGenerationChunk]:
     """The delegate's stream (one chunk when its model cannot stream), naming the model that answered."""
     if not attempt.streams:
@@ -86,7 +87,7 @@ def delegate_chunks(
         yield chunk
 
 
-def last_chunk(first: ChatGenerationChunk, routing: dict[str, Any]) -> ChatGenerationChunk:
+def last_chunk(first: ChatGenerationChunk, routing: RoutingMetadata) -> ChatGenerationChunk:
     """The closing chunk: no content, ``chunk_position="last"``, ``response_metadata["routing"]``."""
     empty: str | list[str | dict[str, Any]] = "" if isinstance(first.message.content, str) else []
     message = AIMessageChunk(content=empty, response_metadata={"routing": routing}, chunk_position="last")

@@ -1,12 +1,13 @@
-"""``response_metadata["routing"]``: what the router decided for one result, and why."""
+"""Builds ``response_metadata["routing"]`` (:class:`RoutingMetadata`) for one result."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from langchain_bedrock_routing.core.routing_metadata import AttemptRecord, Priority, RoutingMetadata, SkippedModel
 from langchain_bedrock_routing.routing.decision import RouteDecision
-from langchain_bedrock_routing.routing.policy import Plan, Priority
+from langchain_bedrock_routing.routing.policy import Plan
 from langchain_bedrock_routing.routing.targets import Target
 
 
@@ -27,15 +28,10 @@ def routing_metadata(
     plan: Plan,
     target: Target,
     model_id: str,
-    attempts: Sequence[Mapping[str, Any]],
+    attempts: Sequence[AttemptRecord],
     prompt_cache: bool,
-) -> dict[str, Any]:
-    """The routing record: tier and model used, classifier verdict, priority, every attempt and skipped model.
-
-    ``tier`` is the tier of the model that answered (it differs from ``requested_tier`` after a priority
-    shift, an escalation or a capability/context/cost filter); ``attempts`` lists each model tried in
-    order with the error that moved routing on (``None`` for the one that answered).
-    """
+) -> RoutingMetadata:
+    """The routing record: tier and model used, classifier verdict, priority, every attempt and skipped model."""
     return {
         "tier": target.tier,
         "model_id": model_id,
@@ -46,7 +42,7 @@ def routing_metadata(
         "requested_tier": decision.tier,
         "start_tier": plan.start_tier,
         "priority": priority,
-        "attempts": [dict(a) for a in attempts],
-        "skipped": [dict(s) for s in plan.skipped],
+        "attempts": [AttemptRecord(**a) for a in attempts],
+        "skipped": [SkippedModel(**s) for s in plan.skipped],
         "prompt_cache": prompt_cache,
     }

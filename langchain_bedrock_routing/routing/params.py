@@ -10,6 +10,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from langchain_bedrock_routing.errors import InvalidRequestError
+
 
 @dataclass(frozen=True)
 class NumberRule:
@@ -56,13 +58,14 @@ OPTIONAL = frozenset({"max_tokens", "temperature", "top_p", "timeout"})
 
 
 def check_number(name: str, value: object) -> None:
-    """Raise ``ValueError`` naming ``name``, the value and the valid values unless ``RULES[name]`` accepts it."""
+    """Raise :class:`InvalidRequestError` (a ``ValueError``) naming ``name``, the value and the valid values,
+    unless ``RULES[name]`` accepts it."""
     if value is None and name in OPTIONAL:
         return
     rule = RULES[name]
     if not rule.accepts(value):
         default = " or None (the default)" if name in OPTIONAL else ""
-        raise ValueError(f"{name} must be {rule.describe()}{default}, got {value!r}")
+        raise InvalidRequestError(f"{name} must be {rule.describe()}{default}, got {value!r}")
 
 
 def check_call_numbers(kwargs: Mapping[str, object]) -> None:

@@ -18,22 +18,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from langchain_bedrock_routing.catalog import TIERS, ModelSpec, Tier
-from langchain_bedrock_routing.routing.errors import ContextWindowExceededError, CostCapExceededError, NoCandidateError
+from langchain_bedrock_routing.core.routing_metadata import PRIORITIES, Priority, SkippedModel
+from langchain_bedrock_routing.errors import (
+    ContextWindowExceededError,
+    CostCapExceededError,
+    InvalidRequestError,
+    NoCandidateError,
+)
 from langchain_bedrock_routing.routing.request import RequestProfile
 from langchain_bedrock_routing.routing.targets import Target, tier_for
 
-Priority = Literal["cost", "balanced", "performance", "latency"]
-PRIORITIES: tuple[Priority, ...] = ("cost", "balanced", "performance", "latency")
 _TIER_SHIFT: dict[Priority, int] = {"cost": -1, "balanced": 0, "performance": 1, "latency": 0}
 
 
 def validate_priority(priority: object) -> Priority:
     """``priority`` if it is a known priority, else ``ValueError`` naming the valid ones."""
     if priority not in PRIORITIES:
-        raise ValueError(f"unknown priority {priority!r}; valid priorities: {', '.join(PRIORITIES)}")
+        raise InvalidRequestError(f"unknown priority {priority!r}; valid priorities: {', '.join(PRIORITIES)}")
     return priority
 
 
@@ -52,7 +55,7 @@ class Plan:
 
     start_tier: Tier
     candidates: tuple[Candidate, ...]
-    skipped: tuple[dict[str, str], ...]
+    skipped: tuple[SkippedModel, ...]
 
 
 def estimate_cost_usd(spec: ModelSpec, input_tokens: int, output_tokens: int) -> float | None:
@@ -86,7 +89,7 @@ def plan_route(
     shifted = TIERS[min(max(TIERS.index(tier) + _TIER_SHIFT[priority], 0), len(TIERS) - 1)]
     start = tier_for(shifted, tiers)
     index = TIERS.index(start)
-    skipped: list[dict[str, str]] = []
+    skipped: list[SkippedModel] = []
 
     def admitted(tier_names: Sequence[Tier]) -> list[Candidate]:
         found: list[Candidate] = []

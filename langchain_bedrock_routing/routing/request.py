@@ -10,6 +10,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolMessage
 
 from langchain_bedrock_routing.catalog import estimate_messages_tokens, estimate_tokens
+from langchain_bedrock_routing.errors import InvalidRequestError
 from langchain_bedrock_routing.routing.params import check_number
 
 _IMAGE_BLOCKS = frozenset({"image", "image_url"})
@@ -43,9 +44,9 @@ def profile_request(
 ) -> RequestProfile:
     """Profile one request; ``tools`` are the bound tool schemas (any JSON-serialisable form)."""
     if not messages:
-        raise ValueError("empty message list: give at least one message")
+        raise InvalidRequestError("empty message list: give at least one message")
     if not any(_has_content(m) for m in messages):
-        raise ValueError(
+        raise InvalidRequestError(
             "empty prompt: no user, assistant or tool message has text or content blocks (a system message alone "
             "is not a conversation); give at least one non-empty message"
         )
@@ -75,7 +76,9 @@ def validate_cost_cap(cap: object) -> float | None:
     if cap is None:
         return None
     if isinstance(cap, bool) or not isinstance(cap, int | float) or not cap > 0:
-        raise ValueError(f"max_cost_per_request must be a positive number of USD or None (no cap), got {cap!r}")
+        raise InvalidRequestError(
+            f"max_cost_per_request must be a positive number of USD or None (no cap), got {cap!r}"
+        )
     return float(cap)
 
 

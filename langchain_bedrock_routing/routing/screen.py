@@ -16,8 +16,10 @@ from typing import Any
 from langchain_core.messages import BaseMessage
 
 from langchain_bedrock_routing.catalog import TIERS, Tier, get_catalog
+from langchain_bedrock_routing.core.routing_metadata import Priority
+from langchain_bedrock_routing.errors import InvalidRequestError
 from langchain_bedrock_routing.routing.params import check_call_numbers
-from langchain_bedrock_routing.routing.policy import Plan, Priority, validate_priority
+from langchain_bedrock_routing.routing.policy import Plan, validate_priority
 from langchain_bedrock_routing.routing.request import RequestProfile, profile_request
 from langchain_bedrock_routing.routing.targets import Target, make_target
 
@@ -79,6 +81,6 @@ def held(messages: list[BaseMessage]) -> Screened | None:
 def pinned_target(model_id: object) -> Target:
     """The target for a ``model=`` call override: a catalog model id (its catalog tier) or a known router."""
     if not isinstance(model_id, str):
-        raise ValueError(f"model must be a model id string, got {model_id!r}")
+        raise InvalidRequestError(f"model must be a model id string, got {model_id!r}")
     catalog = get_catalog()
     return make_target(model_id, catalog.get(model_id).tier if model_id in catalog else "medium", catalog)

@@ -8,9 +8,9 @@ from collections.abc import Callable
 import pytest
 import redis
 
-from langchain_bedrock_routing.caching import CacheStats, CircuitBreaker
-from langchain_bedrock_routing.caching.breaker import FailOpen, RateLimitedLog, judge
-from langchain_bedrock_routing.caching.loop_deadline import LoopStalledError
+from langchain_bedrock_routing.caching import CacheStats
+from langchain_bedrock_routing.caching.breaker import CircuitBreaker, FailOpen, RateLimitedLog, judge
+from langchain_bedrock_routing.core.loop_deadline import LoopStalledError
 
 
 class Clock:

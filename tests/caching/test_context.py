@@ -11,7 +11,8 @@ from langchain_core.caches import BaseCache
 from langchain_core.globals import set_llm_cache
 from langchain_core.outputs import Generation
 
-from langchain_bedrock_routing.caching import InMemoryExactCache, RequestCacheContext, cache_scope, current_request
+from langchain_bedrock_routing.caching import InMemoryExactCache, cache_scope
+from langchain_bedrock_routing.caching.context import RequestCacheContext, current_request, ensure_run_hook
 from langchain_bedrock_routing.emulator import BedrockEmulator
 
 NOVA = "amazon.nova-micro-v1:0"
@@ -21,6 +22,7 @@ class RecordingCache(BaseCache):
     """A test cache that records the request context seen at each lookup and update (and stores nothing)."""
 
     def __init__(self) -> None:
+        ensure_run_hook()  # a cache of its own that reads current_request() registers the run hook, as ours do
         self.seen: list[tuple[str, RequestCacheContext]] = []
         self._lock = threading.Lock()
 
@@ -143,6 +145,18 @@ def test_unknown_directive_fails_before_any_model_call(emulator: BedrockEmulator
     with pytest.raises(ValueError, match=r"no-cache, no-store, refresh.*'nocache'"):
         _chat().invoke("Hello there", config={"metadata": {"cache": "nocache"}})
     assert emulator.requests == []
+    assert current_request() == RequestCacheContext(scoped=False)
+
+
+def test_invalid_metadata_skips_a_cache_given_by_cache_argument_when_the_global_cache_is_not_ours(
+    emulator: BedrockEmulator,
+):
+    cache = InMemoryExactCache()
+    chat = ChatBedrockConverse(model=NOVA, region_name="us-east-1", cache=cache)
+    for _ in range(2):
+        assert chat.invoke("Hello there", config={"metadata": {"cache": "nocache"}}).content
+    assert (cache.stats.lookups_bypassed, cache.stats.stores_bypassed, cache.stats.stores) == (2, 2, 0)
+    assert len(emulator.requests) == 2
     assert current_request() == RequestCacheContext(scoped=False)
 
 

@@ -13,11 +13,10 @@ from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, Generation, GenerationChunk
 from langchain_core.prompts import PromptTemplate
 
-from langchain_bedrock_routing.caching import CorruptEntryError, mark_hit
+from langchain_bedrock_routing.caching import CorruptEntryError
 from langchain_bedrock_routing.caching.envelope import (
     EnvelopeCodec,
-    decode_generations,
-    encode_generations,
+    mark_hit,
     usage_meta,
 )
 
@@ -30,11 +29,11 @@ def _chat_gen(text: str = "Paris.") -> ChatGeneration:
 
 def test_round_trip_keeps_generations_meta_and_creation_time():
     gens = [_chat_gen(), Generation(text="plain", generation_info={"k": 1})]
-    blob = encode_generations(gens, meta={"question": "capital of France?"})
-    decoded, meta = decode_generations(blob)
-    assert decoded == gens
-    assert meta["question"] == "capital of France?"
-    assert meta["created_at"] > 0
+    codec = EnvelopeCodec()
+    entry = codec.decode(codec.encode(gens, meta={"question": "capital of France?"}))
+    assert entry.generations == gens
+    assert entry.meta["question"] == "capital of France?"
+    assert entry.created_at > 0
 
 
 @given(text=st.text(max_size=3000), compress=st.booleans(), encrypt=st.booleans())
@@ -152,7 +151,8 @@ def test_every_generation_class_round_trips_and_serialized_objects_stay_plain_da
         Generation(text="plain", generation_info={"k": 1}),
         GenerationChunk(text="chunk"),
     ]
-    decoded, _ = decode_generations(encode_generations(gens))
+    codec = EnvelopeCodec()
+    decoded = codec.decode(codec.encode(gens)).generations
     assert decoded == gens
     assert [type(g) for g in decoded] == [type(g) for g in gens]
     assert decoded[1].message.response_metadata["x"] == _CONSTRUCTOR  # a dict, never revived

@@ -9,7 +9,8 @@ import pytest
 import redis
 from langchain_core.globals import set_llm_cache
 
-from langchain_bedrock_routing.caching import CircuitBreaker, RedisCache
+from langchain_bedrock_routing.caching import RedisCache
+from langchain_bedrock_routing.caching.breaker import CircuitBreaker
 from langchain_bedrock_routing.testing import RedisServer, free_port, wait_until
 
 

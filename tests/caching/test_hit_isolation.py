@@ -22,10 +22,10 @@ from langchain_core.outputs import ChatGeneration, Generation
 from langchain_core.tools import tool
 
 from langchain_bedrock_routing.caching import CachePolicy, InMemoryExactCache, RedisCache
-from langchain_bedrock_routing.caching.bedrock_converse import CachingChatBedrockConverse
 from langchain_bedrock_routing.caching.copies import owned
 from langchain_bedrock_routing.caching.semantic_memory import InMemorySemanticCache
 from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache
+from langchain_bedrock_routing.converse import CachingChatBedrockConverse
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
 from langchain_bedrock_routing.routing.chat_model import RoutedChatBedrock
 

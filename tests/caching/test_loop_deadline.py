@@ -12,7 +12,7 @@ import pytest
 import redis
 
 from langchain_bedrock_routing.caching.breaker import judge
-from langchain_bedrock_routing.caching.loop_deadline import LoopDeadline, LoopStalledError
+from langchain_bedrock_routing.core.loop_deadline import LoopDeadline, LoopStalledError
 
 
 async def test_a_silent_server_times_out_while_the_loop_is_on_time():

@@ -9,7 +9,8 @@ from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, Generation
 from langchain_core.tools import tool
 
-from langchain_bedrock_routing.caching import CachePolicy, InMemoryExactCache, contains_pii
+from langchain_bedrock_routing.caching import CachePolicy, InMemoryExactCache
+from langchain_bedrock_routing.caching.pii import contains_pii
 from langchain_bedrock_routing.emulator import BedrockEmulator
 
 

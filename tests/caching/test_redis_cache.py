@@ -247,7 +247,7 @@ def test_factory_semantic_kind_picks_redis_or_in_process(redis_url: str):
 async def test_a_burst_beyond_the_pool_size_waits_for_connections_instead_of_failing(redis_url: str):
     import asyncio
 
-    from langchain_bedrock_routing.caching.redis_conn import DEFAULT_MAX_CONNECTIONS
+    from langchain_bedrock_routing.core.redis_conn import DEFAULT_MAX_CONNECTIONS
 
     cache = RedisCache(redis_url, ttl=60)
     burst = 3 * DEFAULT_MAX_CONNECTIONS

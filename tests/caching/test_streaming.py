@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from langchain_bedrock_routing.caching import CachingChatBedrockConverse, RedisCache
+from langchain_bedrock_routing.caching import RedisCache
+from langchain_bedrock_routing.converse import CachingChatBedrockConverse
 
 
 def _model(cache: RedisCache) -> CachingChatBedrockConverse:

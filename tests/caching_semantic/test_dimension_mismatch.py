@@ -12,10 +12,11 @@ import logging
 import pytest
 from langchain_core.globals import set_llm_cache
 
-from langchain_bedrock_routing import BedrockEmulator, RoutedChatBedrock
+from langchain_bedrock_routing import RoutedChatBedrock
 from langchain_bedrock_routing.caching.semantic_memory import InMemorySemanticCache
 from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
+from langchain_bedrock_routing.emulator import BedrockEmulator
 
 NOVA = {"simple": ["amazon.nova-micro-v1:0"], "medium": ["amazon.nova-lite-v1:0"], "complex": ["amazon.nova-pro-v1:0"]}
 QUESTION = "How many moons does Mars have?"

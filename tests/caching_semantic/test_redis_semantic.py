@@ -14,8 +14,9 @@ from langchain_core.messages import AIMessage
 from langchain_bedrock_routing.caching.breaker import CircuitBreaker
 from langchain_bedrock_routing.caching.redis_cache import RedisCache
 from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache
-from langchain_bedrock_routing.caching.vectorsets import VectorSets, VectorSetsUnavailableError
+from langchain_bedrock_routing.core.vectorsets import VectorSets
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
+from langchain_bedrock_routing.errors import VectorSetsUnavailableError
 from langchain_bedrock_routing.testing import RedisServer
 
 from .conftest import answer, prompt

@@ -8,7 +8,7 @@ import pytest
 import redis
 
 from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache, question_attributes, question_of
-from langchain_bedrock_routing.caching.vectorsets import vadd_args
+from langchain_bedrock_routing.core.vectorsets import vadd_args
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
 
 from .conftest import answer, prompt
@@ -61,7 +61,7 @@ def test_an_exact_match_wins_and_is_marked_exact(redis_url: str):
 def _store_old_layout(cache: RedisSemanticCache, client: redis.Redis, question: str, text: str) -> None:
     """Write an entry the way caches did before questions were attributes: in the envelope, none on the vector."""
     loc = cache.locate(prompt(question), LLM, "")
-    key = cache._answer_key(loc.partition, loc.entry)
+    key = cache._answer_key(loc)
     client.set(key, cache.codec.encode(answer(text), meta={"question": question}, associated_data=key.encode()))
     client.execute_command(
         *vadd_args(cache._key(loc.partition, "vset"), loc.entry, cache.embedder.embed(question), "q8")

@@ -101,7 +101,7 @@ async def test_a_corrupt_exact_answer_is_a_counted_miss_and_neighbours_are_still
     redis_url: str, redis_client: redis.Redis
 ):
     cache = _filled(redis_url, similarity_threshold=0.8, guard=False)
-    exact_key = cache._answer_key(*(lambda loc: (loc.partition, loc.entry))(cache.locate(prompt(STORED), LLM, "")))
+    exact_key = cache._answer_key(cache.locate(prompt(STORED), LLM, ""))
     redis_client.set(exact_key, b"not an envelope")
     assert _kind(cache.lookup(prompt(STORED), LLM)) == "semantic"
     assert _kind(await cache.alookup(prompt(STORED), LLM)) == "semantic"

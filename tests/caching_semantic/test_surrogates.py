@@ -13,11 +13,12 @@ import pytest
 from langchain_core.globals import set_llm_cache
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from langchain_bedrock_routing import BedrockEmulator, RoutedChatBedrock
+from langchain_bedrock_routing import RoutedChatBedrock
 from langchain_bedrock_routing.caching.semantic_base import SemanticCacheBase
 from langchain_bedrock_routing.caching.semantic_memory import InMemorySemanticCache
 from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
+from langchain_bedrock_routing.emulator import BedrockEmulator
 
 from .conftest import answer, prompt
 

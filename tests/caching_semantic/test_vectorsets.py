@@ -8,12 +8,8 @@ import pytest
 import redis
 import redis.asyncio
 
-from langchain_bedrock_routing.caching.vectorsets import (
-    AsyncVectorSets,
-    VectorDimensionError,
-    VectorSets,
-    VectorSetsUnavailableError,
-)
+from langchain_bedrock_routing.core.vectorsets import VectorSets
+from langchain_bedrock_routing.errors import VectorDimensionError, VectorSetsUnavailableError
 from langchain_bedrock_routing.testing import RedisServer
 
 
@@ -63,18 +59,6 @@ def test_other_quantization_on_an_existing_set_is_named(redis_client: redis.Redi
     sets.add("vs", "a", [1.0, 0.0], "bin")
     with pytest.raises(ValueError, match="another quantization"):
         sets.add("vs", "b", [0.0, 1.0], "noquant")
-
-
-async def test_async_twin(redis_server: RedisServer):
-    client = redis.asyncio.Redis.from_url(redis_server.url)
-    sets = AsyncVectorSets(client)
-    assert await sets.add("vs", "a", [1.0, 0.0], "noquant") is True
-    assert await sets.similar("vs", [1.0, 0.0], count=1) == [("a", pytest.approx(1.0))]
-    assert await sets.card("vs") == 1
-    assert await sets.dim("vs") == 2
-    assert await sets.remove("vs", "a") is True
-    assert await sets.info("vs") is None
-    await client.aclose()
 
 
 def test_redis_7_has_no_vector_sets_and_the_error_says_what_to_use(redis7_server: RedisServer):

@@ -13,9 +13,9 @@ from langchain_core.globals import set_llm_cache
 
 from langchain_bedrock_routing import RoutedChatBedrock
 from langchain_bedrock_routing.caching import RedisCache
-from langchain_bedrock_routing.caching.warming_cli import main
 from langchain_bedrock_routing.emulator import BedrockEmulator
 from langchain_bedrock_routing.testing import RedisServer
+from langchain_bedrock_routing.warming.cli import main
 
 from .conftest import WriteJsonl
 
@@ -47,7 +47,7 @@ def test_warm_prints_a_summary_and_a_second_run_pays_nothing(
 def test_the_subprocess_with_its_own_emulator_fills_redis_for_the_app(
     emulator: BedrockEmulator, redis_url: str, prompts_file: Path
 ):
-    command = [sys.executable, "-m", "langchain_bedrock_routing.caching.warming_cli", str(prompts_file)]
+    command = [sys.executable, "-m", "langchain_bedrock_routing.warming.cli", str(prompts_file)]
     done = subprocess.run(
         [*command, "--emulator", "--preset", "nova", "--redis-url", redis_url, "--json"],
         capture_output=True,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-from langchain_bedrock_routing.caching.warming_prompts import PromptFileError, WarmPrompt, load_prompts
+from langchain_bedrock_routing.warming.prompts import PromptFileError, WarmPrompt, load_prompts
 
 from .conftest import WriteJsonl
 

@@ -15,11 +15,11 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from langchain_bedrock_routing import RoutedChatBedrock
 from langchain_bedrock_routing.caching import CachePolicy, InMemoryExactCache, RedisCache, RedisSemanticCache
-from langchain_bedrock_routing.caching.warming import awarm_cache, warm_cache
-from langchain_bedrock_routing.caching.warming_prompts import WarmPrompt
-from langchain_bedrock_routing.caching.warming_report import WarmResult
 from langchain_bedrock_routing.emulator import BedrockEmulator
 from langchain_bedrock_routing.testing import RedisServer
+from langchain_bedrock_routing.warming.prompts import WarmPrompt
+from langchain_bedrock_routing.warming.report import WarmResult
+from langchain_bedrock_routing.warming.run import awarm_cache, warm_cache
 
 RedisCaches = Callable[..., RedisCache | RedisSemanticCache]
 NOVA = "amazon.nova-micro-v1:0"

@@ -17,7 +17,8 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.tools import tool
 
 from langchain_bedrock_routing.caching import InMemoryExactCache
-from langchain_bedrock_routing.callbacks import get_bedrock_stats_callback, report_text
+from langchain_bedrock_routing.callbacks import get_bedrock_stats_callback
+from langchain_bedrock_routing.callbacks.report import report_text
 from langchain_bedrock_routing.catalog import get_catalog
 from langchain_bedrock_routing.emulator import BedrockEmulator
 

@@ -16,7 +16,7 @@ from langchain_bedrock_routing.routing.classifiers import (
     resolve_classifier,
 )
 
-UNSURE = "Explain why the sky is blue"
+UNSURE = "Why is the sky blue?"  # scores inside the lower band (0.30-0.40)
 
 
 def _cascade() -> BandedClassifier:

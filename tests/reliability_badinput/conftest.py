@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from langchain_bedrock_routing import BedrockEmulator, RoutedChatBedrock
+from langchain_bedrock_routing import RoutedChatBedrock
+from langchain_bedrock_routing.emulator import BedrockEmulator
 
 NOVA = {"simple": ["amazon.nova-micro-v1:0"], "medium": ["amazon.nova-lite-v1:0"], "complex": ["amazon.nova-pro-v1:0"]}
 

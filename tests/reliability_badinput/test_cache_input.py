@@ -14,7 +14,6 @@ import redis
 from langchain_core.globals import set_llm_cache
 
 from langchain_bedrock_routing import (
-    BedrockEmulator,
     HashingEmbeddings,
     InMemorySemanticCache,
     RedisCache,
@@ -23,6 +22,7 @@ from langchain_bedrock_routing import (
     default_cache,
     make_cache,
 )
+from langchain_bedrock_routing.emulator import BedrockEmulator
 
 from .conftest import FixedDimEmbeddings
 

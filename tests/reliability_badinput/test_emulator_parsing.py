@@ -14,7 +14,7 @@ from botocore.config import Config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from langchain_bedrock_routing import BedrockEmulator
+from langchain_bedrock_routing.emulator import BedrockEmulator
 from langchain_bedrock_routing.emulator.errors import BedrockError
 from langchain_bedrock_routing.emulator.request import parse_converse
 

@@ -19,8 +19,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from langchain_bedrock_routing import BedrockEmulator, HashingEmbeddings, RoutedChatBedrock, make_cache
+from langchain_bedrock_routing import HashingEmbeddings, RoutedChatBedrock, make_cache
 from langchain_bedrock_routing.caching import CacheBase
+from langchain_bedrock_routing.emulator import BedrockEmulator
 from langchain_bedrock_routing.testing import RedisServer
 from langchain_bedrock_routing.testing.redis_server import RedisServerNotFoundError, find_redis_server
 

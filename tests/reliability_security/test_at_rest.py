@@ -20,7 +20,6 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.outputs import ChatGeneration
 
 from langchain_bedrock_routing import (
-    BedrockEmulator,
     CachePolicy,
     CorruptEntryError,
     HashingEmbeddings,
@@ -28,8 +27,10 @@ from langchain_bedrock_routing import (
     RedisSemanticCache,
     RoutedChatBedrock,
 )
-from langchain_bedrock_routing.caching import CacheBase, contains_pii
+from langchain_bedrock_routing.caching import CacheBase
 from langchain_bedrock_routing.caching.envelope import EnvelopeCodec
+from langchain_bedrock_routing.caching.pii import contains_pii
+from langchain_bedrock_routing.emulator import BedrockEmulator
 
 Router = Callable[..., RoutedChatBedrock]
 KEY = base64.b64encode(bytes(range(32))).decode()

@@ -17,7 +17,6 @@ import redis
 from langchain_core.globals import set_llm_cache
 
 from langchain_bedrock_routing import (
-    BedrockEmulator,
     ContextWindowExceededError,
     HashingEmbeddings,
     RedisCache,
@@ -26,6 +25,7 @@ from langchain_bedrock_routing import (
     get_bedrock_stats_callback,
 )
 from langchain_bedrock_routing.callbacks.audit import JsonlAuditLog
+from langchain_bedrock_routing.emulator import BedrockEmulator
 from langchain_bedrock_routing.testing import RedisServer
 
 Router = Callable[..., RoutedChatBedrock]

@@ -17,7 +17,6 @@ import pytest
 import redis
 
 from langchain_bedrock_routing import (
-    BedrockEmulator,
     CachePolicy,
     HashingEmbeddings,
     InMemoryExactCache,
@@ -27,6 +26,7 @@ from langchain_bedrock_routing import (
     RoutedChatBedrock,
 )
 from langchain_bedrock_routing.caching import CacheBase
+from langchain_bedrock_routing.emulator import BedrockEmulator
 
 NOVA = {"simple": ["amazon.nova-micro-v1:0"], "medium": ["amazon.nova-lite-v1:0"], "complex": ["amazon.nova-pro-v1:0"]}
 ISSUE_12_FORMATS = [

@@ -13,7 +13,8 @@ from langchain_core.load import dumps
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.outputs import ChatGeneration
 
-from langchain_bedrock_routing import BedrockEmulator, RoutedChatBedrock, cache_scope
+from langchain_bedrock_routing import RoutedChatBedrock, cache_scope
+from langchain_bedrock_routing.emulator import BedrockEmulator
 
 from .conftest import CacheFactory
 

@@ -17,8 +17,10 @@ from langchain_core.globals import set_llm_cache
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables.config import ContextThreadPoolExecutor
 
-from langchain_bedrock_routing import BedrockEmulator, RoutedChatBedrock, cache_scope, warm_cache
-from langchain_bedrock_routing.caching.warming_prompts import WarmPrompt
+from langchain_bedrock_routing import RoutedChatBedrock, cache_scope
+from langchain_bedrock_routing.emulator import BedrockEmulator
+from langchain_bedrock_routing.warming import warm_cache
+from langchain_bedrock_routing.warming.prompts import WarmPrompt
 
 from .conftest import CacheFactory
 

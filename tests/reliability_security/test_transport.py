@@ -15,15 +15,9 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from langchain_bedrock_routing import (
-    BedrockEmulator,
-    HashingEmbeddings,
-    RedisCache,
-    RedisSemanticCache,
-    RoutedChatBedrock,
-    make_cache,
-)
+from langchain_bedrock_routing import HashingEmbeddings, RedisCache, RedisSemanticCache, RoutedChatBedrock, make_cache
 from langchain_bedrock_routing.caching import CacheBase
+from langchain_bedrock_routing.emulator import BedrockEmulator
 from langchain_bedrock_routing.testing import RedisServer
 
 from .conftest import TlsFiles

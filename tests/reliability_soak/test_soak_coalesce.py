@@ -1,6 +1,6 @@
 """Bursts on a cache built with ``coalesce=True`` (single-flight): each burst of one question pays once.
 
-Needs the caches' ``coalesce`` option (issue 12, "worth adding"); run ``python -m reliability.soak --coalesce``.
+Uses the caches' ``coalesce`` option; the same from the command line: ``python -m reliability.soak --coalesce``.
 """
 
 from __future__ import annotations

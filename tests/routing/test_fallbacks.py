@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from langchain_bedrock_routing.errors import AllModelsFailedError, ModelCallError
 from langchain_bedrock_routing.routing.chat_model import RoutedChatBedrock
-from langchain_bedrock_routing.routing.errors import AllModelsFailedError, ModelCallError
 
 from .conftest import NOVA_TIERS, fixed
 

@@ -6,7 +6,7 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from langchain_bedrock_routing.catalog import ModelCatalog, estimate_messages_tokens, get_catalog
-from langchain_bedrock_routing.routing.errors import ContextWindowExceededError, CostCapExceededError, NoCandidateError
+from langchain_bedrock_routing.errors import ContextWindowExceededError, CostCapExceededError, NoCandidateError
 from langchain_bedrock_routing.routing.policy import (
     estimate_cost_usd,
     estimate_latency_ms,

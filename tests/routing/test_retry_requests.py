@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from langchain_bedrock_routing import BedrockEmulator, RoutedChatBedrock, get_bedrock_stats_callback
-from langchain_bedrock_routing.routing.errors import AllModelsFailedError
+from langchain_bedrock_routing import RoutedChatBedrock, get_bedrock_stats_callback
+from langchain_bedrock_routing.emulator import BedrockEmulator
+from langchain_bedrock_routing.errors import AllModelsFailedError
 
 TIERS = {"simple": ["amazon.nova-micro-v1:0"], "medium": ["amazon.nova-lite-v1:0"], "complex": ["amazon.nova-pro-v1:0"]}
 

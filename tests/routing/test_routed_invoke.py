@@ -9,8 +9,8 @@ from langchain_core.caches import InMemoryCache
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from langchain_bedrock_routing.catalog import base_model_id, get_catalog
+from langchain_bedrock_routing.errors import ContextWindowExceededError, CostCapExceededError
 from langchain_bedrock_routing.routing.chat_model import RoutedChatBedrock
-from langchain_bedrock_routing.routing.errors import ContextWindowExceededError, CostCapExceededError
 
 from .conftest import NOVA_TIERS, fixed
 

@@ -16,8 +16,8 @@ from langchain_core.messages import AIMessageChunk
 
 from langchain_bedrock_routing.callbacks.handler import get_bedrock_stats_callback
 from langchain_bedrock_routing.emulator import BedrockEmulator
+from langchain_bedrock_routing.errors import StreamInterruptedError
 from langchain_bedrock_routing.routing import ModelCallError, RoutedChatBedrock
-from langchain_bedrock_routing.routing.errors import StreamInterruptedError
 
 from .conftest import NOVA_TIERS, fixed
 

@@ -14,11 +14,12 @@ from botocore.exceptions import EventStreamError
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessageChunk
 
-from langchain_bedrock_routing.caching import CachingChatBedrockConverse, InMemoryExactCache, RedisCache
+from langchain_bedrock_routing.caching import InMemoryExactCache, RedisCache
 from langchain_bedrock_routing.caching.base import CacheBase
+from langchain_bedrock_routing.converse import CachingChatBedrockConverse
 from langchain_bedrock_routing.emulator import BedrockEmulator
+from langchain_bedrock_routing.errors import StreamInterruptedError
 from langchain_bedrock_routing.routing import RoutedChatBedrock
-from langchain_bedrock_routing.routing.errors import StreamInterruptedError
 
 from .conftest import NOVA_TIERS, fixed
 

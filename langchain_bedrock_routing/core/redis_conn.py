@@ -31,7 +31,7 @@ import redis.cluster
 from redis.backoff import NoBackoff
 from redis.crc import key_slot
 
-from langchain_bedrock_routing.caching.loop_deadline import LoopDeadline
+from langchain_bedrock_routing.core.loop_deadline import LoopDeadline
 
 SyncClient = redis.Redis | redis.cluster.RedisCluster
 AsyncClient = redis.asyncio.Redis | redis.asyncio.cluster.RedisCluster
