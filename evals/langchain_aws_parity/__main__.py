@@ -1,6 +1,6 @@
 """Run langchain-aws's Converse chat-model and embeddings integration tests against a started emulator.
 
-    python -m evals.langchain_aws_parity [--sdist DIR] [-k EXPR] [--show N] [--list-failures]
+    python -m evals.langchain_aws_parity [--sdist DIR] [-k EXPR] [--show N] [--list-failures] [--invoke]
 
 Protocol: the tests of the installed langchain-aws version (its PyPI sdist, see :mod:`.source`), model ids as
 written, VCR off (``--disable-recording``: every call reaches the emulator), the files they download served from
@@ -18,14 +18,14 @@ import tempfile
 from pathlib import Path
 
 from evals.langchain_aws_parity.report import Outcomes, read_junit
-from evals.langchain_aws_parity.source import SELECTION, installed_version, sdist_root
+from evals.langchain_aws_parity.source import INVOKE_SELECTION, SELECTION, installed_version, sdist_root
 from langchain_bedrock_routing.emulator import BedrockEmulator
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def run(root: Path, endpoint: str, keyword: str | None, junit: Path) -> None:
-    """Run the selected tests of the sdist at ``root`` with pytest, writing ``junit``."""
+def run(root: Path, endpoint: str, keyword: str | None, junit: Path, selection: tuple[str, ...]) -> None:
+    """Run the ``selection`` of the sdist at ``root`` with pytest, writing ``junit``."""
     env = {
         **os.environ,
         "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": endpoint,
@@ -37,7 +37,7 @@ def run(root: Path, endpoint: str, keyword: str | None, junit: Path) -> None:
     }
     env.pop("AWS_PROFILE", None)
     command = [
-        sys.executable, "-m", "pytest", *SELECTION, "-q", "-p", "no:cacheprovider", "-p",
+        sys.executable, "-m", "pytest", *selection, "-q", "-p", "no:cacheprovider", "-p",
         "evals.langchain_aws_parity.assets", "--disable-recording", "-o", "addopts=", "--timeout=120",
         f"--junitxml={junit}", "-W", "ignore::DeprecationWarning",
     ]  # fmt: skip
@@ -46,9 +46,9 @@ def run(root: Path, endpoint: str, keyword: str | None, junit: Path) -> None:
     subprocess.run(command, cwd=root, env=env, check=False, stdout=subprocess.DEVNULL)
 
 
-def show(outcomes: Outcomes, limit: int, list_failures: bool) -> None:
+def show(outcomes: Outcomes, limit: int, list_failures: bool, what: str) -> None:
     """Print the summary, the top ``limit`` causes and, optionally, every failing test with its cause."""
-    print(f"langchain-aws {installed_version()} Converse + embeddings integration tests vs the emulator")
+    print(f"langchain-aws {installed_version()} {what} integration tests vs the emulator")
     print(outcomes.summary())
     for cause, count in outcomes.causes().most_common(limit):
         print(f"{count:4d}  {cause}")
@@ -67,12 +67,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-k", dest="keyword", help="pytest -k expression selecting a subset")
     parser.add_argument("--show", type=int, default=25, help="failure causes printed (default 25)")
     parser.add_argument("--list-failures", action="store_true", help="print every failing test and its cause")
+    parser.add_argument(
+        "--invoke", action="store_true", help="measure ChatBedrock over InvokeModel (Claude native body) instead"
+    )
     args = parser.parse_args(argv)
     root = sdist_root(args.sdist)
     with BedrockEmulator(latency_scale=0.0) as emulator, tempfile.TemporaryDirectory() as tmp:
         junit = Path(tmp) / "junit.xml"
-        run(root, emulator.endpoint_url, args.keyword, junit)
-        show(read_junit(junit), args.show, args.list_failures)
+        selection, what = (
+            (INVOKE_SELECTION, "InvokeModel chat") if args.invoke else (SELECTION, "Converse + embeddings")
+        )
+        run(root, emulator.endpoint_url, args.keyword, junit, selection)
+        show(read_junit(junit), args.show, args.list_failures, what)
     return 0
 
 

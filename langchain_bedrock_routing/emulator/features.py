@@ -135,3 +135,20 @@ def reflected(features: Features) -> dict[str, Any]:
     if features.service_tier is not None:
         out["serviceTier"] = {"type": features.service_tier}
     return out
+
+
+def guardrail_trace(features: Features, answer: list[str]) -> dict[str, Any] | None:
+    """The ``GuardrailTraceAssessment`` of a reply the guardrail let through, when ``guardrailConfig.trace`` is
+    ``enabled`` (``enabled_full`` adds ``modelOutput``); ``None`` without a guardrail or trace."""
+    config = features.guardrail
+    if config is None or config.get("trace", "disabled") == "disabled":
+        return None
+    guardrail_id = str(config["guardrailIdentifier"])
+    trace: dict[str, Any] = {
+        "inputAssessment": {guardrail_id: {}},
+        "outputAssessments": {guardrail_id: [{}]},
+        "actionReason": "No action.",
+    }
+    if config.get("trace") == "enabled_full":
+        trace["modelOutput"] = answer
+    return trace

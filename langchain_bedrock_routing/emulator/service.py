@@ -19,7 +19,7 @@ from langchain_bedrock_routing.emulator import anthropic_native
 from langchain_bedrock_routing.emulator.embeddings import embed
 from langchain_bedrock_routing.emulator.errors import BedrockError, validation
 from langchain_bedrock_routing.emulator.faults import FaultInjector
-from langchain_bedrock_routing.emulator.features import check_support, reflected
+from langchain_bedrock_routing.emulator.features import check_support, guardrail_trace, reflected
 from langchain_bedrock_routing.emulator.latency import Sleeper, Timing, model_timing
 from langchain_bedrock_routing.emulator.prompt_cache import CacheUsage, PromptCache
 from langchain_bedrock_routing.emulator.request import ConverseRequest, parse_converse
@@ -41,6 +41,8 @@ class Completion:
     router_trace: str | None
     reflected: dict[str, Any] = field(default_factory=dict)
     """Response fields echoing the request (``performanceConfig``, ``serviceTier``)."""
+    guardrail: dict[str, Any] | None = None
+    """``trace.guardrail`` when the request's ``guardrailConfig`` asks for a trace."""
 
     def usage(self, *, streamed: bool = False) -> dict[str, Any]:
         """Bedrock ``TokenUsage`` as real replies carry it: ``inputTokens`` excludes cache reads and writes,
@@ -60,8 +62,14 @@ class Completion:
         return usage
 
     def trace(self) -> dict[str, Any] | None:
-        """``{"promptRouter": {"invokedModelId": ...}}`` for prompt-router requests, else ``None``."""
-        return None if self.router_trace is None else {"promptRouter": {"invokedModelId": self.router_trace}}
+        """``trace`` of the reply: ``promptRouter.invokedModelId`` for prompt-router requests and ``guardrail``
+        when asked for; ``None`` when neither applies."""
+        trace: dict[str, Any] = {}
+        if self.router_trace is not None:
+            trace["promptRouter"] = {"invokedModelId": self.router_trace}
+        if self.guardrail is not None:
+            trace["guardrail"] = self.guardrail
+        return trace or None
 
     def response(self) -> dict[str, Any]:
         """The Converse response body."""
@@ -176,7 +184,9 @@ class EmulatorService:
         uncached = request.input_tokens - cache.read - cache.write
         timing = model_timing(spec.latency, uncached + cache.write, cache.read, reply.output_tokens)
         trace = invoked_model_arn(model_id, spec.model_id) if router is not None else None
-        return Completion(spec.model_id, reply, uncached, cache, timing, trace, reflected(request.features))
+        answer = [b["text"] for b in reply.content if isinstance(b.get("text"), str)]
+        guardrail = guardrail_trace(request.features, answer)
+        return Completion(spec.model_id, reply, uncached, cache, timing, trace, reflected(request.features), guardrail)
 
     def count_tokens(self, model_id: str, raw_body: bytes) -> int:
         """Serve CountTokens: the input tokens the request in ``raw_body`` would be billed for."""

@@ -197,3 +197,16 @@ def test_tool_definitions_cost_the_tool_use_system_prompt(emulator: BedrockEmula
     plain = runtime.converse(modelId="us.amazon.nova-pro-v1:0", **request)["usage"]
     assert usage["inputTokens"] == 446
     assert usage["inputTokens"] - plain["inputTokens"] == 346
+
+
+def test_guardrail_config_is_accepted_and_traced(emulator: BedrockEmulator, runtime: Any):
+    guard = {"guardrailIdentifier": "gr-123", "guardrailVersion": "1", "trace": "enabled_full"}
+    reply = runtime.converse(modelId=SONNET, messages=user("hi"), guardrailConfig=guard)
+    trace = reply["trace"]["guardrail"]
+    assert list(trace["inputAssessment"]) == ["gr-123"]
+    assert trace["modelOutput"] == [reply["output"]["message"]["content"][0]["text"]]
+    events = _events(runtime, modelId=SONNET, messages=user("hi"), guardrailConfig={**guard, "trace": "enabled"})
+    assert "guardrail" in events[-1]["metadata"]["trace"]
+    with pytest.raises(ClientError) as info:
+        runtime.converse(modelId=SONNET, messages=user("hi"), guardrailConfig={"guardrailIdentifier": "gr-123"})
+    assert "guardrailVersion" in info.value.response["Error"]["Message"]
