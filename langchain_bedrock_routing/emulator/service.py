@@ -1,4 +1,4 @@
-"""The emulator's operations, independent of HTTP: Converse (plain and streamed) and Titan InvokeModel.
+"""The emulator's operations, independent of HTTP: Converse (plain and streamed), InvokeModel, CountTokens.
 
 Each call resolves the model (or prompt router), applies injected faults, validates the body
 against the model's limits, accounts prompt-cache tokens and builds a deterministic reply.
