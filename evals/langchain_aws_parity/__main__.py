@@ -34,12 +34,14 @@ def run(root: Path, endpoint: str, keyword: str | None, junit: Path, selection: 
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",
         "PYTHONPATH": os.pathsep.join([str(REPO), str(root)]),
+        "PARITY_XPASS_FILE": str(junit.with_suffix(".xpass")),
     }
     env.pop("AWS_PROFILE", None)
     command = [
-        sys.executable, "-m", "pytest", *selection, "-q", "-p", "no:cacheprovider", "-p",
-        "evals.langchain_aws_parity.assets", "--disable-recording", "-o", "addopts=", "--timeout=120",
-        f"--junitxml={junit}", "-W", "ignore::DeprecationWarning",
+        sys.executable, "-m", "pytest", *selection, "-q", "-p", "no:cacheprovider",
+        "-p", "evals.langchain_aws_parity.assets", "-p", "evals.langchain_aws_parity.xpass",
+        "--disable-recording", "-o", "addopts=", "--timeout=120", f"--junitxml={junit}",
+        "-W", "ignore::DeprecationWarning",
     ]  # fmt: skip
     if keyword:
         command += ["-k", keyword]
@@ -58,6 +60,8 @@ def show(outcomes: Outcomes, limit: int, list_failures: bool, what: str) -> None
     if list_failures:
         for name, cause in sorted(outcomes.failed.items()):
             print(f"FAIL {name}\n     {cause}")
+        for name in outcomes.xpassed:
+            print(f"XPASS {name}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
             (INVOKE_SELECTION, "InvokeModel chat") if args.invoke else (SELECTION, "Converse + embeddings")
         )
         run(root, emulator.endpoint_url, args.keyword, junit, selection)
-        show(read_junit(junit), args.show, args.list_failures, what)
+        xpass = junit.with_suffix(".xpass")
+        show(read_junit(junit, xpass), args.show, args.list_failures, what)
     return 0
 
 

@@ -20,6 +20,8 @@ class Outcomes:
     failed: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     xfailed: list[str] = field(default_factory=list)
+    xpassed: list[str] = field(default_factory=list)
+    """Passed tests that upstream marks xfail (counted in ``passed`` too): real Bedrock is expected to fail them."""
 
     @property
     def ran(self) -> int:
@@ -35,11 +37,12 @@ class Outcomes:
         return Counter(self.skipped.values())
 
     def summary(self) -> str:
-        """One line: passed/ran with the percentage, then failed, skipped, xfailed."""
+        """One line: passed/ran with the percentage, then failed, skipped, xfailed and xpassed."""
         rate = 100.0 * len(self.passed) / self.ran if self.ran else 0.0
         return (
             f"passed {len(self.passed)}/{self.ran} ({rate:.1f}%), failed {len(self.failed)}, "
-            f"skipped {len(self.skipped)}, xfailed {len(self.xfailed)}"
+            f"skipped {len(self.skipped)}, xfailed {len(self.xfailed)}, "
+            f"xpassed {len(self.xpassed)} (of the passed: upstream expects real Bedrock to fail these)"
         )
 
 
@@ -49,9 +52,11 @@ def cause_of(message: str) -> str:
     return _DIGITS.sub("N", _HEX.sub("<hex>", line))[:160]
 
 
-def read_junit(path: Path) -> Outcomes:
-    """Parse pytest's ``--junitxml`` output."""
+def read_junit(path: Path, xpass: Path | None = None) -> Outcomes:
+    """Parse pytest's ``--junitxml`` output and the xpass list written by :mod:`.xpass`."""
     outcomes = Outcomes()
+    if xpass is not None and xpass.exists():
+        outcomes.xpassed = xpass.read_text(encoding="utf-8").split()
     for case in ET.parse(path).getroot().iter("testcase"):
         name = f"{case.get('classname', '')}::{case.get('name', '')}"
         problem = case.find("failure")

@@ -22,6 +22,19 @@ _THINKING_FAMILIES = ("claude-3-7", "claude-4", "claude-5")
 _OPTIMIZED_LATENCY_FAMILIES = ("claude-3-5", "llama-3", "nova")
 """Families Bedrock offers latency-optimized inference for."""
 MIN_THINKING_BUDGET = 1024
+_NO_STOP_SEQUENCES = ("xai.grok-", "openai.gpt-6-astra", "mistral.mistral-large-3")
+"""Models whose Converse refuses ``inferenceConfig.stopSequences`` (marked so in langchain-aws's own tests)."""
+_NO_FORCED_TOOL_CHOICE = ("meta.llama",)
+"""Models whose Converse takes ``toolChoice.auto`` only (Meta Llama)."""
+
+
+def refused_field(spec: ModelSpec, stop_sequences: bool, tool_choice: str | None) -> str | None:
+    """The request field ``spec`` refuses (``stopSequences``, ``toolConfig.toolChoice.any|tool``), else ``None``."""
+    if stop_sequences and spec.model_id.startswith(_NO_STOP_SEQUENCES):
+        return "stopSequences"
+    if tool_choice not in (None, "auto") and spec.model_id.startswith(_NO_FORCED_TOOL_CHOICE):
+        return f"toolConfig.toolChoice.{'any' if tool_choice == 'any' else 'tool'}"
+    return None
 
 
 @dataclass(frozen=True)

@@ -210,3 +210,29 @@ def test_guardrail_config_is_accepted_and_traced(emulator: BedrockEmulator, runt
     with pytest.raises(ClientError) as info:
         runtime.converse(modelId=SONNET, messages=user("hi"), guardrailConfig={"guardrailIdentifier": "gr-123"})
     assert "guardrailVersion" in info.value.response["Error"]["Message"]
+
+
+@pytest.mark.parametrize(
+    ("model", "extra", "field"),
+    [
+        ("global.xai.grok-4.6", {"inferenceConfig": {"stopSequences": ["END"]}}, "stopSequences"),
+        ("us.openai.gpt-6-astra", {"inferenceConfig": {"stopSequences": ["END"]}}, "stopSequences"),
+        ("mistral.mistral-large-3-675b-instruct", {"inferenceConfig": {"stopSequences": ["END"]}}, "stopSequences"),
+        ("us.meta.llama4-scout-17b-instruct-v1:0", {"toolChoice": {"any": {}}}, "toolConfig.toolChoice.any"),
+    ],
+)
+def test_fields_a_family_refuses(emulator: BedrockEmulator, runtime: Any, model: str, extra: Any, field: str):
+    spec = {"name": "lookup", "inputSchema": {"json": {"type": "object", "properties": {"q": {"type": "string"}}}}}
+    request: dict[str, Any] = {"modelId": model, "messages": user("Look this up")}
+    if "toolChoice" in extra:
+        request["toolConfig"] = {"tools": [{"toolSpec": spec}], **extra}
+    else:
+        request.update(extra)
+    with pytest.raises(ClientError) as info:
+        runtime.converse(**request)
+    assert (
+        info.value.response["Error"]["Message"]
+        == f"This model doesn't support the {field} field. Remove {field} and try again."
+    )
+    del request["toolConfig" if "toolChoice" in extra else "inferenceConfig"]
+    assert runtime.converse(**request)["stopReason"] in ("end_turn", "tool_use")
