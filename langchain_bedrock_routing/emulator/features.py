@@ -8,6 +8,7 @@ raises the ``ValidationException`` Bedrock returns when the model's family lacks
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +25,34 @@ _OPTIMIZED_LATENCY_FAMILIES = ("claude-3-5", "llama-3", "nova")
 MIN_THINKING_BUDGET = 1024
 _NO_STOP_SEQUENCES = ("xai.grok-", "openai.gpt-6-astra", "mistral.mistral-large-3")
 """Models whose Converse refuses ``inferenceConfig.stopSequences`` (marked so in langchain-aws's own tests)."""
+_SHORT_TOOL_IDS = ("mistral.mistral-large-3",)
+"""Models whose tool call ids are exactly 9 ASCII letters or digits (langchain-aws's tests note it)."""
+_SHORT_TOOL_ID = re.compile(r"^[A-Za-z0-9]{9}$")
+_ALPHANUMERIC = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _NO_FORCED_TOOL_CHOICE = ("meta.llama",)
 """Models whose Converse takes ``toolChoice.auto`` only (Meta Llama)."""
+
+
+def needs_short_tool_ids(model_id: str) -> bool:
+    """True for models whose tool call ids are 9 alphanumerics (Mistral Large 3)."""
+    return model_id.startswith(_SHORT_TOOL_IDS)
+
+
+def short_tool_id(number: int) -> str:
+    """A 9-character alphanumeric tool call id drawn from ``number``."""
+    return "".join(_ALPHANUMERIC[(number >> (6 * i)) % len(_ALPHANUMERIC)] for i in range(9))
+
+
+def check_tool_ids(spec: ModelSpec, tool_use_ids: list[str]) -> None:
+    """``ValidationException`` when a model that needs 9-alphanumeric tool call ids is sent another id."""
+    if not needs_short_tool_ids(spec.model_id):
+        return
+    for use_id in tool_use_ids:
+        if not _SHORT_TOOL_ID.match(use_id):
+            raise validation(
+                f"The model returned the following errors: Tool call id was {use_id} but must be a-z, A-Z, 0-9, "
+                "with a length of 9."
+            )
 
 
 def refused_field(spec: ModelSpec, stop_sequences: bool, tool_choice: str | None) -> str | None:

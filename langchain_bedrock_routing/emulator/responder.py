@@ -17,6 +17,7 @@ from typing import Any
 
 from langchain_bedrock_routing.catalog import estimate_tokens
 from langchain_bedrock_routing.emulator.citations import citable_passages, cited_reply
+from langchain_bedrock_routing.emulator.features import needs_short_tool_ids, short_tool_id
 from langchain_bedrock_routing.emulator.reasoning import reasoning_block
 from langchain_bedrock_routing.emulator.request import ConverseRequest, ToolSpec, document_text
 from langchain_bedrock_routing.emulator.text import content_stems, key_phrase, sentences, truncate_tokens, words
@@ -101,12 +102,13 @@ def _pick_tool(request: ConverseRequest, prompt: str) -> ToolSpec | None:
     return None
 
 
-def _tool_use(request: ConverseRequest, tool: ToolSpec, prompt: str, seed: int) -> dict[str, Any]:
+def _tool_use(request: ConverseRequest, tool: ToolSpec, prompt: str, seed: int, model_id: str) -> dict[str, Any]:
     facts = PromptFacts.of(prompt)
     tool_input = value_for(tool.schema, facts)
     if not isinstance(tool_input, dict):
         tool_input = {}
-    use_id = "tooluse_" + format(_digest(seed, tool.name, prompt, len(request.messages)), "x")[:22]
+    digest = _digest(seed, tool.name, prompt, len(request.messages))
+    use_id = short_tool_id(digest) if needs_short_tool_ids(model_id) else "tooluse_" + format(digest, "x")[:22]
     return {"toolUse": {"toolUseId": use_id, "name": tool.name, "input": tool_input}}
 
 
@@ -177,7 +179,7 @@ def _finish(text: str, request: ConverseRequest) -> Reply:
 def _answer(request: ConverseRequest, model_id: str, seed: int, prompt: str) -> Reply:
     tool = _pick_tool(request, prompt)
     if tool is not None:
-        block = _tool_use(request, tool, prompt, seed)
+        block = _tool_use(request, tool, prompt, seed, model_id)
         tokens = estimate_tokens(json.dumps(block["toolUse"]["input"])) + estimate_tokens(tool.name)
         return Reply(content=(block,), stop_reason="tool_use", output_tokens=tokens)
     results = _tool_results(request)

@@ -19,7 +19,13 @@ from langchain_bedrock_routing.emulator import anthropic_native
 from langchain_bedrock_routing.emulator.embeddings import embed
 from langchain_bedrock_routing.emulator.errors import BedrockError, validation
 from langchain_bedrock_routing.emulator.faults import FaultInjector
-from langchain_bedrock_routing.emulator.features import check_support, guardrail_trace, reflected, refused_field
+from langchain_bedrock_routing.emulator.features import (
+    check_support,
+    check_tool_ids,
+    guardrail_trace,
+    reflected,
+    refused_field,
+)
 from langchain_bedrock_routing.emulator.latency import Sleeper, Timing, model_timing
 from langchain_bedrock_routing.emulator.prompt_cache import CacheUsage, PromptCache
 from langchain_bedrock_routing.emulator.request import ConverseRequest, parse_converse
@@ -107,6 +113,8 @@ def _check_limits(spec: ModelSpec, request: ConverseRequest) -> None:
         raise validation(f"This model doesn't support tool use: {spec.model_id}.")
     forced = request.tool_choice not in (None, "auto")
     check_support(spec, request.features, forced, request.max_tokens)
+    ids = [b["toolUse"]["toolUseId"] for m in request.messages for b in m.content if isinstance(b.get("toolUse"), dict)]
+    check_tool_ids(spec, ids)
     refused = refused_field(spec, bool(request.stop_sequences), request.tool_choice)
     if refused is not None:
         raise validation(f"This model doesn't support the {refused} field. Remove {refused} and try again.")

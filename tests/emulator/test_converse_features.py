@@ -236,3 +236,30 @@ def test_fields_a_family_refuses(emulator: BedrockEmulator, runtime: Any, model:
     )
     del request["toolConfig" if "toolChoice" in extra else "inferenceConfig"]
     assert runtime.converse(**request)["stopReason"] in ("end_turn", "tool_use")
+
+
+def test_mistral_large_3_tool_ids_are_nine_alphanumerics(emulator: BedrockEmulator, runtime: Any):
+    model = "mistral.mistral-large-3-675b-instruct"
+    spec = {"name": "add", "inputSchema": {"json": {"type": "object", "properties": {"a": {"type": "integer"}}}}}
+    tools = {"tools": [{"toolSpec": spec}]}
+    first = runtime.converse(modelId=model, messages=user("Use the add tool on 1"), toolConfig=tools)
+    use = first["output"]["message"]["content"][0]["toolUse"]
+    assert len(use["toolUseId"]) == 9
+    assert use["toolUseId"].isalnum()
+
+    def history(use_id: str) -> list[dict[str, Any]]:
+        call = {"toolUse": {**use, "toolUseId": use_id}}
+        result = {"toolResult": {"toolUseId": use_id, "content": [{"text": "2"}]}}
+        return [
+            *user("Use the add tool on 1"),
+            {"role": "assistant", "content": [call]},
+            {"role": "user", "content": [result]},
+        ]
+
+    assert (
+        runtime.converse(modelId=model, messages=history(use["toolUseId"]), toolConfig=tools)["stopReason"]
+        == "end_turn"
+    )
+    with pytest.raises(ClientError) as info:
+        runtime.converse(modelId=model, messages=history("abc123"), toolConfig=tools)
+    assert "Tool call id was abc123" in info.value.response["Error"]["Message"]
