@@ -6,7 +6,7 @@ ROUTING_EVAL_DATA ?= ../shared/data/routing-eval/mmlu.jsonl
 LINTED := langchain_bedrock_routing tests evals benchmarks reliability
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: install demo test lint bench eval-router soak catalog clean
+.PHONY: install demo test lint docs bench eval-router soak catalog clean
 
 install: $(STAMP)
 
@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	./scripts/bootstrap-system.sh $(PYTHON)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	$(BIN)/python -m pip install -q -e '.[dev,bench,docs]'
 	$(BIN)/python -c "from langchain_bedrock_routing.testing import find_redis_server; print('redis-server:', find_redis_server())"
 	touch $(STAMP)
 
@@ -28,6 +28,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
+
+# The documentation site (mkdocs.yml) into site/; --strict makes every warning an error. Offline: no plugin fetches.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
@@ -43,4 +47,4 @@ catalog: $(STAMP)
 	$(BIN)/python -m langchain_bedrock_routing.catalog.sync $(CATALOG_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build site *.egg-info

@@ -1,4 +1,5 @@
-"""``bedrock-routing``: ``demo`` runs the workshop; ``warm`` fills a cache; ``emulator`` serves the emulator.
+"""``bedrock-routing``: ``demo`` runs the workshop; ``warm`` fills a cache; ``train`` fits a router on outcomes;
+``emulator`` serves the emulator.
 
 Each subcommand lives in its own module; this file only parses the command line and maps errors to exit codes
 (0 done, 1 declined by the user, 2 bad input or setup).
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from langchain_bedrock_routing.backend import DEFAULT_REGION
 from langchain_bedrock_routing.demo.context import DEFAULT_CHART
+from langchain_bedrock_routing.learning import train_cli
 from langchain_bedrock_routing.routing import presets
 from langchain_bedrock_routing.warming import cli as warming_cli
 
@@ -42,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     _demo_parser(sub)
     warm = sub.add_parser("warm", help="fill a response cache from a JSONL file of prompts (each run once)")
     warming_cli.add_arguments(warm)
+    train = sub.add_parser("train", help="fit and calibrate a router on an outcomes JSONL file (docs/learning.md)")
+    train_cli.add_arguments(train)
     sub.add_parser(
         "emulator",
         add_help=False,
@@ -98,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _parser().error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "warm":
         return warming_cli.run(args)
+    if args.command == "train":
+        return train_cli.run(args)
     return _demo(args)
 
 

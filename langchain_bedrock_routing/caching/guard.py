@@ -6,7 +6,8 @@ Embeddings put "flights from Paris to London" next to "flights from London to Pa
 numbers, dates, negation, named entities (different, or swapped across a directional word such
 as "to", "from", "than"), opposite words and scope
 words ("only", "per", "total" ...), then the order and presence of all content words (see ``guard_words``: swapped
-"X to Y", words exchanged around another, a changed word in a long text). Word lists live in ``guard_lexicon.json``.
+"X to Y", words exchanged around another, a changed word in a long text; ``guard_slots``: one template with another
+word in one slot). Word lists (and the synonyms the slot check accepts) live in ``guard_lexicon.json``.
 Cost per candidate pair: ``python evals/guard_timing.py`` (tens of microseconds for a short question seen for the
 first time, a few once its analysis is memoized; about 1 ms for a fresh 30-sentence prompt).
 """
@@ -23,6 +24,7 @@ from functools import cache, cached_property, lru_cache
 from importlib import resources
 from typing import Any, NamedTuple
 
+from langchain_bedrock_routing.caching.guard_slots import substitution_reason
 from langchain_bedrock_routing.caching.guard_words import (
     Content,
     Relation,
@@ -30,6 +32,7 @@ from langchain_bedrock_routing.caching.guard_words import (
     content,
     content_stems,
     relations,
+    stem,
     swap_reason,
 )
 
@@ -59,12 +62,18 @@ class _Lexicon:
     stopwords: frozenset[str]
     directional_words: frozenset[str]
     function_words: frozenset[str]
+    synonyms: dict[str, str]
 
     @cached_property
     def not_content(self) -> frozenset[str]:
         """Words the word-order checks skip: function words, and what the other checks compare (numbers,
         negations, directional words)."""
         return self.stopwords | self.function_words | self.directional_words | self.negations | set(self.number_words)
+
+
+def _synonym_index(groups: list[list[str]]) -> dict[str, str]:
+    """Each word of a synonym group (as a content-word stem) -> the group's first word."""
+    return {stem(word): stem(group[0]) for group in groups for word in group}
 
 
 def _opposite_index(pairs: list[list[str]]) -> dict[str, frozenset[str]]:
@@ -95,6 +104,7 @@ def _lexicon() -> _Lexicon:
         stopwords=frozenset(raw["stopwords"]),
         directional_words=frozenset(raw["directional_words"]),
         function_words=frozenset(raw["function_words"]),
+        synonyms=_synonym_index(raw["synonyms"]),
     )
 
 
@@ -258,7 +268,11 @@ def near_miss_reason(query: str, cached: str) -> str | None:
         return f"scope differs: {sorted((q.words ^ c.words) & scope)}"
     if q.surrogates != c.surrogates:
         return "unpaired surrogates differ"
-    return swap_reason(q.relations, c.relations) or changed_reason(q.content, c.content)
+    return (
+        swap_reason(q.relations, c.relations)
+        or changed_reason(q.content, c.content)
+        or substitution_reason(q.content, c.content, _lexicon().synonyms)
+    )
 
 
 def resolve_guard(guard: bool | Guard) -> Guard | None:

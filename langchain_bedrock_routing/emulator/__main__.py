@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Serve until interrupted; prints the endpoint URL on the first line of stdout."""
+    """Serve until interrupted; prints the endpoint URL on the first line of stdout, then the shell exports."""
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
     try:
@@ -67,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     emulator.start()
     print(f"Bedrock emulator listening on {emulator.endpoint_url}", flush=True)
+    exports = " ".join(f"{name}={value}" for name, value in emulator.environ().items())
+    print(f"Point AWS clients at it: export {exports}", flush=True)
     try:
         emulator.wait()
     except KeyboardInterrupt:

@@ -15,6 +15,11 @@ from langchain_bedrock_routing.emulator.router import PromptRouters
 from langchain_bedrock_routing.emulator.server import EmulatorHTTPServer
 from langchain_bedrock_routing.emulator.service import EmulatorService
 
+REGION = "us-east-1"
+"""The region clients name when they call the emulator (it serves every region alike)."""
+DUMMY_CREDENTIAL = "emulator"
+"""Access key id and secret handed to clients: botocore must sign, the emulator checks no signature."""
+
 
 class BedrockEmulator:
     """A local Bedrock Runtime endpoint that unmodified boto3 and langchain-aws can call.
@@ -70,6 +75,29 @@ class BedrockEmulator:
         """``http://host:port`` of the running server."""
         host, port = self._require_server().server_address[:2]
         return f"http://{host!s}:{port}"
+
+    def client_kwargs(self) -> dict[str, str]:
+        """Keyword arguments that point a client at this emulator: endpoint, region, dummy credentials.
+
+        They fit ``RoutedChatBedrock``, ``ChatBedrockConverse``, ``BedrockEmbeddings`` and
+        ``boto3.client("bedrock-runtime", ...)`` alike; nothing is read from the AWS environment.
+        """
+        return {
+            "endpoint_url": self.endpoint_url,
+            "region_name": REGION,
+            "aws_access_key_id": DUMMY_CREDENTIAL,
+            "aws_secret_access_key": DUMMY_CREDENTIAL,
+        }
+
+    def environ(self) -> dict[str, str]:
+        """The same settings as AWS environment variables, for code that reads them: ``os.environ.update(...)``."""
+        return {
+            "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": self.endpoint_url,
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": DUMMY_CREDENTIAL,
+            "AWS_SECRET_ACCESS_KEY": DUMMY_CREDENTIAL,
+        }
 
     @property
     def requests(self) -> list[RequestRecord]:

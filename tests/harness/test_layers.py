@@ -29,6 +29,7 @@ LAYERS: dict[str, int] = {
     "callbacks": 3,
     "vectorstore": 3,
     "converse": 3,
+    "learning": 4,
     "__init__": 4,
     # tools, which the library never imports
     "testing": 5,

@@ -1,7 +1,7 @@
 """Complexity classifiers: LangChain Runnables from a conversation to a :class:`RouteDecision`.
 
 Pick one by name with :func:`resolve_classifier` (``"heuristic"`` default, ``"llm"``,
-``"embedding"``, ``"cascade"``), or compose/replace them like any Runnable.
+``"embedding"``, ``"cascade"``, ``"trained:<router.json>"``), or compose/replace them like any Runnable.
 """
 
 from langchain_bedrock_routing.routing.classifiers.banded import BandedClassifier
@@ -18,6 +18,7 @@ from langchain_bedrock_routing.routing.classifiers.heuristic import HeuristicCom
 from langchain_bedrock_routing.routing.classifiers.llm import ClassifierUsage, ComplexityRating, LLMComplexityClassifier
 from langchain_bedrock_routing.routing.classifiers.registry import CLASSIFIERS, DEFAULT_CLASSIFIER, resolve_classifier
 from langchain_bedrock_routing.routing.classifiers.sticky import StickyClassifier, conversation_key
+from langchain_bedrock_routing.routing.classifiers.trained import TrainedClassifier
 from langchain_bedrock_routing.routing.decision import RouteDecision
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "ScoringClassifier",
     "StickyClassifier",
     "TierThresholds",
+    "TrainedClassifier",
     "apgr",
     "conversation_key",
     "cpt",

@@ -1,4 +1,5 @@
-"""Choose a classifier by name (``"heuristic"``, ``"llm"``, ``"embedding"``, ``"cascade"``) or pass your own."""
+"""Choose a classifier by name (``"heuristic"``, ``"llm"``, ``"embedding"``, ``"cascade"``,
+``"trained:<path>"``) or pass your own."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from langchain_bedrock_routing.routing.classifiers.banded import BandedClassifie
 from langchain_bedrock_routing.routing.classifiers.embedding import EmbeddingComplexityClassifier
 from langchain_bedrock_routing.routing.classifiers.heuristic import HeuristicComplexityClassifier
 from langchain_bedrock_routing.routing.classifiers.llm import LLMComplexityClassifier
+from langchain_bedrock_routing.routing.classifiers.trained import TrainedClassifier
 from langchain_bedrock_routing.routing.decision import RouteDecision
 
 CLASSIFIERS: dict[str, Callable[[], Runnable[Any, RouteDecision]]] = {
@@ -21,6 +23,8 @@ CLASSIFIERS: dict[str, Callable[[], Runnable[Any, RouteDecision]]] = {
 }
 """Name -> factory of a classifier with default settings; ``"heuristic"`` is the router's default."""
 DEFAULT_CLASSIFIER = "heuristic"
+TRAINED_PREFIX = "trained:"
+"""``"trained:router.json"`` loads a router file written by ``bedrock-routing train``."""
 
 ClassifierName = Literal["heuristic", "llm", "embedding", "cascade"]
 ClassifierSpec: TypeAlias = ClassifierName | Runnable[Any, RouteDecision] | Callable[..., Any]
@@ -33,16 +37,20 @@ def resolve_classifier(
 ) -> Runnable[Any, RouteDecision]:
     """A classifier for a registry name, a Runnable (returned as is) or a function (wrapped in ``RunnableLambda``).
 
-    ``None`` gives the default (heuristic). An unknown name raises ``ValueError`` listing the valid
+    ``None`` gives the default (heuristic); ``"trained:<path>"`` loads a trained router file
+    (:class:`TrainedClassifier`). An unknown name raises ``ValueError`` listing the valid
     names; any other type raises ``TypeError``.
     """
     if name_or_runnable is None:
         name_or_runnable = DEFAULT_CLASSIFIER
+    if isinstance(name_or_runnable, str) and name_or_runnable.startswith(TRAINED_PREFIX):
+        return TrainedClassifier.load(name_or_runnable.removeprefix(TRAINED_PREFIX))
     if isinstance(name_or_runnable, str):
         factory = CLASSIFIERS.get(name_or_runnable.strip().lower())
         if factory is None:
             raise ValueError(
-                f"unknown classifier {name_or_runnable!r}; valid choices: {', '.join(CLASSIFIERS)} "
+                f"unknown classifier {name_or_runnable!r}; valid choices: {', '.join(CLASSIFIERS)}, "
+                f"{TRAINED_PREFIX}<router.json> "
                 "(or pass a Runnable that returns a RouteDecision)"
             )
         return factory()
