@@ -43,9 +43,11 @@ DEFAULT_MAX_CONNECTIONS = 100
 ASYNC_MAX_CONNECTIONS = 32
 """Connections in each event loop's async pool: one loop cannot keep more busy, and a burst of tasks then opens
 at most this many sockets at once (the others wait for one)."""
-STALL_LIMIT_FACTOR = 10
+STALL_LIMIT_FACTOR = 30
 """An async round trip gives up after ``STALL_LIMIT_FACTOR * timeout_s`` of wall time even when the event loop was
-late for most of it (a :class:`~.loop_deadline.LoopStalledError`: counted, but no sign of a Redis outage)."""
+late for most of it (a :class:`~.loop_deadline.LoopStalledError`: counted, but no sign of a Redis outage). Generous:
+a starved process is slow whatever it does, and giving up early turns answered prompts into paid misses (a
+200-task burst beside a CPU-bound thread took over 5 s on a loaded 2-core machine)."""
 T = TypeVar("T")
 _SCHEMES = ("redis", "rediss", "unix")
 _UNLINK_BATCH = 500

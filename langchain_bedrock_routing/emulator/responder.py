@@ -182,13 +182,13 @@ def _answer(request: ConverseRequest, model_id: str, seed: int, prompt: str) -> 
         block = _tool_use(request, tool, prompt, seed, model_id)
         tokens = estimate_tokens(json.dumps(block["toolUse"]["input"])) + estimate_tokens(tool.name)
         return Reply(content=(block,), stop_reason="tool_use", output_tokens=tokens)
+    schema = request.features.output_schema
+    if schema is not None:  # values drawn from the whole conversation, tool results included
+        return _finish(json.dumps(value_for(schema, PromptFacts.of(" ".join(_texts(request))))), request)
     results = _tool_results(request)
     if results:
         text = " ".join(f"Based on the {name} result, {_result_text(r)}." for name, r in results)
         return _finish(text, request)
-    schema = request.features.output_schema
-    if schema is not None:
-        return _finish(json.dumps(value_for(schema, PromptFacts.of(prompt))), request)
     passages = citable_passages(request)
     if passages and prompt:
         content = cited_reply(prompt, passages)
@@ -196,6 +196,19 @@ def _answer(request: ConverseRequest, model_id: str, seed: int, prompt: str) -> 
     answer = _extractive(prompt, _context(request)) if prompt else None
     answer = answer or (_extractive(prompt, _documents(request), min_hits=1) if prompt else None)
     return _finish(answer or _short_answer(prompt, model_id, seed, request.temperature), request)
+
+
+def _texts(value: Any) -> list[str]:
+    """Every ``text`` string of a request's messages (tool results included), in order; JSON results as text."""
+    if isinstance(value, ConverseRequest):
+        return _texts([m.content for m in value.messages])
+    if isinstance(value, dict):
+        own = [value["text"]] if isinstance(value.get("text"), str) else []
+        own += [json.dumps(value["json"])] if "json" in value else []
+        return own + [s for k, v in value.items() if k not in ("text", "json") for s in _texts(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _texts(v)]
+    return []
 
 
 def _block_text(block: dict[str, Any]) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableConfig, ensure_config
 from langchain_core.tools import BaseTool
@@ -21,6 +21,7 @@ from langchain_bedrock_routing.catalog import TIERS, Tier
 from langchain_bedrock_routing.core import stream_cache
 from langchain_bedrock_routing.core.routing_metadata import PRIORITIES, Priority, RoutingMetadata
 from langchain_bedrock_routing.routing import chunks
+from langchain_bedrock_routing.routing.arguments import accepted_keywords, check_keywords, check_region
 from langchain_bedrock_routing.routing.attempts import RouteRun
 from langchain_bedrock_routing.routing.classifiers import StickyClassifier, resolve_classifier
 from langchain_bedrock_routing.routing.classifiers.registry import ClassifierSpec
@@ -30,10 +31,12 @@ from langchain_bedrock_routing.routing.delegates import DelegatePool, DelegateSe
 from langchain_bedrock_routing.routing.fallback import Cooldown
 from langchain_bedrock_routing.routing.params import RULES, check_number
 from langchain_bedrock_routing.routing.policy import Plan, plan_route, validate_priority
+from langchain_bedrock_routing.routing.profile import tiers_profile
 from langchain_bedrock_routing.routing.prompt_cache import PROMPT_CACHE_MODES, PromptCacheMode
 from langchain_bedrock_routing.routing.request import RequestProfile, validate_cost_cap
 from langchain_bedrock_routing.routing.screen import Screened, held, holding, screen_request
 from langchain_bedrock_routing.routing.targets import Target, resolve_tiers
+from langchain_bedrock_routing.routing.tokens import count_tokens
 
 _CONFIGURABLE = "routing_configurable"
 """Call keyword carrying ``config["configurable"]`` to the classifier; kept out of the cache key."""
@@ -47,7 +50,9 @@ class RoutedChatBedrock(BaseChatModel):
     primary, the rest same-tier fallbacks); ``preset`` (``claude``, ``claude-3``, ``nova``; default
     ``claude``) fills tiers not given. ``priority`` (``cost``/``balanced``/``performance``/``latency``, also
     per call via ``config={"configurable": {"priority": ...}}``) shifts and orders candidates (see
-    :mod:`~langchain_bedrock_routing.routing.policy`). ``model=`` on a call pins one catalog model.
+    :mod:`~langchain_bedrock_routing.routing.policy`). ``model=`` on a call pins one catalog model; the constructor
+    takes no ``model=`` and refuses any unknown keyword or region (see :mod:`.arguments`). Named classifiers that
+    call Bedrock (``llm``, ``cascade``, ``trained:`` over Titan) use the router's endpoint, region and credentials.
 
     Each tier target is a ``ChatBedrockConverse`` delegate (built lazily, reused, ``cache=False``, botocore
     retries set to ``max_retries`` so fallback is quick). Throttling, unavailable, not-ready, timeouts and
@@ -60,6 +65,10 @@ class RoutedChatBedrock(BaseChatModel):
     ``prompt_cache="auto"`` passes ``cache_control`` to the delegate only when the stable prefix (system
     messages, tool schemas, earlier turns; estimated) reaches the chosen model's ``cache_min_tokens``
     from the catalog; ``"off"`` (default) never does.
+
+    ``.profile`` is what every configured model can do (capabilities ANDed, token limits minimised; see
+    :mod:`.profile`); ``get_num_tokens*`` uses Bedrock CountTokens where the default tier's primary model serves it,
+    else the catalog estimate (see :mod:`.tokens`).
 
     Async calls run the routed sync call in LangChain's executor: langchain-aws and boto3 have no
     async Bedrock client, so a thread hop is the honest implementation.
@@ -125,9 +134,12 @@ class RoutedChatBedrock(BaseChatModel):
     @model_validator(mode="before")
     @classmethod
     def _check_inputs(cls, data: Any) -> Any:
-        """Refuse a bool, NaN, infinity or out-of-range value of a numeric setting before pydantic coerces it, and
-        an unknown priority or prompt-cache mode with a message naming the valid ones."""
+        """Refuse an unknown keyword (``model=``, a typo: see :mod:`.arguments`), an unknown region, a bool, NaN,
+        infinity or out-of-range value of a numeric setting before pydantic coerces it, and an unknown priority or
+        prompt-cache mode, with a message naming the valid ones."""
         if isinstance(data, Mapping):
+            check_keywords(data, accepted_keywords(cls.model_fields))
+            check_region(data.get("region_name"))
             for name in RULES:
                 if name in data:
                     check_number(name, data[name])
@@ -143,9 +155,6 @@ class RoutedChatBedrock(BaseChatModel):
     def _configure(self) -> Self:
         validate_cost_cap(self.max_cost_per_request)
         self._targets = resolve_tiers(self.tiers, self.preset)
-        self._classifier = resolve_classifier(self.classifier)
-        if self.sticky:
-            self._classifier = StickyClassifier(classifier=self._classifier)
         self._cooldown = Cooldown(self.cooldown_failures, self.cooldown_seconds)
         self._pool = DelegatePool(
             DelegateSettings(
@@ -167,6 +176,11 @@ class RoutedChatBedrock(BaseChatModel):
                 extra=dict(self.delegate_kwargs),
             )
         )
+        self._classifier = resolve_classifier(self.classifier, client_factory=self._pool.runtime_client)
+        if self.sticky:
+            self._classifier = StickyClassifier(classifier=self._classifier)
+        if self.profile is None:
+            self.profile = tiers_profile(self._targets)
         return self
 
     @property
@@ -218,10 +232,12 @@ class RoutedChatBedrock(BaseChatModel):
         return params
 
     def _primary_model(self) -> str:
-        for tier in ("medium", *TIERS):
-            if tier in self._targets:
-                return self._targets[tier][0].model_id
-        return ""
+        return self._primary_target().model_id
+
+    def _primary_target(self) -> Target:
+        """The default tier's primary target: medium's first, else the first configured tier's."""
+        tier = "medium" if "medium" in self._targets else next(t for t in TIERS if t in self._targets)
+        return self._targets[tier][0]
 
     # -- public helpers -------------------------------------------------------------------------------
 
@@ -244,6 +260,16 @@ class RoutedChatBedrock(BaseChatModel):
         formatted = [convert_to_openai_tool(tool, strict=strict) for tool in tools]
         choice = "any" if tool_choice is True else (tool_choice or None)
         return self.bind(tools=formatted, tool_choice=choice, **kwargs)
+
+    def get_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Sequence[Any] | None = None) -> int:
+        """Input tokens of ``messages`` (and ``tools``) for the default tier's primary model: Bedrock CountTokens
+        where that model serves it, else the catalog estimate (see :mod:`.tokens`)."""
+        target = self._primary_target()
+        return count_tokens(self._pool.get(target).client, target, messages, tools)
+
+    def get_num_tokens(self, text: str) -> int:
+        """Input tokens of ``text`` as one user turn (0 for empty text); see :meth:`get_num_tokens_from_messages`."""
+        return self.get_num_tokens_from_messages([HumanMessage(content=text)]) if text else 0
 
     # -- per-call priority from the run config -------------------------------------------------------
 

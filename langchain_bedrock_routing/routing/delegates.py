@@ -74,19 +74,35 @@ class DelegatePool:
                     self._delegates[target.model_id] = delegate
         return delegate
 
+    def runtime_client(self, overrides: Config | None = None) -> Any:
+        """A new ``bedrock-runtime`` client with the delegates' endpoint, region and credentials and their botocore
+        config updated by ``overrides`` (e.g. a classifier's own retries and timeouts); the router's ``client``
+        itself when it was given one."""
+        if self._settings.client is not None:
+            return self._settings.client
+        common = self._common()
+        if overrides is not None:
+            common["config"] = common["config"].merge(overrides)
+        return create_aws_client(service_name="bedrock-runtime", **common)
+
+    def _common(self) -> dict[str, Any]:
+        """``create_aws_client`` arguments shared by every client of this router."""
+        s = self._settings
+        return {
+            "region_name": s.region_name,
+            "credentials_profile_name": s.credentials_profile_name,
+            "aws_access_key_id": s.aws_access_key_id,
+            "aws_secret_access_key": s.aws_secret_access_key,
+            "aws_session_token": s.aws_session_token,
+            "endpoint_url": s.endpoint_url,
+            "config": s.botocore_config(),
+            "api_key": s.api_key,
+        }
+
     def _shared_clients(self) -> tuple[Any, Any]:
         if self._clients is None:
             s = self._settings
-            common: dict[str, Any] = {
-                "region_name": s.region_name,
-                "credentials_profile_name": s.credentials_profile_name,
-                "aws_access_key_id": s.aws_access_key_id,
-                "aws_secret_access_key": s.aws_secret_access_key,
-                "aws_session_token": s.aws_session_token,
-                "endpoint_url": s.endpoint_url,
-                "config": s.botocore_config(),
-                "api_key": s.api_key,
-            }
+            common = self._common()
             runtime = s.client or create_aws_client(service_name="bedrock-runtime", **common)
             control = _LazyClient(lambda: create_aws_client(service_name="bedrock", **{**common, "endpoint_url": None}))
             self._clients = (runtime, control)

@@ -11,10 +11,14 @@ from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolM
 
 from langchain_bedrock_routing.catalog import estimate_messages_tokens, estimate_tokens
 from langchain_bedrock_routing.errors import InvalidRequestError
+from langchain_bedrock_routing.routing.blocks import (
+    DOCUMENT_KINDS,
+    IMAGE_KINDS,
+    block_kinds,
+    content_text,
+    refuse_remote_urls,
+)
 from langchain_bedrock_routing.routing.params import check_number
-
-_IMAGE_BLOCKS = frozenset({"image", "image_url"})
-_DOCUMENT_BLOCKS = frozenset({"document", "file"})
 
 
 @dataclass(frozen=True)
@@ -50,18 +54,19 @@ def profile_request(
             "empty prompt: no user, assistant or tool message has text or content blocks (a system message alone "
             "is not a conversation); give at least one non-empty message"
         )
+    refuse_remote_urls(messages)
     max_tokens = validate_max_tokens(max_tokens)
-    last_tokens = estimate_messages_tokens([_message_text(messages[-1])])
-    earlier_tokens = estimate_messages_tokens(_message_text(m) for m in messages[:-1])
+    last_tokens = estimate_messages_tokens([message_text(messages[-1])])
+    earlier_tokens = estimate_messages_tokens(message_text(m) for m in messages[:-1])
     tool_tokens = estimate_tokens(json.dumps(list(tools), default=str)) if tools else 0
-    kinds = {kind for m in messages for kind in _block_kinds(m.content)}
+    kinds = {kind for m in messages for kind in block_kinds(m.content)}
     return RequestProfile(
         input_tokens=earlier_tokens + last_tokens + tool_tokens,
         max_tokens=max_tokens,
         stable_prefix_tokens=earlier_tokens + tool_tokens,
         needs_tools=bool(tools),
-        needs_images=bool(kinds & _IMAGE_BLOCKS),
-        needs_documents=bool(kinds & _DOCUMENT_BLOCKS),
+        needs_images=bool(kinds & IMAGE_KINDS),
+        needs_documents=bool(kinds & DOCUMENT_KINDS),
     )
 
 
@@ -88,25 +93,12 @@ def _has_content(message: BaseMessage) -> bool:
         return False
     if isinstance(message, ToolMessage) or (isinstance(message, AIMessage) and message.tool_calls):
         return True
-    return bool(str(message.text).strip()) or bool(_block_kinds(message.content) - {"text"})
+    return bool(message_text(message).strip()) or bool(block_kinds(message.content) - {"text"})
 
 
-def _message_text(message: BaseMessage) -> str:
-    text = str(message.text)
+def message_text(message: BaseMessage) -> str:
+    """The text of a message (typed and Bedrock-native text blocks) plus its tool calls, as sent."""
+    text = content_text(message.content)
     if isinstance(message, AIMessage) and message.tool_calls:
         text += json.dumps([{"name": c["name"], "args": c["args"]} for c in message.tool_calls], default=str)
     return text
-
-
-def _block_kinds(content: str | list[Any]) -> set[str]:
-    """Block types in a content list: LangChain/OpenAI ``type`` keys or Bedrock-native single keys."""
-    if isinstance(content, str):
-        return set()
-    kinds: set[str] = set()
-    for block in content:
-        if isinstance(block, dict):
-            kinds.add(str(block.get("type", next(iter(block), ""))))
-            nested = block.get("content")
-            if isinstance(nested, list):
-                kinds |= _block_kinds(nested)
-    return kinds

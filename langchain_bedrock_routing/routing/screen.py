@@ -17,7 +17,7 @@ from langchain_core.messages import BaseMessage
 
 from langchain_bedrock_routing.catalog import TIERS, Tier, get_catalog
 from langchain_bedrock_routing.core.routing_metadata import Priority
-from langchain_bedrock_routing.errors import InvalidRequestError
+from langchain_bedrock_routing.errors import InvalidRequestError, NoCandidateError
 from langchain_bedrock_routing.routing.params import check_call_numbers
 from langchain_bedrock_routing.routing.policy import Plan, validate_priority
 from langchain_bedrock_routing.routing.request import RequestProfile, profile_request
@@ -58,7 +58,15 @@ def screen_request(
     profile = profile_request(messages, kwargs.get("tools"), kwargs.get("max_tokens", max_tokens))
     pinned = None if kwargs.get("model") is None else pinned_target(kwargs["model"])
     candidates: Mapping[Tier, Sequence[Target]] = targets if pinned is None else {pinned.tier: (pinned,)}
-    plan(TIERS[0] if pinned is None else pinned.tier, chosen, candidates, profile)
+    try:
+        plan(TIERS[0] if pinned is None else pinned.tier, chosen, candidates, profile)
+    except NoCandidateError as error:
+        if pinned is None or type(error) is not NoCandidateError:
+            raise
+        raise NoCandidateError(
+            f"the request needs {', '.join(profile.needs)} but the pinned model {pinned.model_id!r} (model= of the "
+            "call) lacks it; pin a capable model, or leave model= out to let the router choose"
+        ) from None
     return Screened(chosen, profile, pinned, candidates)
 
 
@@ -83,4 +91,5 @@ def pinned_target(model_id: object) -> Target:
     if not isinstance(model_id, str):
         raise InvalidRequestError(f"model must be a model id string, got {model_id!r}")
     catalog = get_catalog()
-    return make_target(model_id, catalog.get(model_id).tier if model_id in catalog else "medium", catalog)
+    tier = catalog.get(model_id).tier if model_id in catalog else "medium"
+    return make_target(model_id, tier, catalog, subject=f"pinned model {model_id!r} (model= of the call)")

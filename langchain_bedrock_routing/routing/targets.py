@@ -128,8 +128,10 @@ def tier_for(tier: Tier, configured: Mapping[Tier, object]) -> Tier:
     raise ValueError("no tier is configured")
 
 
-def make_target(model_id: str, tier: Tier, catalog: ModelCatalog) -> Target:
-    """The target for one configured id; ``ValueError`` listing the valid ids if the catalog does not know it."""
+def make_target(model_id: str, tier: Tier, catalog: ModelCatalog, *, subject: str | None = None) -> Target:
+    """The target for one configured id; ``ValueError`` listing the valid ids if the catalog does not know it.
+
+    ``subject`` names the id in that message (default: ``model id '<id>' in tier '<tier>'``)."""
     if prompt_router_id(model_id) is not None:
         router = catalog.prompt_router(model_id)
         if router is None:
@@ -140,7 +142,7 @@ def make_target(model_id: str, tier: Tier, catalog: ModelCatalog) -> Target:
         return Target(model_id, tier, _router_spec(model_id, tier, router.models, catalog), router.models)
     if model_id not in catalog:
         raise ValueError(
-            f"unknown model id {model_id!r} in tier {tier!r}; valid ids are the catalog's "
+            f"unknown {subject or f'model id {model_id!r} in tier {tier!r}'}; valid ids are the catalog's "
             f"({', '.join(sorted(catalog.model_ids))}), optionally with a geo prefix such as 'us.', "
             f"or a prompt-router ARN of {', '.join(_known_router_ids(catalog))}"
         )

@@ -27,9 +27,6 @@ from langchain_bedrock_routing.emulator import BedrockEmulator
 from langchain_bedrock_routing.routing.chat_model import RoutedChatBedrock
 
 LLM = "pressure-llm-string"
-TIMEOUT_S = 1.5
-"""The caches' timeout here: a budget of on-time event loop per round trip, as by default, with the wall-time stall
-limit (10x) well beyond how long a burst takes on a loaded 2-core machine, so a pass does not hang on the load."""
 _DOCUMENT = json.dumps([{"id": i, "name": f"item {i}", "tags": ["a", "b", "c"], "score": i / 2} for i in range(12_000)])
 _MAX_PARSES = 2_000
 """Bound on the hog's work (10-40 s of parsing, far longer than a test's phase) should a test fail to stop it."""
@@ -80,12 +77,12 @@ async def test_exact_cache_keeps_hitting_and_storing_while_the_loop_is_starved(r
     def prompt(i: int) -> str:
         return f"exact question {i}"
 
-    writer = RedisCache(redis_url, ttl=300, near_cache_entries=0, timeout_s=TIMEOUT_S)
+    writer = RedisCache(redis_url, ttl=300, near_cache_entries=0)
     for i in range(100):
         writer.update(prompt(i), LLM, _answer(f"answer {i}"))
     writer.close()
     # no connection opened yet: the burst opens the pool
-    cache = RedisCache(redis_url, ttl=300, near_cache_entries=near_cache_entries, timeout_s=TIMEOUT_S)
+    cache = RedisCache(redis_url, ttl=300, near_cache_entries=near_cache_entries)
     with gil_hog():
         hits = await _lookups_and_stores(cache, prompt, known=100, new=100)
     assert all(hits), f"{hits.count(False)} of 100 stored prompts missed"
@@ -100,11 +97,11 @@ async def test_semantic_cache_keeps_hitting_and_storing_while_the_loop_is_starve
     def prompt(i: int) -> str:
         return dumps([HumanMessage(f"What is stored in warehouse number {i}?")])
 
-    writer = RedisSemanticCache(HashingEmbeddings(), redis_url=redis_url, ttl=300, timeout_s=TIMEOUT_S)
+    writer = RedisSemanticCache(HashingEmbeddings(), redis_url=redis_url, ttl=300)
     for i in range(60):
         writer.update(prompt(i), LLM, _answer(f"answer {i}"))
     writer.close()
-    cache = RedisSemanticCache(HashingEmbeddings(), redis_url=redis_url, ttl=300, timeout_s=TIMEOUT_S)
+    cache = RedisSemanticCache(HashingEmbeddings(), redis_url=redis_url, ttl=300)
     with gil_hog():
         hits = await _lookups_and_stores(cache, prompt, known=60, new=60)
     assert all(hits), f"{hits.count(False)} of 60 stored prompts missed"
@@ -120,7 +117,7 @@ async def test_routed_model_bills_no_answered_prompt_again_while_the_loop_is_sta
 ):
     model = RoutedChatBedrock()
     questions = [f"In one word, what colour is fruit number {i}?" for i in range(60)]
-    warm = RedisCache(redis_url, ttl=300, near_cache_entries=0, timeout_s=TIMEOUT_S)
+    warm = RedisCache(redis_url, ttl=300, near_cache_entries=0)
     set_llm_cache(warm)
     await asyncio.gather(*(model.ainvoke(q) for q in questions[:30]))
     await warm.aclose()
@@ -128,7 +125,7 @@ async def test_routed_model_bills_no_answered_prompt_again_while_the_loop_is_sta
     answered = len(emulator.requests)
     assert answered == 30
 
-    cache = RedisCache(redis_url, ttl=300, near_cache_entries=0, timeout_s=TIMEOUT_S)
+    cache = RedisCache(redis_url, ttl=300, near_cache_entries=0)
     set_llm_cache(cache)
     with gil_hog():
         replies = await asyncio.gather(*(model.ainvoke(q) for q in questions[:30] * 3 + questions[30:]))

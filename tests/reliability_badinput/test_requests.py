@@ -160,7 +160,7 @@ def test_model_id_missing_from_the_catalog(router: Router, refused: Refused):
     assert "amazon.nova-micro-v1:0" in str(info.value)  # the valid ids are listed
     refused(
         ValueError,
-        "unknown model id 'amazon.nova-nano-v9:0'",
+        "unknown pinned model 'amazon.nova-nano-v9:0'",
         lambda: router().invoke("hi", model="amazon.nova-nano-v9:0"),
     )
     refused(ValueError, "prompt router .* is not in the catalog; known routers", lambda: router(
@@ -229,7 +229,7 @@ def test_bad_requests_spend_nothing_on_a_billed_semantic_cache_embedder(
     refused(ContextWindowExceededError, "the request needs about", lambda: ask("lorem ipsum " * 200_000))
     refused(NoCandidateError, "needs image input", lambda: ask([_attachment("image")]))
     refused(ValueError, "valid priorities", lambda: ask("hi", config={"configurable": {"priority": "fast"}}))
-    refused(ValueError, "unknown model id 'amazon.nova-nano-v9:0'", lambda: ask("hi", model="amazon.nova-nano-v9:0"))
+    refused(ValueError, "unknown pinned model 'amazon.nova-nano-v9:0", lambda: ask("hi", model="amazon.nova-nano-v9:0"))
     ask("What is the refund window?")  # a good request embeds (billed) and is answered
     assert [r.operation for r in emulator.requests].count("InvokeModel") >= 1
 

@@ -168,7 +168,7 @@ def test_pinned_model_per_call(emulator):
     reply = routed(emulator).invoke("hi", model="amazon.nova-pro-v1:0")
     assert reply.response_metadata["model_name"] == "amazon.nova-pro-v1:0"
     assert reply.response_metadata["routing"]["classifier"] == "pinned"
-    with pytest.raises(ValueError, match="unknown model id"):
+    with pytest.raises(ValueError, match="unknown pinned model"):
         routed(emulator).invoke("hi", model="acme.gpt")
 
 

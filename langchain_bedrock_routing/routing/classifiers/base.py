@@ -19,6 +19,7 @@ from langchain_core.runnables import RunnableConfig, RunnableSerializable, run_i
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from langchain_bedrock_routing.catalog import Tier
+from langchain_bedrock_routing.routing.blocks import DOCUMENT_KINDS, IMAGE_KINDS, block_kind, content_text
 from langchain_bedrock_routing.routing.decision import RouteDecision
 
 ClassifierInput = Union[str, PromptValue, Sequence[MessageLikeRepresentation]]  # noqa: UP007 (runtime alias)
@@ -42,10 +43,6 @@ def last_human_index(messages: Sequence[BaseMessage]) -> int:
     return len(messages) - 1
 
 
-_IMAGE_BLOCKS = frozenset({"image", "image_url"})
-_DOCUMENT_BLOCKS = frozenset({"document", "file"})
-
-
 @dataclass(frozen=True)
 class MessageParts:
     """The text of a message and how many image and document blocks it carries."""
@@ -59,20 +56,10 @@ def message_parts(message: BaseMessage) -> MessageParts:
     """Text and attachment counts of one message (str content or content blocks, LangChain or Converse style)."""
     if isinstance(message.content, str):
         return MessageParts(message.content, 0, 0)
-    texts: list[str] = []
-    images = documents = 0
-    for block in message.content:
-        if isinstance(block, str):
-            texts.append(block)
-            continue
-        kind = block.get("type") or next(iter(block), "")
-        if kind == "text":
-            texts.append(str(block.get("text", "")))
-        elif kind in _IMAGE_BLOCKS:
-            images += 1
-        elif kind in _DOCUMENT_BLOCKS:
-            documents += 1
-    return MessageParts("\n".join(texts), images, documents)
+    kinds = [block_kind(block) for block in message.content if isinstance(block, dict)]
+    images = sum(kind in IMAGE_KINDS for kind in kinds)
+    documents = sum(kind in DOCUMENT_KINDS for kind in kinds)
+    return MessageParts(content_text(message.content), images, documents)
 
 
 class TierThresholds(BaseModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
@@ -74,6 +75,10 @@ class LLMComplexityClassifier(ScoringClassifier):
     model_id: str = DEFAULT_MODEL_ID
     region_name: str | None = None
     endpoint_url: str | None = None
+    client_factory: Callable[[Any], Any] | None = None
+    """Builds the default model's ``bedrock-runtime`` client from the classifier's botocore ``Config`` (one
+    attempt, ``timeout_s``). ``RoutedChatBedrock`` sets it so the rating call goes where the router's own calls
+    go: its endpoint, region, credentials and botocore config, never ``$AWS_ENDPOINT_URL_BEDROCK_RUNTIME``'s."""
     timeout_s: float = Field(default=5.0, gt=0.0)
     """Connect and read timeout (seconds) of the default model; it makes one attempt, no retries: on
     failure the fallback decides at once instead of holding up the request."""
@@ -185,16 +190,19 @@ class LLMComplexityClassifier(ScoringClassifier):
         from botocore.config import Config
         from langchain_aws import ChatBedrockConverse
 
+        config = Config(
+            retries={"mode": "standard", "total_max_attempts": 1},
+            connect_timeout=self.timeout_s,
+            read_timeout=self.timeout_s,
+        )
+        client = None if self.client_factory is None else self.client_factory(config)
         model: BaseChatModel = ChatBedrockConverse(
             model=self.model_id,
+            client=client,
             region_name=self.region_name,
             base_url=self.endpoint_url,
             temperature=0,
             max_tokens=200,
-            config=Config(
-                retries={"mode": "standard", "total_max_attempts": 1},
-                connect_timeout=self.timeout_s,
-                read_timeout=self.timeout_s,
-            ),
+            config=config,
         )
         return model

@@ -9,6 +9,7 @@ calibration, and provenance (data, split, rule, held-out figures). Load it with
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +40,19 @@ def embeddings_spec(embeddings: Embeddings) -> dict[str, Any]:
     return {"kind": "bedrock", "model_id": model_id}
 
 
-def embeddings_from_spec(spec: dict[str, Any], **aws: Any) -> Embeddings:
-    """The embeddings an artefact was trained over; ``aws`` (region_name, endpoint_url ...) for Bedrock ones."""
+def embeddings_from_spec(
+    spec: dict[str, Any], client_factory: Callable[[Any], Any] | None = None, **aws: Any
+) -> Embeddings:
+    """The embeddings an artefact was trained over; ``aws`` (region_name, endpoint_url ...) for Bedrock ones, or
+    ``client_factory`` (called with ``None``: no botocore overrides) building their ``bedrock-runtime`` client."""
     kind = spec.get("kind")
     if kind == "hashing":
         return HashingEmbeddings(int(spec["dimensions"]))
     if kind == "bedrock":
         from langchain_aws import BedrockEmbeddings
 
+        if client_factory is not None:
+            aws["client"] = client_factory(None)
         return BedrockEmbeddings(model_id=str(spec["model_id"]), **aws)
     raise ValueError(f"unknown embeddings kind {kind!r} in the router file; valid kinds: {', '.join(EMBEDDING_KINDS)}")
 
@@ -61,7 +67,8 @@ class TrainedClassifier(EmbeddingComplexityClassifier):
     @classmethod
     def load(cls, path: str | Path, embeddings: Embeddings | None = None, **kwargs: Any) -> TrainedClassifier:
         """A router saved by :meth:`save`. Bedrock embeddings are rebuilt from their model id with ``aws``
-        settings in ``kwargs`` (``region_name``, ``endpoint_url``); pass ``embeddings`` to supply your own."""
+        settings in ``kwargs`` (``region_name``, ``endpoint_url``, or a ``client_factory`` as ``RoutedChatBedrock``
+        passes, so they use its endpoint, region and credentials); pass ``embeddings`` to supply your own."""
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"trained router file not found: {path} (create it with `bedrock-routing train`)")
@@ -69,7 +76,7 @@ class TrainedClassifier(EmbeddingComplexityClassifier):
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             found = data.get("format") if isinstance(data, dict) else type(data).__name__
             raise ValueError(f"{path} is not a trained router (format {found!r}, expected {FORMAT!r})")
-        aws = {k: kwargs.pop(k) for k in ("region_name", "endpoint_url") if k in kwargs}
+        aws = {k: kwargs.pop(k) for k in ("region_name", "endpoint_url", "client_factory") if k in kwargs}
         try:
             model = data["model"]
             kwargs.setdefault("thresholds", data["thresholds"])
