@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 ROUTING_EVAL_DATA ?= ../shared/data/routing-eval/mmlu.jsonl
-LINTED := langchain_bedrock_routing tests evals benchmarks reliability
+LINTED := langchain_bedrock_routing tests evals benchmarks reliability examples
 STAMP  := $(VENV)/.installed-dev
 
 .PHONY: install demo test lint docs bench eval-router soak catalog clean

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import argparse
 
+from _bedrock import add_arguments, bedrock
 from langchain_classic.agents import AgentExecutor, create_tool_calling_agent
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.outputs import LLMResult
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.tools import tool
 
-from langchain_bedrock_routing.backend import add_backend_arguments, open_backend
+from langchain_bedrock_routing import RoutedChatBedrock
 from langchain_bedrock_routing.callbacks import get_bedrock_stats_callback
 
 ORDERS = {"A-1001": "shipped on 3 March, arriving 6 March", "A-1002": "waiting for payment"}
@@ -62,11 +63,11 @@ PROMPT = ChatPromptTemplate.from_messages(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_backend_arguments(parser)
+    add_arguments(parser)
     args = parser.parse_args()
-    with open_backend(live=args.live, region=args.region, profile=args.profile) as backend:
-        print(f"Bedrock: {backend.label}")
-        model = backend.routed(preset="nova", max_tokens=300)
+    with bedrock(args) as (where, aws):
+        print(f"Bedrock: {where}")
+        model = RoutedChatBedrock(**aws, preset="nova", max_tokens=300)
         tools = [order_status, plan_price]
         agent = AgentExecutor(agent=create_tool_calling_agent(model, tools, PROMPT), tools=tools, max_iterations=4)
         with get_bedrock_stats_callback() as stats:

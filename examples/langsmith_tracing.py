@@ -20,11 +20,12 @@ from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from _bedrock import add_arguments, bedrock
 from langchain_core.prompts import ChatPromptTemplate
 from langsmith import Client
 
-from langchain_bedrock_routing.backend import add_backend_arguments, open_backend
-from langchain_bedrock_routing.callbacks.langsmith import BedrockLangSmithTracer
+from langchain_bedrock_routing import RoutedChatBedrock
+from langchain_bedrock_routing.callbacks import BedrockLangSmithTracer
 
 INFO = {
     "version": "0.10.0",
@@ -116,7 +117,7 @@ def print_tree(runs: dict[str, dict[str, Any]]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_backend_arguments(parser)
+    add_arguments(parser)
     args = parser.parse_args()
     stand_in = None
     if os.environ.get("LANGSMITH_API_KEY"):
@@ -128,8 +129,9 @@ def main() -> None:
         client = Client(api_url=stand_in.url, api_key="local-stand-in")
         print(f"LANGSMITH_API_KEY not set: tracing to a local LangSmith stand-in at {stand_in.url}")
     tracer = BedrockLangSmithTracer(client=client, project_name="bedrock-routing-example")
-    with open_backend(live=args.live, region=args.region, profile=args.profile) as backend:
-        chain = (PROMPT | backend.routed(preset="nova", max_tokens=200)).with_config(run_name="routed-qa")
+    with bedrock(args) as (where, aws):
+        print(f"Bedrock: {where}")
+        chain = (PROMPT | RoutedChatBedrock(**aws, preset="nova", max_tokens=200)).with_config(run_name="routed-qa")
         for question in ["What is 6 * 7?", "Explain exact and semantic caching and summarize when each one helps."]:
             answer = chain.invoke({"question": question}, config={"callbacks": [tracer]})
             print(f"Q: {question!r}\nA: {answer.text}")

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import argparse
 
+from _bedrock import add_arguments, bedrock
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
-from langchain_bedrock_routing.backend import add_backend_arguments, open_backend
+from langchain_bedrock_routing import RoutedChatBedrock
 from langchain_bedrock_routing.callbacks import get_bedrock_stats_callback
 
 PROMPT = ChatPromptTemplate.from_messages(
@@ -30,11 +31,11 @@ QUESTIONS = [
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_backend_arguments(parser)
+    add_arguments(parser)
     args = parser.parse_args()
-    with open_backend(live=args.live, region=args.region, profile=args.profile) as backend:
-        print(f"Bedrock: {backend.label}")
-        chain = PROMPT | backend.routed(preset="nova", max_tokens=200) | StrOutputParser()
+    with bedrock(args) as (where, aws):
+        print(f"Bedrock: {where}")
+        chain = PROMPT | RoutedChatBedrock(**aws, preset="nova", max_tokens=200) | StrOutputParser()
         with get_bedrock_stats_callback() as stats:
             for question, answer in zip(QUESTIONS, chain.batch([{"question": q} for q in QUESTIONS]), strict=True):
                 print(f"batch Q: {question!r}\n      A: {answer}")

@@ -19,9 +19,10 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+from _bedrock import add_arguments, bedrock
 from langchain_core.runnables import RunnableLambda
 
-from langchain_bedrock_routing.backend import add_backend_arguments, open_backend
+from langchain_bedrock_routing import RoutedChatBedrock
 from langchain_bedrock_routing.catalog import TIERS
 from langchain_bedrock_routing.learning import CalibrationTarget, OutcomeRecorder, load_outcomes, train_router
 from langchain_bedrock_routing.routing import RouteDecision
@@ -42,17 +43,17 @@ def questions(count: int, seed: int) -> list[tuple[str, bool]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_backend_arguments(parser)
+    add_arguments(parser)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="learn-routing-"))
     rng = random.Random(0)
-    with open_backend(live=args.live, region=args.region, profile=args.profile, latency_scale=0.0) as backend:
-        print(f"Bedrock: {backend.label}")
+    with bedrock(args) as (where, aws):
+        print(f"Bedrock: {where}")
         recorder = OutcomeRecorder(work / "outcomes.jsonl")
         explore = RunnableLambda(
             lambda _: RouteDecision(tier=rng.choice(TIERS), score=0.5, reason="explore", classifier="explore")
         )
-        llm = backend.routed(max_tokens=60, callbacks=[recorder], classifier=explore)
+        llm = RoutedChatBedrock(**aws, max_tokens=60, callbacks=[recorder], classifier=explore)
         for question, hard in questions(200, seed=1):
             answer = llm.invoke(question)
             unhappy = hard and answer.response_metadata["routing"]["tier"] != "complex"
@@ -65,8 +66,8 @@ def main() -> None:
         t = report.chosen.thresholds
         print(f"thresholds for {report.target}: medium {t.medium:.2f}, complex {t.complex:.2f}")
 
-        trained = backend.routed(max_tokens=60, classifier=f"trained:{work / 'router.json'}")
-        for name, router in (("default", backend.routed(max_tokens=60)), ("trained", trained)):
+        trained = RoutedChatBedrock(**aws, max_tokens=60, classifier=f"trained:{work / 'router.json'}")
+        for name, router in (("default", RoutedChatBedrock(**aws, max_tokens=60)), ("trained", trained)):
             tiers: Counter[tuple[bool, str]] = Counter()
             for question, hard in questions(40, seed=2):
                 tiers[hard, router.invoke(question).response_metadata["routing"]["tier"]] += 1

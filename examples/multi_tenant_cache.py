@@ -18,11 +18,10 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 import redis
+from _bedrock import add_arguments, bedrock
 
-from langchain_bedrock_routing.backend import add_backend_arguments, open_backend
-from langchain_bedrock_routing.caching import RedisCache
-from langchain_bedrock_routing.testing import RedisServer
-from langchain_bedrock_routing.testing.redis_server import RedisServerNotFoundError
+from langchain_bedrock_routing import RedisCache, RoutedChatBedrock
+from langchain_bedrock_routing.testing import RedisServer, RedisServerNotFoundError
 
 NAMESPACE = "lbr-example-tenants"
 QUESTION = "What is the refund window for Orbit Notes purchases?"
@@ -41,7 +40,7 @@ def redis_url() -> Iterator[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_backend_arguments(parser)
+    add_arguments(parser)
     args = parser.parse_args()
     with ExitStack() as stack:
         try:
@@ -50,9 +49,9 @@ def main() -> int:
             print(f"This example needs Redis: set REDIS_URL or install redis-server >= 8 ({exc}).")
             return 1
         cache = RedisCache(url, namespace=NAMESPACE)
-        with open_backend(live=args.live, region=args.region, profile=args.profile) as backend:
-            print(f"Bedrock: {backend.label}; cache: Redis at {url}, namespace {NAMESPACE}")
-            model = backend.routed(preset="nova", cache=cache, max_tokens=200)
+        with bedrock(args) as (where, aws):
+            print(f"Bedrock: {where}; cache: Redis at {url}, namespace {NAMESPACE}")
+            model = RoutedChatBedrock(**aws, preset="nova", cache=cache, max_tokens=200)
             for tenant in ("acme", "globex", "acme", "globex"):
                 answer = model.invoke(QUESTION, config={"metadata": {"tenant_id": tenant}})
                 hit = answer.response_metadata.get("cache") or {}

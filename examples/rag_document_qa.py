@@ -30,6 +30,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from _bedrock import add_arguments, bedrock
+from langchain_aws import BedrockEmbeddings
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.messages import AIMessage
@@ -38,13 +40,15 @@ from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 from langchain_core.vectorstores import InMemoryVectorStore, VectorStore
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from langchain_bedrock_routing.backend import add_backend_arguments, open_backend
-from langchain_bedrock_routing.caching.semantic_memory import InMemorySemanticCache
-from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache
+from langchain_bedrock_routing import (
+    HashingEmbeddings,
+    InMemorySemanticCache,
+    RedisSemanticCache,
+    RedisVectorSetStore,
+    RoutedChatBedrock,
+)
 from langchain_bedrock_routing.callbacks import TokenUsage, get_bedrock_stats_callback
 from langchain_bedrock_routing.catalog import estimate_tokens
-from langchain_bedrock_routing.embeddings import HashingEmbeddings
-from langchain_bedrock_routing.vectorstore import RedisVectorSetStore
 
 DATA = Path(__file__).parent / "data"
 INDEX = "lbr-example-rag:chunks"
@@ -128,7 +132,7 @@ def prompt_cache_summary(usages: list[TokenUsage]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_backend_arguments(parser)
+    add_arguments(parser)
     args = parser.parse_args()
     redis_url = os.environ.get("REDIS_URL")
     cache = (
@@ -137,17 +141,17 @@ def main() -> None:
         else InMemorySemanticCache(HashingEmbeddings())
     )
     documents = load_documents()
-    with open_backend(live=args.live, region=args.region, profile=args.profile) as backend:
-        store = vector_store(backend.embeddings(), redis_url)
+    with bedrock(args) as (where, aws):
+        store = vector_store(BedrockEmbeddings(model_id="amazon.titan-embed-text-v2:0", **aws), redis_url)
         chunks = split(documents)
         store.add_documents(chunks)
         where = f"Redis vector set {INDEX!r}" if redis_url else "InMemoryVectorStore"
-        print(f"Bedrock: {backend.label}; semantic cache: {'Redis' if redis_url else 'in process'}")
+        print(f"Bedrock: {where}; semantic cache: {'Redis' if redis_url else 'in process'}")
         print(f"Vector store: {where}, {len(chunks)} chunks of {len(documents)} documents")
         for name, text in documents.items():
             print(f"   {name}: ~{estimate_tokens(text):,} tokens")
         retriever = store.as_retriever(search_kwargs={"k": 3})
-        model = backend.routed(preset="nova", prompt_cache="auto", cache=cache, max_tokens=300)
+        model = RoutedChatBedrock(**aws, preset="nova", prompt_cache="auto", cache=cache, max_tokens=300)
         chain = {
             "sources": retriever | RunnableLambda(parent_sources),
             "question": RunnablePassthrough(),

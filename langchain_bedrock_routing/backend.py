@@ -1,4 +1,4 @@
-"""Where the demo, the examples and ``bedrock-routing warm`` send Bedrock calls: the emulator or real Bedrock.
+"""Where the demo and ``bedrock-routing warm`` send Bedrock calls: the emulator or real Bedrock.
 
 Offline, an ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME`` already set (an emulator you started) is used as is;
 otherwise a :class:`BedrockEmulator` runs in process at ``latency_scale`` times its latency model. Offline
@@ -9,7 +9,6 @@ or the usual AWS chain), whatever endpoint variable is set.
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -125,10 +124,3 @@ def open_backend(
         return
     with BedrockEmulator(latency_scale=latency_scale) as emulator:
         yield offline_backend(emulator.endpoint_url, region, emulator, latency_scale)
-
-
-def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--live``, ``--region``, ``--profile``: the examples' way to choose :func:`open_backend`'s target."""
-    parser.add_argument("--live", action="store_true", help="call Amazon Bedrock with your AWS credentials")
-    parser.add_argument("--region", default=DEFAULT_REGION, help=f"AWS region for --live (default {DEFAULT_REGION})")
-    parser.add_argument("--profile", help="AWS profile for --live")

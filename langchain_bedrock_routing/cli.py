@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from langchain_bedrock_routing.backend import DEFAULT_REGION
+from langchain_bedrock_routing.cli_support import add_version, plain
 from langchain_bedrock_routing.demo.context import DEFAULT_CHART
 from langchain_bedrock_routing.learning import train_cli
 from langchain_bedrock_routing.routing import presets
@@ -39,10 +40,15 @@ def _demo_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bedrock-routing", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="bedrock-routing", description=plain(__doc__))
+    add_version(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _demo_parser(sub)
-    warm = sub.add_parser("warm", help="fill a response cache from a JSONL file of prompts (each run once)")
+    warm = sub.add_parser(
+        "warm",
+        help="fill a response cache from a JSONL file of prompts (each run once)",
+        description=plain(warming_cli.__doc__),
+    )
     warming_cli.add_arguments(warm)
     train = sub.add_parser("train", help="fit and calibrate a router on an outcomes JSONL file (docs/learning.md)")
     train_cli.add_arguments(train)
@@ -55,10 +61,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from rich.console import Console
     from rich.markup import escape
 
-    console = Console()
+    from langchain_bedrock_routing.callbacks.report import wide_console
+
+    console = wide_console()
     try:
         from langchain_bedrock_routing.demo.app import run_demo
     except ModuleNotFoundError as exc:  # the chart needs matplotlib, an optional extra
@@ -66,7 +73,7 @@ def _demo(args: argparse.Namespace) -> int:
         console.print(f"[red]error:[/] the demo needs {exc.name!r}: {hint}")
         return 2
     from langchain_bedrock_routing.demo.context import DemoSettings
-    from langchain_bedrock_routing.demo.live import LiveSetupError, confirm_live
+    from langchain_bedrock_routing.demo.live import confirm_live
 
     try:
         settings = DemoSettings(
@@ -84,8 +91,12 @@ def _demo(args: argparse.Namespace) -> int:
         if settings.live and not confirm_live(settings, console):
             console.print("Cancelled: nothing was sent to Amazon Bedrock.")
             return 1
-    except (ValueError, LiveSetupError) as exc:
-        console.print(f"[red]error:[/] {exc}")
+    except EOFError:
+        closed = "--live asks before spending, but stdin is closed: pass --yes to not ask"
+        console.print(f"\n[red]error:[/] {closed}", soft_wrap=True)
+        return 2
+    except ValueError as exc:
+        console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         return 2
     run_demo(settings, console)
     return 0

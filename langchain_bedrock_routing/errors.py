@@ -93,12 +93,26 @@ class StreamInterruptedError(ModelCallError):
 
 
 class AllModelsFailedError(CallFailedError):
-    """Every candidate failed with a retryable error (throttling, unavailable ...); ``attempts`` lists them."""
+    """Every candidate failed with a retryable error (throttling, unavailable, timeouts ...); ``attempts`` lists them.
 
-    def __init__(self, attempts: Sequence[Mapping[str, Any]]) -> None:
+    ``deadline`` (seconds) is set when the request's deadline cut the attempts' timeouts or left ``untried``
+    candidates (their model ids) unstarted; else it is ``None``."""
+
+    def __init__(
+        self, attempts: Sequence[Mapping[str, Any]], deadline: float | None = None, untried: Sequence[str] = ()
+    ) -> None:
         self.attempts = list(attempts)
+        self.deadline = deadline
+        self.untried = list(untried)
         tried = "; ".join(f"{a['model_id']}: {a['error']}" for a in self.attempts) or "no model was tried"
-        super().__init__(f"every candidate model failed ({tried}); retry later or add fallbacks to `tiers`")
+        if deadline is None:
+            super().__init__(f"every candidate model failed ({tried}); retry later or add fallbacks to `tiers`")
+            return
+        skipped = f"; not tried: {', '.join(self.untried)}" if self.untried else ""
+        super().__init__(
+            f"no model answered within the request deadline of {deadline:g} s ({tried}{skipped}); retry later, or "
+            "raise `deadline` (per call: `deadline=` on invoke/stream) if replies are slow"
+        )
 
 
 class CorruptEntryError(CacheError, ValueError):

@@ -10,11 +10,13 @@ from langchain_bedrock_routing.callbacks.handler import (
     OutcomeSink,
     get_bedrock_stats_callback,
 )
+from langchain_bedrock_routing.callbacks.langsmith import BedrockLangSmithTracer
 from langchain_bedrock_routing.callbacks.pricing import Cost, TokenUsage, price_usage
 
 __all__ = [
     "UNMARKED_HIT_KIND",
     "Answer",
+    "BedrockLangSmithTracer",
     "BedrockStatsCallbackHandler",
     "Cost",
     "FailedAttempt",

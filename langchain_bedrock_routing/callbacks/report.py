@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from typing import Any
 
 from rich.console import Console, Group
@@ -109,9 +110,22 @@ def render_report(figures: StatsFigures) -> Group:
     return Group(*parts)
 
 
+PIPED_WIDTH = 160
+"""Columns of a :func:`wide_console` whose output is not a terminal (rich would assume 80 and cut figures)."""
+
+
+def wide_console(**kwargs: Any) -> Console:
+    """A ``rich`` Console (``kwargs`` as for ``Console``) that is :data:`PIPED_WIDTH` columns wide when its output
+    is piped or logged (CI) and neither ``width`` nor ``$COLUMNS`` says otherwise; a terminal keeps its own width."""
+    console = Console(**kwargs)
+    if "width" not in kwargs and not console.is_terminal and not console.is_jupyter and "COLUMNS" not in os.environ:
+        console.width = PIPED_WIDTH
+    return console
+
+
 def print_report(figures: StatsFigures, *, console: Console | None = None) -> None:
-    """Print :func:`render_report` to ``console`` (stdout by default)."""
-    (console or Console()).print(render_report(figures))
+    """Print :func:`render_report` to ``console`` (stdout by default, see :func:`wide_console`)."""
+    (console or wide_console()).print(render_report(figures))
 
 
 def report_text(figures: StatsFigures, *, width: int = 110) -> str:

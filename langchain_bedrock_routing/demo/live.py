@@ -16,19 +16,14 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
-import boto3
-from botocore.exceptions import BotoCoreError
 from rich.console import Console
 
 from langchain_bedrock_routing.backend import offline_backend
 from langchain_bedrock_routing.catalog import get_catalog
+from langchain_bedrock_routing.cli_support import check_credentials, check_region
 from langchain_bedrock_routing.demo.context import DemoSettings
 from langchain_bedrock_routing.demo.fmt import short_model, usd
 from langchain_bedrock_routing.emulator import BedrockEmulator, RequestRecord
-
-
-class LiveSetupError(RuntimeError):
-    """Live mode cannot start (no credentials, unknown profile); nothing was spent."""
 
 
 @dataclass(frozen=True)
@@ -39,20 +34,6 @@ class LiveEstimate:
     input_tokens: int
     max_output_tokens: int
     cost_usd: Decimal | None
-
-
-def check_credentials(profile: str | None) -> str:
-    """Where boto3 finds credentials (``env``, ``shared-credentials-file`` ...); else :class:`LiveSetupError`."""
-    try:
-        credentials = boto3.Session(profile_name=profile).get_credentials()
-    except BotoCoreError as exc:
-        raise LiveSetupError(f"cannot load AWS credentials: {exc}") from exc
-    if credentials is None:
-        raise LiveSetupError(
-            "no AWS credentials found: configure them (aws configure, AWS_PROFILE, or AWS_ACCESS_KEY_ID / "
-            "AWS_SECRET_ACCESS_KEY) or pass --profile NAME"
-        )
-    return str(credentials.method)
 
 
 def _upper_bound(record: RequestRecord, max_tokens: int) -> Decimal | None:
@@ -84,7 +65,10 @@ def estimate_live_cost(settings: DemoSettings) -> LiveEstimate:
 
 
 def confirm_live(settings: DemoSettings, console: Console, ask: Callable[[str], str] = input) -> bool:
-    """Check credentials, print the estimate and ask; True only when the user agrees (or ``assume_yes``)."""
+    """Check region and credentials, print the estimate and ask; True only when the user agrees (or ``assume_yes``).
+
+    ``SetupError`` when the region or credentials are unusable; ``EOFError`` when ``ask`` finds stdin closed."""
+    check_region(settings.region)
     source = check_credentials(settings.profile)
     console.print(f"[bold]Live mode[/]: Amazon Bedrock in {settings.region}, credentials from {source}.")
     console.print("Estimating the cost with a dry run against the offline emulator ...")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
 from collections.abc import Sequence
 
+from langchain_bedrock_routing.cli_support import add_version
 from langchain_bedrock_routing.emulator.app import BedrockEmulator
 from langchain_bedrock_routing.emulator.faults import STREAM_ERRORS
 
@@ -17,6 +19,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Offline Amazon Bedrock Runtime emulator. Point boto3 at it with "
         "AWS_ENDPOINT_URL_BEDROCK_RUNTIME=http://HOST:PORT.",
     )
+    add_version(parser)
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="TCP port, 0 = any free port (default 8765)")
     parser.add_argument(
@@ -44,6 +47,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _bind_error(host: str, port: int, exc: OSError) -> str:
+    """One line naming why the server cannot listen on ``host:port`` and what to pass instead."""
+    if exc.errno == errno.EADDRINUSE:
+        return f"port {port} on {host} is already in use (another emulator?): pass --port N, or --port 0 for a free one"
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}; pass another --host or --port"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve until interrupted; prints the endpoint URL on the first line of stdout, then the shell exports."""
     args = _parser().parse_args(argv)
@@ -65,7 +75,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    emulator.start()
+    try:
+        emulator.start()
+    except OSError as exc:
+        print(f"error: {_bind_error(args.host, args.port, exc)}", file=sys.stderr)
+        return 2
     print(f"Bedrock emulator listening on {emulator.endpoint_url}", flush=True)
     exports = " ".join(f"{name}={value}" for name, value in emulator.environ().items())
     print(f"Point AWS clients at it: export {exports}", flush=True)

@@ -1,6 +1,7 @@
 """One routed request's walk through its candidates: prepare each delegate call, record failures, finish.
 
-Shared by the invoke and stream paths so both fall back, cool down and explain themselves the same way.
+Shared by the invoke and stream paths so both fall back, cool down and explain themselves the same way, and
+keep to the request's deadline: each attempt's timeouts are cut to the time left, and no candidate starts after it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from langchain_core.runnables import RunnableBinding
 
 from langchain_bedrock_routing.core.routing_metadata import AttemptRecord, Priority, RoutingMetadata
 from langchain_bedrock_routing.errors import AllModelsFailedError, ModelCallError, StreamInterruptedError
+from langchain_bedrock_routing.routing.deadline import DEFAULT_DEADLINE, Deadline, attempt_timeouts
 from langchain_bedrock_routing.routing.decision import RouteDecision
 from langchain_bedrock_routing.routing.delegates import DelegatePool
 from langchain_bedrock_routing.routing.fallback import Cooldown, retryable_reason
@@ -53,11 +55,22 @@ class RouteRun:
     call_kwargs: Mapping[str, Any]
     tools: Sequence[Any] | None = None
     tool_choice: Any = None
+    deadline: Deadline = field(default_factory=lambda: Deadline(DEFAULT_DEADLINE))
     attempts: list[AttemptRecord] = field(default_factory=list)
+    untried: list[str] = field(default_factory=list)
+    """Candidates not started because the deadline had passed."""
+    cut: bool = False
+    """True once an attempt's timeouts were cut to the time left before the deadline."""
 
     def __iter__(self) -> Iterator[CandidateCall]:
-        for candidate in self.cooldown.order(self.plan.candidates, lambda c: c.target.model_id):
-            delegate = self.pool.get(candidate.target)
+        ordered = self.cooldown.order(self.plan.candidates, lambda c: c.target.model_id)
+        for index, candidate in enumerate(ordered):
+            timeouts = attempt_timeouts(self.deadline.left(), self.pool.timeouts, self.pool.tries)
+            if timeouts is None:
+                self.untried = [c.target.model_id for c in ordered[index:]]
+                return
+            self.cut = self.cut or (timeouts != self.pool.timeouts and self.pool.retimable)
+            delegate = self.pool.timed(candidate.target, timeouts)
             kwargs = dict(self.call_kwargs)
             if self.tools:
                 try:
@@ -108,7 +121,9 @@ class RouteRun:
         )
 
     def exhausted(self) -> NoReturn:
-        """Every candidate failed with a retryable error."""
+        """Every candidate failed with a retryable error, or the deadline left no time for the rest."""
+        if self.cut or self.untried:
+            raise AllModelsFailedError(self.attempts, deadline=self.deadline.seconds, untried=self.untried)
         raise AllModelsFailedError(self.attempts)
 
     def _record(self, candidate: Candidate, error: str | None) -> None:

@@ -26,6 +26,7 @@ from langchain_bedrock_routing.routing.attempts import RouteRun
 from langchain_bedrock_routing.routing.classifiers import StickyClassifier, resolve_classifier
 from langchain_bedrock_routing.routing.classifiers.registry import ClassifierSpec
 from langchain_bedrock_routing.routing.classify import classify_request
+from langchain_bedrock_routing.routing.deadline import DEFAULT_DEADLINE, Deadline
 from langchain_bedrock_routing.routing.decision import RouteDecision
 from langchain_bedrock_routing.routing.delegates import DelegatePool, DelegateSettings
 from langchain_bedrock_routing.routing.fallback import Cooldown
@@ -40,7 +41,7 @@ from langchain_bedrock_routing.routing.tokens import count_tokens
 
 _CONFIGURABLE = "routing_configurable"
 """Call keyword carrying ``config["configurable"]`` to the classifier; kept out of the cache key."""
-_ROUTER_KWARGS = frozenset({"priority", "model", "tools", "tool_choice", _CONFIGURABLE})
+_ROUTER_KWARGS = frozenset({"priority", "model", "tools", "tool_choice", "deadline", _CONFIGURABLE})
 
 
 class RoutedChatBedrock(BaseChatModel):
@@ -111,7 +112,11 @@ class RoutedChatBedrock(BaseChatModel):
     config: Any = Field(default=None, exclude=True)
     """A botocore ``Config`` for the shared client; default: ``max_retries`` standard-mode retries."""
     timeout: float | None = None
-    """Connect and read timeout in seconds (when ``config`` is not given)."""
+    """Read timeout of one HTTP try in seconds (default 60; when ``config`` is not given); connecting times out
+    after 5 s."""
+    deadline: float = DEFAULT_DEADLINE
+    """Seconds a call may wait for an answer across every candidate (default 120; per call: ``deadline=``): each
+    attempt's timeouts are cut to the time left and no candidate starts after it, then ``AllModelsFailedError``."""
     max_retries: int = 1
     """botocore retries of a request (standard mode; when ``config`` is not given): a model try is up to
     ``max_retries + 1`` HTTP requests before the router falls back."""
@@ -208,6 +213,7 @@ class RoutedChatBedrock(BaseChatModel):
 
     def _get_llm_string(self, stop: list[str] | None = None, **kwargs: Any) -> str:
         kwargs.pop(_CONFIGURABLE, None)
+        kwargs.pop("deadline", None)
         return super()._get_llm_string(stop=stop, **kwargs)
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
@@ -353,6 +359,7 @@ class RoutedChatBedrock(BaseChatModel):
     ) -> RouteRun:
         """Classify and plan one request (``screened``: its screen, when already made); raises ``ValueError`` (bad
         input, no candidate) before any call."""
+        deadline = Deadline(kwargs.get("deadline", self.deadline))
         call_kwargs = {k: v for k, v in kwargs.items() if k not in _ROUTER_KWARGS}
         screened = screened or held(messages) or self._screen(messages, kwargs)
         priority, profile, tools = screened.priority, screened.profile, kwargs.get("tools")
@@ -378,6 +385,7 @@ class RoutedChatBedrock(BaseChatModel):
             call_kwargs=call_kwargs,
             tools=tools,
             tool_choice=kwargs.get("tool_choice"),
+            deadline=deadline,
         )
 
     def _plan(

@@ -3,12 +3,15 @@
 Delegates are built with ``cache=False`` (the router already consulted LangChain's cache) and with a
 botocore config of ``retries={"max_attempts": max_retries, "mode": "standard"}`` (default one retry) so a
 throttled or unavailable model hands over to the next candidate quickly instead of backing off for
-seconds; pass your own ``config`` to change that.
+seconds; pass your own ``config`` to change that. The connect timeout is short (:data:`CONNECT_TIMEOUT`) and
+an attempt under a request deadline gets a delegate whose client has its timeouts cut to the time left
+(see :mod:`.deadline`).
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +21,11 @@ from langchain_aws import ChatBedrockConverse
 from langchain_aws.utils import create_aws_client
 from pydantic import SecretStr
 
+from langchain_bedrock_routing.routing.deadline import CONNECT_TIMEOUT, Timeouts
 from langchain_bedrock_routing.routing.targets import Target
+
+_TIMED_CLIENTS = 16
+"""How many clients with deadline-cut timeouts a pool keeps (least recently used dropped first)."""
 
 
 @dataclass(frozen=True)
@@ -44,14 +51,34 @@ class DelegateSettings:
     """Further ``ChatBedrockConverse`` fields (``guardrails``, ``performance_config`` ...), passed as given."""
 
     def botocore_config(self) -> Any:
-        """The user's ``config``, else one with few retries (fast fallback) and ``timeout`` in seconds."""
+        """The user's ``config``, else one with few retries (fast fallback), read timeout ``timeout`` (default 60 s)
+        and connect timeout :data:`CONNECT_TIMEOUT` (or ``timeout`` if shorter), in seconds."""
         if self.config is not None:
             return self.config
+        read = self.timeout if self.timeout is not None else 60.0
         return Config(
             retries={"max_attempts": self.max_retries, "mode": "standard"},
-            connect_timeout=self.timeout if self.timeout is not None else 60,
-            read_timeout=self.timeout if self.timeout is not None else 60,
+            connect_timeout=min(CONNECT_TIMEOUT, read),
+            read_timeout=read,
         )
+
+    def base_config(self) -> Any:
+        """The botocore config of the shared client: the user's ``client``'s own, else :meth:`botocore_config`."""
+        if self.client is not None:
+            return getattr(getattr(self.client, "meta", None), "config", None) or Config()
+        return self.botocore_config()
+
+
+def config_timeouts(config: Any) -> tuple[Timeouts, int]:
+    """A botocore config's timeouts and its HTTP tries per call (botocore's defaults where it sets none)."""
+    retries = config.retries if isinstance(config.retries, dict) else {}
+    if "total_max_attempts" in retries:
+        tries = int(retries["total_max_attempts"])
+    elif "max_attempts" in retries:
+        tries = int(retries["max_attempts"]) + 1
+    else:  # botocore's defaults: 3 tries in standard and adaptive mode, 5 in legacy mode
+        tries = 3 if retries.get("mode") in ("standard", "adaptive") else 5
+    return Timeouts(connect=float(config.connect_timeout), read=float(config.read_timeout)), max(tries, 1)
 
 
 class DelegatePool:
@@ -61,7 +88,37 @@ class DelegatePool:
         self._settings = settings
         self._delegates: dict[str, ChatBedrockConverse] = {}
         self._clients: tuple[Any, Any] | None = None
+        self._timed: OrderedDict[Timeouts, Any] = OrderedDict()
         self._lock = threading.Lock()
+        timeouts, tries = config_timeouts(settings.base_config())
+        self.timeouts: Timeouts = timeouts
+        """The configured connect and read timeouts of each HTTP try."""
+        self.tries: int = tries
+        """HTTP tries of one attempt: the first plus botocore's retries."""
+
+    @property
+    def retimable(self) -> bool:
+        """False when the user gave their own ``client``: its timeouts cannot be cut to a deadline."""
+        return self._settings.client is None
+
+    def timed(self, target: Target, timeouts: Timeouts) -> ChatBedrockConverse:
+        """The delegate of ``target`` using a client with ``timeouts`` (the shared one when they are the configured
+        timeouts, or the client is the user's)."""
+        delegate = self.get(target)
+        if timeouts == self.timeouts or not self.retimable:
+            return delegate
+        return delegate.model_copy(update={"client": self._timed_client(timeouts)})
+
+    def _timed_client(self, timeouts: Timeouts) -> Any:
+        with self._lock:
+            client = self._timed.get(timeouts)
+            if client is None:
+                client = self.runtime_client(Config(connect_timeout=timeouts.connect, read_timeout=timeouts.read))
+                self._timed[timeouts] = client
+                if len(self._timed) > _TIMED_CLIENTS:
+                    self._timed.popitem(last=False)
+            self._timed.move_to_end(timeouts)
+            return client
 
     def get(self, target: Target) -> ChatBedrockConverse:
         """The delegate of ``target``, built on first use."""
@@ -80,13 +137,22 @@ class DelegatePool:
         itself when it was given one."""
         if self._settings.client is not None:
             return self._settings.client
-        common = self._common()
+        common = self._client_kwargs()
         if overrides is not None:
             common["config"] = common["config"].merge(overrides)
         return create_aws_client(service_name="bedrock-runtime", **common)
 
-    def _common(self) -> dict[str, Any]:
-        """``create_aws_client`` arguments shared by every client of this router."""
+    def _shared_clients(self) -> tuple[Any, Any]:
+        if self._clients is None:
+            s = self._settings
+            common = self._client_kwargs()
+            runtime = s.client or create_aws_client(service_name="bedrock-runtime", **common)
+            control = _LazyClient(lambda: create_aws_client(service_name="bedrock", **{**common, "endpoint_url": None}))
+            self._clients = (runtime, control)
+        return self._clients
+
+    def _client_kwargs(self) -> dict[str, Any]:
+        """``create_aws_client`` arguments for the router's own clients."""
         s = self._settings
         return {
             "region_name": s.region_name,
@@ -98,15 +164,6 @@ class DelegatePool:
             "config": s.botocore_config(),
             "api_key": s.api_key,
         }
-
-    def _shared_clients(self) -> tuple[Any, Any]:
-        if self._clients is None:
-            s = self._settings
-            common = self._common()
-            runtime = s.client or create_aws_client(service_name="bedrock-runtime", **common)
-            control = _LazyClient(lambda: create_aws_client(service_name="bedrock", **{**common, "endpoint_url": None}))
-            self._clients = (runtime, control)
-        return self._clients
 
     def _build(self, target: Target) -> ChatBedrockConverse:
         s = self._settings

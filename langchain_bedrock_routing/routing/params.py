@@ -45,13 +45,14 @@ RULES: Mapping[str, NumberRule] = {
     "temperature": NumberRule(integer=False, low=0),
     "top_p": NumberRule(integer=False, low=0, high=1),
     "timeout": NumberRule(integer=False, low=0, low_open=True, unit=" seconds"),
+    "deadline": NumberRule(integer=False, low=0, low_open=True, unit=" seconds"),
     "max_retries": NumberRule(integer=True, low=0),
     "cooldown_failures": NumberRule(integer=True, low=1),
     "cooldown_seconds": NumberRule(integer=False, low=0, unit=" seconds"),
     "output_tokens_estimate": NumberRule(integer=True, low=1),
 }
 """Every numeric setting of ``RoutedChatBedrock`` but ``max_cost_per_request`` (see ``validate_cost_cap``)."""
-PER_CALL = ("max_tokens", "temperature", "top_p")
+PER_CALL = ("max_tokens", "temperature", "top_p", "deadline")
 """The numeric settings a call may override as keyword arguments (checked per call)."""
 OPTIONAL = frozenset({"max_tokens", "temperature", "top_p", "timeout"})
 """Settings whose ``None`` means "the default"."""

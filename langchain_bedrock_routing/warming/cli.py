@@ -4,7 +4,8 @@ The entries serve later calls of a model configured the same way: ``--model ID``
 ``ChatBedrockConverse(model=ID, region_name=REGION)``, ``--preset NAME`` (default ``claude``) is
 ``RoutedChatBedrock(preset=NAME, priority=...)``, each with ``--max-tokens``/``--temperature`` when given
 (for any other configuration call :func:`warm_cache` with your own model). The cache is Redis at
-``--redis-url`` or ``$REDIS_URL``; only with ``--emulator`` (offline, nothing paid) may it be in process.
+``--redis-url`` or ``$REDIS_URL``; an in-process cache (gone when the command ends) only with ``--in-process``.
+Region and credentials are checked before any prompt runs (``--emulator`` needs neither).
 Exit codes: 0 every prompt done, 1 some prompt failed, 2 bad input or setup (nothing was paid).
 """
 
@@ -29,6 +30,8 @@ from rich.table import Table
 from langchain_bedrock_routing.caching.base import CacheBase
 from langchain_bedrock_routing.caching.factory import REDIS_URL_ENV, make_cache
 from langchain_bedrock_routing.caching.policy import CachePolicy
+from langchain_bedrock_routing.callbacks.report import wide_console
+from langchain_bedrock_routing.cli_support import add_version, check_credentials, check_region, plain
 from langchain_bedrock_routing.warming.prompts import WarmPrompt, load_prompts
 from langchain_bedrock_routing.warming.report import WarmReport, WarmResult
 from langchain_bedrock_routing.warming.run import warm_cache
@@ -80,6 +83,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--skip-pii", action="store_true", help="do not store prompts or answers containing PII")
     parser.add_argument("--concurrency", type=_positive_int, default=4, help="prompts in flight (default 4)")
     parser.add_argument("--emulator", action="store_true", help="call an in-process Bedrock emulator (offline)")
+    parser.add_argument(
+        "--in-process", action="store_true", help="without Redis: fill a cache that ends with this command (a trial)"
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
 
 
@@ -91,6 +97,8 @@ def _bedrock_client(args: argparse.Namespace) -> Iterator[Any]:
     from langchain_bedrock_routing.emulator import BedrockEmulator
 
     if not args.emulator:
+        check_region(args.region)
+        check_credentials(args.profile)
         endpoint = os.environ.get(ENDPOINT_ENV) or live_endpoint(args.region)
         yield runtime_client(endpoint, args.region, live=True, profile=args.profile)
         return
@@ -129,8 +137,11 @@ def _embeddings(args: argparse.Namespace, client: Any) -> Embeddings:
 def build_cache(args: argparse.Namespace, client: Any) -> CacheBase:
     """The cache to fill; ``ValueError`` when it would not outlive this process or Redis is unreachable."""
     url = args.redis_url or os.environ.get(REDIS_URL_ENV) or None
-    if url is None and not args.emulator:
-        raise ValueError(f"nothing to fill: pass --redis-url or set ${REDIS_URL_ENV} (an in-process cache dies here)")
+    if url is None and not args.in_process:
+        raise ValueError(
+            f"nothing to fill: pass --redis-url or set ${REDIS_URL_ENV} (an in-process cache ends with this command; "
+            "--in-process fills one anyway, as a trial)"
+        )
     options: dict[str, Any] = {"ttl": args.ttl, "policy": CachePolicy(skip_pii=args.skip_pii)}
     if args.semantic:
         options["embeddings"] = _embeddings(args, client)
@@ -204,7 +215,7 @@ def _warm_with_progress(
 
 def run(args: argparse.Namespace) -> int:
     """Run ``warm`` with parsed ``args``; returns the exit code (0 done, 1 some prompt failed, 2 bad input)."""
-    console = Console(stderr=args.json)
+    console = wide_console(stderr=args.json)
     try:
         prompts: list[WarmPrompt] = load_prompts(args.prompts)
         with _bedrock_client(args) as client:
@@ -231,7 +242,8 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m langchain_bedrock_routing.warming.cli``: the ``warm`` subcommand on its own."""
-    parser = argparse.ArgumentParser(prog="bedrock-routing warm", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="bedrock-routing warm", description=plain(__doc__))
+    add_version(parser)
     add_arguments(parser)
     return run(parser.parse_args(argv))
 

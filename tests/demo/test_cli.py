@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from langchain_bedrock_routing.cli_support import SetupError, check_credentials
 from langchain_bedrock_routing.demo.context import DemoSettings
-from langchain_bedrock_routing.demo.live import LiveSetupError, check_credentials, confirm_live, estimate_live_cost
+from langchain_bedrock_routing.demo.live import confirm_live, estimate_live_cost
 from langchain_bedrock_routing.emulator import BedrockEmulator
 
 BIN = Path(sys.executable).with_name("bedrock-routing")
@@ -88,7 +89,7 @@ def test_live_mode_without_credentials_is_a_clear_error(monkeypatch: pytest.Monk
         monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    with pytest.raises(LiveSetupError, match="no AWS credentials found"):
+    with pytest.raises(SetupError, match="no AWS credentials found"):
         check_credentials(None)
-    with pytest.raises(LiveSetupError, match="nosuchprofile"):
+    with pytest.raises(SetupError, match="nosuchprofile"):
         check_credentials("nosuchprofile")
