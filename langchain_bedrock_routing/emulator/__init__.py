@@ -1,4 +1,4 @@
-"""Offline Amazon Bedrock Runtime emulator: Converse, ConverseStream and Titan embeddings over HTTP.
+"""Offline Amazon Bedrock Runtime emulator over HTTP: Converse, ConverseStream, InvokeModel, CountTokens.
 
 Unmodified boto3 / langchain-aws reach it through ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME`` or ``endpoint_url``.
 """

@@ -7,6 +7,7 @@ Headers here are all strings (type 7): name length (1 byte), name, 7, value leng
 
 from __future__ import annotations
 
+import base64
 import json
 import struct
 import zlib
@@ -39,6 +40,12 @@ def event_message(event_type: str, payload: dict[str, Any]) -> bytes:
     """An ``event`` message (e.g. ``contentBlockDelta``) with a JSON payload."""
     headers = {":event-type": event_type, ":content-type": "application/json", ":message-type": "event"}
     return encode_message(headers, json.dumps(payload, separators=(",", ":")).encode("utf-8"))
+
+
+def chunk_message(payload: dict[str, Any]) -> bytes:
+    """An InvokeModelWithResponseStream ``chunk`` event: ``{"bytes": base64 of the JSON payload}``."""
+    raw = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+    return event_message("chunk", {"bytes": base64.b64encode(raw).decode("ascii")})
 
 
 def exception_message(exception_type: str, message: str, **fields: Any) -> bytes:

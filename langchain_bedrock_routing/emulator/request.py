@@ -11,15 +11,18 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from langchain_bedrock_routing.catalog import estimate_messages_tokens, estimate_tokens
 from langchain_bedrock_routing.emulator.errors import BedrockError, validation
+from langchain_bedrock_routing.emulator.features import Features, parse_features
 
 IMAGE_TOKENS = 1_600
 """Flat token estimate for an image, video or audio block (the estimator cannot see pixels)."""
 _TEXT_DOCUMENT_FORMATS = frozenset({"txt", "md", "html", "csv"})
+_PDF_TEXT = re.compile(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj")
 _TOP_LEVEL = frozenset(
     {
         "messages", "system", "inferenceConfig", "toolConfig", "guardrailConfig", "additionalModelRequestFields",
@@ -83,6 +86,7 @@ class ConverseRequest:
     stop_sequences: tuple[str, ...]
     segments: tuple[Segment, ...]
     cache_points: tuple[CachePoint, ...]
+    features: Features = field(default_factory=Features)
 
     @property
     def input_tokens(self) -> int:
@@ -149,14 +153,31 @@ def _cache_ttl(value: Any, path: str) -> CacheTTL:
     return "1h" if ttl == "1h" else "5m"
 
 
-def document_text(block: dict[str, Any], path: str) -> str:
-    """Readable text of a ``document`` block (text formats decoded; others summarised by name)."""
+def document_chunks(block: dict[str, Any], path: str) -> list[str]:
+    """A ``document`` block's text in its citable units: the ``source.content`` blocks, the pages of a PDF
+    (text of uncompressed ``Tj`` operators), or the whole text of ``source.text`` / a text-format file."""
+    source = _obj(block.get("source"), f"{path}.source")
+    if isinstance(source.get("text"), str):
+        return [source["text"]]
+    if isinstance(source.get("content"), list):
+        parts = _list(source["content"], f"{path}.source.content", non_empty=True)
+        return [_str(_obj(p, f"{path}.source.content.{i}").get("text"), f"{path}.source.content.{i}.text")
+                for i, p in enumerate(parts)]  # fmt: skip
+    if isinstance(source.get("s3Location"), dict):
+        return [f"[{block.get('format')} document {block.get('name', 'document')} in S3]"]
+    data = _decode_bytes(source, path)
     fmt = block.get("format")
-    name = block.get("name", "document")
-    data = _decode_bytes(block.get("source"), path)
+    if fmt == "pdf":
+        text = " ".join(m.decode("latin-1") for m in _PDF_TEXT.findall(data))
+        return [text or f"[pdf document {block.get('name', 'document')}: {len(data)} bytes]"]
     if fmt in _TEXT_DOCUMENT_FORMATS:
-        return data.decode("utf-8", errors="replace")
-    return f"[{fmt} document {name}: {len(data)} bytes]"
+        return [data.decode("utf-8", errors="replace")]
+    return [f"[{fmt} document {block.get('name', 'document')}: {len(data)} bytes]"]
+
+
+def document_text(block: dict[str, Any], path: str) -> str:
+    """Readable text of a ``document`` block (see :func:`document_chunks`)."""
+    return " ".join(document_chunks(block, path))
 
 
 def block_text(key: str, value: Any, path: str) -> str:
@@ -301,4 +322,5 @@ def parse_converse(body: Any) -> ConverseRequest:
         stop_sequences=stops,
         segments=tuple(segments),
         cache_points=tuple(points),
+        features=parse_features(body),
     )

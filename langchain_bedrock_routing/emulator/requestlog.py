@@ -6,7 +6,7 @@ import threading
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-Operation = Literal["Converse", "ConverseStream", "InvokeModel", "CountTokens"]
+Operation = Literal["Converse", "ConverseStream", "InvokeModel", "InvokeModelWithResponseStream", "CountTokens"]
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from langchain_bedrock_routing.catalog import estimate_tokens
+from langchain_bedrock_routing.emulator.citations import citable_passages, cited_reply
+from langchain_bedrock_routing.emulator.features import needs_short_tool_ids, short_tool_id
+from langchain_bedrock_routing.emulator.reasoning import reasoning_block
 from langchain_bedrock_routing.emulator.request import ConverseRequest, ToolSpec, document_text
 from langchain_bedrock_routing.emulator.text import content_stems, key_phrase, sentences, truncate_tokens, words
 from langchain_bedrock_routing.emulator.toolschema import PromptFacts, value_for
@@ -99,31 +102,38 @@ def _pick_tool(request: ConverseRequest, prompt: str) -> ToolSpec | None:
     return None
 
 
-def _tool_use(request: ConverseRequest, tool: ToolSpec, prompt: str, seed: int) -> dict[str, Any]:
+def _tool_use(request: ConverseRequest, tool: ToolSpec, prompt: str, seed: int, model_id: str) -> dict[str, Any]:
     facts = PromptFacts.of(prompt)
     tool_input = value_for(tool.schema, facts)
     if not isinstance(tool_input, dict):
         tool_input = {}
-    use_id = "tooluse_" + format(_digest(seed, tool.name, prompt, len(request.messages)), "x")[:22]
+    digest = _digest(seed, tool.name, prompt, len(request.messages))
+    use_id = short_tool_id(digest) if needs_short_tool_ids(model_id) else "tooluse_" + format(digest, "x")[:22]
     return {"toolUse": {"toolUseId": use_id, "name": tool.name, "input": tool_input}}
 
 
+def _documents(request: ConverseRequest) -> list[str]:
+    return [
+        document_text(block["document"], "document")
+        for message in request.messages
+        for block in message.content
+        if isinstance(block.get("document"), dict)
+    ]
+
+
 def _context(request: ConverseRequest) -> list[str]:
-    texts = list(request.system)
-    for message in request.messages:
-        for block in message.content:
-            if isinstance(block.get("document"), dict):
-                texts.append(document_text(block["document"], "document"))
-    return texts
+    return [*request.system, *_documents(request)]
 
 
-def _extractive(question: str, context: list[str]) -> str | None:
+def _extractive(question: str, context: list[str], min_hits: int = 2) -> str | None:
+    """The context sentences best matching ``question``; a single shared word is enough when the question has
+    fewer than three content words or ``min_hits`` is 1 (a question about an attached document)."""
     asked = content_stems(question)
     if not asked:
         return None
     scored = [(len(content_stems(s) & asked), i, s) for i, s in enumerate(s for t in context for s in sentences(t))]
     top = max((x[0] for x in scored), default=0)
-    if top == 0 or (top < 2 and len(asked) > 2):
+    if top == 0 or (top < min_hits and len(asked) > 2):
         return None
     best = [x for x in scored if x[0] == top][:2]
     return " ".join(s if s[-1] in ".!?" else s + "." for _, _, s in sorted(best, key=lambda x: x[1]))
@@ -166,17 +176,55 @@ def _finish(text: str, request: ConverseRequest) -> Reply:
     return Reply(content=({"text": text},), stop_reason=stop_reason, output_tokens=estimate_tokens(text))
 
 
-def respond(request: ConverseRequest, model_id: str, seed: int) -> Reply:
-    """The deterministic reply of ``model_id`` (base id) to ``request`` under ``seed``."""
-    prompt = _last_user_text(request)
+def _answer(request: ConverseRequest, model_id: str, seed: int, prompt: str) -> Reply:
     tool = _pick_tool(request, prompt)
     if tool is not None:
-        block = _tool_use(request, tool, prompt, seed)
+        block = _tool_use(request, tool, prompt, seed, model_id)
         tokens = estimate_tokens(json.dumps(block["toolUse"]["input"])) + estimate_tokens(tool.name)
         return Reply(content=(block,), stop_reason="tool_use", output_tokens=tokens)
+    schema = request.features.output_schema
+    if schema is not None:  # values drawn from the whole conversation, tool results included
+        return _finish(json.dumps(value_for(schema, PromptFacts.of(" ".join(_texts(request))))), request)
     results = _tool_results(request)
     if results:
         text = " ".join(f"Based on the {name} result, {_result_text(r)}." for name, r in results)
         return _finish(text, request)
+    passages = citable_passages(request)
+    if passages and prompt:
+        content = cited_reply(prompt, passages)
+        return Reply(content, "end_turn", sum(estimate_tokens(_block_text(b)) for b in content))
     answer = _extractive(prompt, _context(request)) if prompt else None
+    answer = answer or (_extractive(prompt, _documents(request), min_hits=1) if prompt else None)
     return _finish(answer or _short_answer(prompt, model_id, seed, request.temperature), request)
+
+
+def _texts(value: Any) -> list[str]:
+    """Every ``text`` string of a request's messages (tool results included), in order; JSON results as text."""
+    if isinstance(value, ConverseRequest):
+        return _texts([m.content for m in value.messages])
+    if isinstance(value, dict):
+        own = [value["text"]] if isinstance(value.get("text"), str) else []
+        own += [json.dumps(value["json"])] if "json" in value else []
+        return own + [s for k, v in value.items() if k not in ("text", "json") for s in _texts(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _texts(v)]
+    return []
+
+
+def _block_text(block: dict[str, Any]) -> str:
+    if "citationsContent" in block:
+        return " ".join(c["text"] for c in block["citationsContent"]["content"])
+    return str(block.get("text", ""))
+
+
+def respond(request: ConverseRequest, model_id: str, seed: int) -> Reply:
+    """The deterministic reply of ``model_id`` (base id) to ``request`` under ``seed``; with extended thinking
+    on, a ``reasoningContent`` block comes first (a forced tool call never reasons: Bedrock refuses that)."""
+    prompt = _last_user_text(request)
+    reply = _answer(request, model_id, seed, prompt)
+    if request.features.thinking is None:
+        return reply
+    answer = " ".join(_block_text(b) for b in reply.content)
+    block = reasoning_block(prompt, answer, seed)
+    tokens = estimate_tokens(block["reasoningContent"]["reasoningText"]["text"])
+    return Reply((block, *reply.content), reply.stop_reason, reply.output_tokens + tokens)

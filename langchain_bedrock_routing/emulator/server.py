@@ -1,6 +1,7 @@
 """HTTP front of the emulator: Bedrock Runtime paths plus ``/_emulator/*`` admin endpoints.
 
-Bedrock paths: ``POST /model/{modelId}/converse``, ``/converse-stream``, ``/invoke`` and ``/count-tokens``.
+Bedrock paths: ``POST /model/{modelId}/converse``, ``/converse-stream``, ``/invoke``,
+``/invoke-with-response-stream`` and ``/count-tokens``.
 Admin: ``GET /_emulator/requests`` (the request log as JSON), ``DELETE /_emulator/requests``
 (clear it), ``GET|POST /_emulator/faults`` (read or replace injected faults, JSON body with
 ``throttle_rate``, ``error_rate``, ``fail_models``, ``not_ready_models``, ``stream_error``,
@@ -19,20 +20,24 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
 
-from langchain_bedrock_routing.emulator.count_tokens import count_tokens
+from langchain_bedrock_routing.emulator import anthropic_native
 from langchain_bedrock_routing.emulator.errors import BedrockError, not_found, validation
 from langchain_bedrock_routing.emulator.eventstream import CONTENT_TYPE as EVENTSTREAM
+from langchain_bedrock_routing.emulator.eventstream import chunk_message
 from langchain_bedrock_routing.emulator.faults import FaultConfig, StreamCut
 from langchain_bedrock_routing.emulator.requestlog import Operation
 from langchain_bedrock_routing.emulator.service import Completion, EmulatorService, decode_json
 from langchain_bedrock_routing.emulator.streaming import stream_messages, streamed_output_tokens
 
 logger = logging.getLogger(__name__)
-_ROUTE = re.compile(r"^/model/(?P<model>[^/]+)/(?P<op>converse|converse-stream|invoke|count-tokens)$")
+_ROUTE = re.compile(
+    r"^/model/(?P<model>[^/]+)/(?P<op>converse|converse-stream|invoke|invoke-with-response-stream|count-tokens)$"
+)
 _OPERATIONS: dict[str, Operation] = {
     "converse": "Converse",
     "converse-stream": "ConverseStream",
     "invoke": "InvokeModel",
+    "invoke-with-response-stream": "InvokeModelWithResponseStream",
     "count-tokens": "CountTokens",
 }
 MAX_BODY_BYTES = 32 * 1024 * 1024
@@ -140,18 +145,15 @@ class BedrockHandler(BaseHTTPRequestHandler):
 
     def _operation(self, operation: Operation, model_id: str, body: bytes) -> None:
         service = self.server.service
+        native: dict[str, Any] | None = None
         try:
-            if operation == "CountTokens":
-                counted = count_tokens(model_id, decode_json(body, "body"))
-                service.record(operation, model_id, status=200)
-                self._send_json(200, counted)
+            if operation == "CountTokens" or (operation == "InvokeModel" and not service.is_chat_model(model_id)):
+                self._unbilled_or_embedding(operation, model_id, body)
                 return
-            if operation == "InvokeModel":
-                response, invoked_id, tokens, latency = service.invoke(model_id, body)
-                service.record(operation, model_id, status=200, invoked=(invoked_id, tokens, latency))
-                self._send_json(200, response)
-                return
-            completion = service.converse(model_id, body)
+            if operation.startswith("InvokeModel"):
+                completion, native = service.invoke_chat(model_id, body)
+            else:
+                completion = service.converse(model_id, body)
         except Exception as exc:
             if not isinstance(exc, BedrockError):
                 logger.exception("emulator failed on %s %s", operation, model_id)
@@ -162,11 +164,46 @@ class BedrockHandler(BaseHTTPRequestHandler):
         cut = service.faults.stream_cut(completion.invoked_model_id) if operation == "ConverseStream" else None
         interrupted = None if cut is None else (cut.exception_type, streamed_output_tokens(completion, cut))
         service.record(operation, model_id, status=200, completion=completion, interrupted=interrupted)
-        if operation == "Converse":
+        if native is not None:
+            self._native(operation, completion, native)
+        elif operation == "Converse":
             service.sleeper.sleep_ms(completion.timing.total_ms)
             self._send_json(200, completion.response())
         else:
             self._stream(completion, cut)
+
+    def _unbilled_or_embedding(self, operation: Operation, model_id: str, body: bytes) -> None:
+        """CountTokens, or InvokeModel on an embedding model (raises :class:`BedrockError`, logged by the caller)."""
+        service = self.server.service
+        if operation == "CountTokens":
+            tokens = service.count_tokens(model_id, body)
+            service.record(operation, model_id, status=200)
+            self._send_json(200, {"inputTokens": tokens})
+            return
+        response, invoked_id, tokens, latency = service.invoke(model_id, body)
+        service.record(operation, model_id, status=200, invoked=(invoked_id, tokens, latency))
+        self._send_json(200, response)
+
+    def _native(self, operation: Operation, completion: Completion, body: dict[str, Any]) -> None:
+        """An InvokeModel reply (JSON with Bedrock's token-count headers) or its event-stream of ``chunk`` events."""
+        timing = completion.timing
+        self.server.service.sleeper.sleep_ms(timing.total_ms)
+        headers = {
+            "X-Amzn-Bedrock-Input-Token-Count": str(completion.input_tokens),
+            "X-Amzn-Bedrock-Output-Token-Count": str(completion.reply.output_tokens),
+            "X-Amzn-Bedrock-Invocation-Latency": str(timing.total_ms),
+        }
+        if operation == "InvokeModel":
+            self._send(200, json.dumps(body).encode("utf-8"), "application/json", headers)
+            return
+        metrics = {
+            "inputTokenCount": completion.input_tokens,
+            "outputTokenCount": completion.reply.output_tokens,
+            "invocationLatency": timing.total_ms,
+            "firstByteLatency": round(timing.ttft_ms),
+        }
+        chunks = (chunk_message(event) for event in anthropic_native.stream_events(body, metrics))
+        self._send(200, b"".join(chunks), EVENTSTREAM)
 
     def _stream(self, completion: Completion, cut: StreamCut | None) -> None:
         sleeper = self.server.service.sleeper

@@ -1,4 +1,4 @@
-"""The emulator's operations, independent of HTTP: Converse (plain and streamed) and Titan InvokeModel.
+"""The emulator's operations, independent of HTTP: Converse (plain and streamed), InvokeModel, CountTokens.
 
 Each call resolves the model (or prompt router), applies injected faults, validates the body
 against the model's limits, accounts prompt-cache tokens and builds a deterministic reply.
@@ -9,21 +9,30 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_bedrock_routing.catalog import ModelSpec, UnknownModelError, estimate_tokens, get_catalog
-from langchain_bedrock_routing.embeddings import hashed_embedding
+from langchain_bedrock_routing.catalog import ModelSpec, UnknownModelError, get_catalog
+from langchain_bedrock_routing.emulator import anthropic_native
+from langchain_bedrock_routing.emulator.embeddings import embed
 from langchain_bedrock_routing.emulator.errors import BedrockError, validation
 from langchain_bedrock_routing.emulator.faults import FaultInjector
+from langchain_bedrock_routing.emulator.features import (
+    check_support,
+    check_tool_ids,
+    guardrail_trace,
+    reflected,
+    refused_field,
+)
 from langchain_bedrock_routing.emulator.latency import Sleeper, Timing, model_timing
 from langchain_bedrock_routing.emulator.prompt_cache import CacheUsage, PromptCache
 from langchain_bedrock_routing.emulator.request import ConverseRequest, parse_converse
 from langchain_bedrock_routing.emulator.requestlog import Operation, RequestLog, RequestRecord
 from langchain_bedrock_routing.emulator.responder import Reply, respond
 from langchain_bedrock_routing.emulator.router import PromptRouters, invoked_model_arn
-from langchain_bedrock_routing.emulator.structured import output_schema, structured
+from langchain_bedrock_routing.emulator.tokens import count_tokens, with_tool_prompt
 
 
 @dataclass(frozen=True)
@@ -36,21 +45,37 @@ class Completion:
     cache: CacheUsage
     timing: Timing
     router_trace: str | None
+    reflected: dict[str, Any] = field(default_factory=dict)
+    """Response fields echoing the request (``performanceConfig``, ``serviceTier``)."""
+    guardrail: dict[str, Any] | None = None
+    """``trace.guardrail`` when the request's ``guardrailConfig`` asks for a trace."""
 
-    def usage(self) -> dict[str, int]:
-        """Bedrock ``TokenUsage``: ``inputTokens`` excludes cache reads and writes, ``totalTokens`` includes them."""
+    def usage(self, *, streamed: bool = False) -> dict[str, Any]:
+        """Bedrock ``TokenUsage`` as real replies carry it: ``inputTokens`` excludes cache reads and writes,
+        ``totalTokens`` includes them; cache fields appear when non-zero, except that a Converse (not streamed)
+        reply always reports reads (``cacheReadInputTokens`` and its ``cacheReadInputTokenCount`` twin)."""
         out = self.reply.output_tokens
-        return {
+        usage: dict[str, Any] = {
             "inputTokens": self.input_tokens,
             "outputTokens": out,
             "totalTokens": self.input_tokens + out + self.cache.read + self.cache.write,
-            "cacheReadInputTokens": self.cache.read,
-            "cacheWriteInputTokens": self.cache.write,
+            "serverToolUsage": {},
         }
+        if self.cache.read or not streamed:
+            usage["cacheReadInputTokens"] = usage["cacheReadInputTokenCount"] = self.cache.read
+        if self.cache.write:
+            usage["cacheWriteInputTokens"] = self.cache.write
+        return usage
 
     def trace(self) -> dict[str, Any] | None:
-        """``{"promptRouter": {"invokedModelId": ...}}`` for prompt-router requests, else ``None``."""
-        return None if self.router_trace is None else {"promptRouter": {"invokedModelId": self.router_trace}}
+        """``trace`` of the reply: ``promptRouter.invokedModelId`` for prompt-router requests and ``guardrail``
+        when asked for; ``None`` when neither applies."""
+        trace: dict[str, Any] = {}
+        if self.router_trace is not None:
+            trace["promptRouter"] = {"invokedModelId": self.router_trace}
+        if self.guardrail is not None:
+            trace["guardrail"] = self.guardrail
+        return trace or None
 
     def response(self) -> dict[str, Any]:
         """The Converse response body."""
@@ -63,7 +88,7 @@ class Completion:
         trace = self.trace()
         if trace is not None:
             body["trace"] = trace
-        return body
+        return {**body, **self.reflected}
 
 
 def decode_json(raw: bytes, what: str) -> Any:
@@ -86,6 +111,13 @@ def _model_spec(model_id: str) -> ModelSpec:
 def _check_limits(spec: ModelSpec, request: ConverseRequest) -> None:
     if request.tools and not spec.tool_calling:
         raise validation(f"This model doesn't support tool use: {spec.model_id}.")
+    forced = request.tool_choice not in (None, "auto")
+    check_support(spec, request.features, forced, request.max_tokens)
+    ids = [b["toolUse"]["toolUseId"] for m in request.messages for b in m.content if isinstance(b.get("toolUse"), dict)]
+    check_tool_ids(spec, ids)
+    refused = refused_field(spec, bool(request.stop_sequences), request.tool_choice)
+    if refused is not None:
+        raise validation(f"This model doesn't support the {refused} field. Remove {refused} and try again.")
     if request.max_tokens is not None and request.max_tokens > spec.max_output_tokens:
         raise validation(
             f"inferenceConfig.maxTokens {request.max_tokens} exceeds the model limit of {spec.max_output_tokens}."
@@ -118,11 +150,39 @@ class EmulatorService:
 
     def converse(self, model_id: str, raw_body: bytes) -> Completion:
         """Serve one Converse request; raises :class:`BedrockError`."""
+        return self.complete(model_id, parse_converse(decode_json(raw_body, "body")))
+
+    def is_chat_model(self, model_id: str) -> bool:
+        """True for a chat model id or prompt router (InvokeModel then takes the model's native chat body)."""
+        return self.routers.find(model_id) is not None or model_id in get_catalog()
+
+    def invoke_chat(self, model_id: str, raw_body: bytes) -> tuple[Completion, dict[str, Any]]:
+        """Serve InvokeModel with a chat model's native body (Anthropic Messages for Claude): the completion
+        and the native response body; ``ValidationException`` for other families' bodies."""
         body = decode_json(raw_body, "body")
-        request = parse_converse(body)
+        if not isinstance(body, dict):
+            raise validation("Malformed input request: #: expected type: JSONObject, please reformat your input.")
+        if "anthropic_version" not in body:
+            raise validation(
+                f"The emulator serves InvokeModel chat bodies in the Anthropic Messages format only; "
+                f"use Converse for {model_id}."
+            )
+        completion = self.complete(model_id, parse_converse(anthropic_native.to_converse(body)))
+        usage = anthropic_native.usage(
+            completion.input_tokens, completion.reply.output_tokens, completion.cache.read, completion.cache.write
+        )
+        message_id = "msg_bdrk_" + uuid.uuid4().hex[:24]
+        content = anthropic_native.content_blocks(completion.reply.content)
+        return completion, anthropic_native.message(
+            message_id, completion.invoked_model_id, content, completion.reply.stop_reason, usage
+        )
+
+    def complete(self, model_id: str, request: ConverseRequest) -> Completion:
+        """Serve a parsed chat request on ``model_id`` (a model or prompt router); raises :class:`BedrockError`."""
         router = self.routers.find(model_id)
         chosen = self.routers.choose(router, request) if router is not None else model_id
         spec = _model_spec(chosen)
+        request = with_tool_prompt(spec, request)
         error = self.faults.check(spec.model_id)
         if error is not None:
             raise error
@@ -131,45 +191,34 @@ class EmulatorService:
         cache = self.cache.account(
             spec.model_id, spec.cache_min_tokens, request.segments, request.cache_points, allow_1h
         )
-        reply = structured(respond(request, spec.model_id, self.seed), output_schema(body), request)
+        reply = respond(request, spec.model_id, self.seed)
         uncached = request.input_tokens - cache.read - cache.write
         timing = model_timing(spec.latency, uncached + cache.write, cache.read, reply.output_tokens)
         trace = invoked_model_arn(model_id, spec.model_id) if router is not None else None
-        return Completion(spec.model_id, reply, uncached, cache, timing, trace)
+        answer = [b["text"] for b in reply.content if isinstance(b.get("text"), str)]
+        guardrail = guardrail_trace(request.features, answer)
+        return Completion(spec.model_id, reply, uncached, cache, timing, trace, reflected(request.features), guardrail)
+
+    def count_tokens(self, model_id: str, raw_body: bytes) -> int:
+        """Serve CountTokens: the input tokens the request in ``raw_body`` would be billed for."""
+        return count_tokens(_model_spec(model_id), decode_json(raw_body, "body"))
 
     def invoke(self, model_id: str, raw_body: bytes) -> tuple[dict[str, Any], str, int, int]:
-        """Serve a Titan embeddings InvokeModel: (response body, base model id, input tokens, latency ms)."""
+        """Serve an embeddings InvokeModel (Titan, Cohere, Nova): (body, base model id, input tokens, latency ms)."""
         catalog = get_catalog()
         try:
             spec = catalog.embedding_model(model_id)
         except UnknownModelError as exc:
-            if model_id in catalog:
-                raise validation(f"The emulator serves chat model {model_id} through Converse only.") from None
             raise validation(f"The provided model identifier is invalid: {exc}") from None
         body = decode_json(raw_body, "body")
         if not isinstance(body, dict):
             raise validation(
                 "Malformed input request: #: expected type: JSONObject, please reformat your input."
             ) from None
-        text = body.get("inputText")
-        if not isinstance(text, str) or not text:
-            raise validation("Malformed input request: #: required key [inputText] not found or empty.")
-        dims = body.get("dimensions", spec.default_dimensions)
-        if dims not in spec.dimensions or isinstance(dims, bool):
-            raise validation(f"Malformed input request: #/dimensions: {dims!r} is not one of {list(spec.dimensions)}.")
-        normalize = body.get("normalize", True)
-        if not isinstance(normalize, bool):
-            raise validation("Malformed input request: #/normalize: expected type: Boolean.")
-        tokens = estimate_tokens(text)
-        if tokens > spec.max_input_tokens:
-            raise validation(f"Input is too long for requested model: {tokens} tokens > {spec.max_input_tokens}.")
+        response, tokens = embed(spec, body)
         error = self.faults.check(spec.model_id)
         if error is not None:
             raise error
-        vector = hashed_embedding(text, dims, normalize=normalize)
-        response: dict[str, Any] = {"embedding": vector, "inputTextTokenCount": tokens}
-        if isinstance(body.get("embeddingTypes"), list) and "float" in body["embeddingTypes"]:
-            response["embeddingsByType"] = {"float": vector}
         latency = round(spec.latency.ttft_ms)
         self.sleeper.sleep_ms(latency)
         return response, spec.model_id, tokens, latency
@@ -190,7 +239,7 @@ class EmulatorService:
         ``interrupted`` (exception event type, output tokens sent) marks a ConverseStream cut mid-way: it keeps
         status 200, names the exception as ``error_code``, counts the tokens streamed and is not billed.
         """
-        usage = completion.usage() if completion else {}
+        usage: dict[str, Any] = completion.usage() if completion else {}
         if interrupted is not None:
             usage["outputTokens"] = interrupted[1]
         if completion is not None:

@@ -19,8 +19,15 @@ from langchain_bedrock_routing.emulator.service import Completion
 
 _CHUNK = re.compile(r"\S+\s*|\s+")
 WORDS_PER_DELTA = 3
+TOOL_PIECE_CHARS = 12
+_PAD = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _Event = tuple[str, dict[str, Any], int]
 """(event type, payload, output tokens it carries)."""
+
+
+def padding(number: int) -> str:
+    """The ``p`` field Bedrock adds to every stream event so sizes do not reveal content (varying length)."""
+    return _PAD[: 1 + (number * 37 + 11) % len(_PAD)]
 
 
 def _text_pieces(text: str) -> list[str]:
@@ -28,20 +35,38 @@ def _text_pieces(text: str) -> list[str]:
     return ["".join(chunks[i : i + WORDS_PER_DELTA]) for i in range(0, len(chunks), WORDS_PER_DELTA)]
 
 
+def _deltas(index: int, key: str, text: str, wrap: str | None = None) -> Iterator[_Event]:
+    for piece in _text_pieces(text):
+        value: Any = {wrap: piece} if wrap else piece
+        yield "contentBlockDelta", {"delta": {key: value}, "contentBlockIndex": index}, estimate_tokens(piece)
+
+
+def _tool_pieces(raw: str) -> list[str]:
+    """Tool input JSON as Bedrock streams it: an empty first delta, then pieces of ``TOOL_PIECE_CHARS``."""
+    return ["", *(raw[i : i + TOOL_PIECE_CHARS] for i in range(0, len(raw), TOOL_PIECE_CHARS))]
+
+
 def _block_events(index: int, block: dict[str, Any]) -> Iterator[_Event]:
     """The events of one content block."""
     if "toolUse" in block:
         use = block["toolUse"]
-        start = {"toolUse": {"toolUseId": use["toolUseId"], "name": use["name"]}}
+        start = {"toolUse": {"toolUseId": use["toolUseId"], "name": use["name"], "type": "tool_use"}}
         yield "contentBlockStart", {"start": start, "contentBlockIndex": index}, 0
-        raw = json.dumps(use["input"])
-        half = len(raw) // 2
-        for piece in (raw[:half], raw[half:]):
+        for piece in _tool_pieces(json.dumps(use["input"])):
             yield "contentBlockDelta", {"delta": {"toolUse": {"input": piece}}, "contentBlockIndex": index}, 0
+    elif "reasoningContent" in block:
+        reasoning = block["reasoningContent"]["reasoningText"]
+        yield from _deltas(index, "reasoningContent", reasoning["text"], wrap="text")
+        signature = {"reasoningContent": {"signature": reasoning["signature"]}}
+        yield "contentBlockDelta", {"delta": signature, "contentBlockIndex": index}, 0
+    elif "citationsContent" in block:
+        cited = block["citationsContent"]
+        for part in cited["content"]:
+            yield from _deltas(index, "text", part["text"])
+        for citation in cited["citations"]:
+            yield "contentBlockDelta", {"delta": {"citation": citation}, "contentBlockIndex": index}, 0
     else:
-        for piece in _text_pieces(block.get("text", "")):
-            delta = {"delta": {"text": piece}, "contentBlockIndex": index}
-            yield "contentBlockDelta", delta, estimate_tokens(piece)
+        yield from _deltas(index, "text", block.get("text", ""))
     yield "contentBlockStop", {"contentBlockIndex": index}, 0
 
 
@@ -59,7 +84,11 @@ def _events(completion: Completion, cut: StreamCut | None) -> Iterator[_Event]:
     if cut is not None:
         return
     yield "messageStop", {"stopReason": completion.reply.stop_reason}, 0
-    metadata: dict[str, Any] = {"usage": completion.usage(), "metrics": {"latencyMs": completion.timing.total_ms}}
+    metadata: dict[str, Any] = {
+        "usage": completion.usage(streamed=True),
+        "metrics": {"latencyMs": completion.timing.total_ms},
+        **completion.reflected,
+    }
     trace = completion.trace()
     if trace is not None:
         metadata["trace"] = trace
@@ -70,9 +99,9 @@ def stream_messages(completion: Completion, cut: StreamCut | None = None) -> Ite
     """Encoded event-stream messages in order, each with the modeled delay (ms) before it; ``cut`` ends the
     stream early with its exception event."""
     timing = completion.timing
-    for event_type, payload, tokens in _events(completion, cut):
+    for number, (event_type, payload, tokens) in enumerate(_events(completion, cut)):
         delay = timing.ttft_ms if event_type == "messageStart" else tokens * timing.per_token_ms
-        yield event_message(event_type, payload), delay
+        yield event_message(event_type, {**payload, "p": padding(number)}), delay
     if cut is not None:
         yield exception_message(cut.exception_type, **cut.payload()), 0.0
 
