@@ -28,6 +28,8 @@ WRITES_PER_ROUND = 10
 _FILLER = b"x" * 10_000
 _MAX_FILLERS = 2_000
 """Bound on the fill loop: 20 MB of filler, far past the server's 4 MB ``maxmemory``."""
+_HEADROOM = 512 * 1024
+"""Bytes by which the filled server stays over its ``maxmemory`` (see :func:`_fill`)."""
 
 Cache = RedisCache | RedisSemanticCache
 
@@ -40,12 +42,15 @@ def full_redis() -> Iterator[RedisServer]:
 
 
 def _fill(server: RedisServer) -> None:
-    """Write filler keys until the server refuses writes with OOM."""
+    """Write filler keys until the server refuses writes with OOM, then lower ``maxmemory`` half a megabyte under what
+    it uses, so memory freed by a closing connection cannot make room for a store again."""
     client = server.client()
     try:
         for i in range(_MAX_FILLERS):
             client.set(f"filler:{i}", _FILLER)
     except redis.exceptions.OutOfMemoryError:
+        used = int(client.info("memory")["used_memory"])
+        client.config_set("maxmemory", used - _HEADROOM)
         return
     finally:
         client.close()
