@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal, TypedDict, cast
 
+from typing_extensions import NotRequired
+
 from langchain_bedrock_routing.catalog import Tier
 
 Priority = Literal["cost", "balanced", "performance", "latency"]
@@ -12,11 +14,13 @@ PRIORITIES: tuple[Priority, ...] = ("cost", "balanced", "performance", "latency"
 
 
 class AttemptRecord(TypedDict):
-    """One model tried for a request: ``error`` is the error code that moved routing on, ``None`` for the answer."""
+    """One model tried for a request: ``error`` is the error code that moved routing on, ``None`` for the answer;
+    ``deployment`` names the deployment called (only when the tier member was one)."""
 
     model_id: str
     tier: Tier
     error: str | None
+    deployment: NotRequired[str]
 
 
 class SkippedModel(TypedDict):
@@ -33,7 +37,9 @@ class RoutingMetadata(TypedDict, total=False):
 
     ``tier`` is the tier of the model that answered (it differs from ``requested_tier`` after a priority shift,
     an escalation or a capability/context/cost filter); ``model_id`` the model that answered (a prompt router's
-    invoked model), ``target`` the configured id; ``score`` in [0, 1]; ``attempts`` in the order tried.
+    invoked model), ``target`` the configured id, ``deployment`` the deployment's name (``model@region`` by default;
+    ``None`` for a plain model id); ``score`` in [0, 1]; ``attempts`` in the order tried; ``limited`` the deployments
+    passed over because the call would have passed their rpm / tpm.
     """
 
     tier: Tier
@@ -48,6 +54,8 @@ class RoutingMetadata(TypedDict, total=False):
     attempts: list[AttemptRecord]
     skipped: list[SkippedModel]
     prompt_cache: bool
+    deployment: str | None
+    limited: list[str]
 
 
 def read_routing(value: object) -> RoutingMetadata:
