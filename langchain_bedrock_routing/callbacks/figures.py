@@ -68,6 +68,14 @@ def _model_key(model_id: str | None) -> str:
     return UNKNOWN if not model_id else base_model_id(model_id)
 
 
+def _deployment(outcome: RequestOutcome) -> str | None:
+    """The deployment that answered (a router's ``routing["deployment"]``); ``None`` for a cache hit or a plain id."""
+    answer = outcome.answer
+    if answer is None or answer.cached:
+        return None
+    return answer.routing.get("deployment")
+
+
 def percentile(samples: list[float], pct: float) -> float | None:
     """Nearest-rank percentile (``pct`` in (0, 100]) of ``samples``; ``None`` when empty."""
     if not samples:
@@ -209,6 +217,7 @@ class StatsFigures:
         self.models: defaultdict[str, Bucket] = defaultdict(Bucket)
         self.tiers: defaultdict[str, Bucket] = defaultdict(Bucket)
         self.tenants: defaultdict[str, Bucket] = defaultdict(Bucket)
+        self.deployments: defaultdict[str, Bucket] = defaultdict(Bucket)
         self.routes_by_classifier: Counter[str] = Counter()
         self.answered_usage = TokenUsage()
 
@@ -221,6 +230,8 @@ class StatsFigures:
                 slices.append(self.tiers[outcome.tier])
             if outcome.tenant is not None:
                 slices.append(self.tenants[outcome.tenant])
+            if (deployment := _deployment(outcome)) is not None:
+                slices.append(self.deployments[deployment])
             for bucket in [*slices, self.models[model_key]]:
                 bucket.add_request(outcome)
             for model_id, usage in outcome.spend:
@@ -253,7 +264,8 @@ class StatsFigures:
             return price_counterfactual(self.catalog, self.baseline_model, self.answered_usage).total
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe snapshot: ``total``, ``models``, ``tiers``, ``tenants``, ``routes`` and ``baseline``."""
+        """JSON-safe snapshot: ``total``, ``models``, ``tiers``, ``tenants``, ``deployments`` (fresh answers by the
+        deployment that gave them), ``routes`` and ``baseline``."""
         with self._lock:
             baseline = self.baseline_cost()
             cost = self.total.cost(self.catalog).total
@@ -262,6 +274,7 @@ class StatsFigures:
                 "models": {k: b.as_dict(self.catalog) for k, b in sorted(self.models.items())},
                 "tiers": {k: b.as_dict(self.catalog) for k, b in sorted(self.tiers.items())},
                 "tenants": {k: b.as_dict(self.catalog) for k, b in sorted(self.tenants.items())},
+                "deployments": {k: b.as_dict(self.catalog) for k, b in sorted(self.deployments.items())},
                 "routes": {
                     "by_tier": {k: b.misses for k, b in sorted(self.tiers.items())},
                     "by_classifier": dict(sorted(self.routes_by_classifier.items())),

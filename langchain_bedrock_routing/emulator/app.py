@@ -31,6 +31,7 @@ class BedrockEmulator:
     ``ConverseStreamOutput``: ``modelStreamErrorException``, ``throttlingException`` ...) cuts served ConverseStream
     replies after ``stream_error_after`` content deltas, with probability ``stream_error_rate``, for
     ``stream_error_models`` (empty: all); such requests are logged with that ``error_code`` and not billed.
+    ``rpm_quota`` throttles each model beyond that many requests in the last 60 s (a Bedrock quota).
     Faults are drawn from RNGs seeded by ``seed``. ``prompt_routers`` adds
     custom routers keyed by ARN or router id. ``clock`` (seconds) drives prompt-cache TTLs.
     """
@@ -51,6 +52,7 @@ class BedrockEmulator:
         stream_error_after: int = 0,
         stream_error_rate: float = 1.0,
         stream_error_models: Iterable[str] = (),
+        rpm_quota: int | None = None,
     ) -> None:
         config = FaultConfig.build(
             throttle_rate,
@@ -61,8 +63,9 @@ class BedrockEmulator:
             stream_error_after,
             stream_error_rate,
             stream_error_models,
+            rpm_quota,
         )
-        faults = FaultInjector(config, seed)
+        faults = FaultInjector(config, seed, clock)
         self.service = EmulatorService(
             faults=faults, routers=PromptRouters(prompt_routers), sleeper=Sleeper(latency_scale), seed=seed, clock=clock
         )
@@ -122,6 +125,7 @@ class BedrockEmulator:
         stream_error_after: int = 0,
         stream_error_rate: float = 1.0,
         stream_error_models: Iterable[str] = (),
+        rpm_quota: int | None = None,
     ) -> None:
         """Replace the injected faults (omitted arguments mean no such fault; see the class docstring)."""
         self.service.faults.configure(
@@ -134,6 +138,7 @@ class BedrockEmulator:
                 stream_error_after,
                 stream_error_rate,
                 stream_error_models,
+                rpm_quota,
             )
         )
 
