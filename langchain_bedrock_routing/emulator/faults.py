@@ -90,7 +90,7 @@ class FaultConfig:
         if isinstance(stream_error_after, bool) or not isinstance(stream_error_after, int) or stream_error_after < 0:
             raise ValueError(f"stream_error_after must be an int >= 0 (content deltas), got {stream_error_after!r}")
         if rpm_quota is not None and (isinstance(rpm_quota, bool) or not isinstance(rpm_quota, int) or rpm_quota < 1):
-            raise ValueError(f"rpm_quota must be an int >= 1 (requests per minute per model) or None, got {rpm_quota!r}")
+            raise ValueError(f"rpm_quota must be an int >= 1 (requests a minute per model) or None, got {rpm_quota!r}")
         return cls(
             throttle_rate=_rate("throttle_rate", throttle_rate),
             error_rate=_rate("error_rate", error_rate),

@@ -4,10 +4,10 @@ The window slides by the second: usage is the sum of the last :data:`WINDOW_S` o
 one request and its estimated tokens before it starts (refused when a limit would be passed, unless forced) and
 settles the tokens to the real usage after it (0 when it failed: Bedrock bills no failed call).
 
-In Redis each deployment is one hash ``<prefix>{<name>}`` (the hash tag keeps every script on one key, so Redis
-Cluster works) with fields ``r:<second>`` / ``t:<second>``, read, pruned and updated by one atomic Lua script on the
-server's clock; the key expires a minute after its last use. When Redis fails, the limits fall back to the
-process's own count (logged) and Redis is tried again after :data:`REDIS_RETRY_S`.
+In Redis each deployment is one hash ``<prefix>{<name>}`` with fields ``r:<second>`` / ``t:<second>``, read, pruned
+and updated by one atomic Lua script on the server's clock; the key expires a minute after its last use. Each script
+touches one key, so Redis Cluster works (a cluster node's URL is recognised by ``INFO cluster``). When Redis fails,
+the limits fall back to the process's own count (logged) and Redis is tried again after :data:`REDIS_RETRY_S`.
 """
 
 from __future__ import annotations
@@ -189,8 +189,14 @@ class RedisLimits:
             self._failed(error)
 
     def _registered(self) -> tuple[Any, Any]:
+        """The two scripts on this connection's client: a cluster client when the server runs in cluster mode."""
         if self._scripts is None:
             client = self._connection.client
+            clustered = isinstance(client, redis.Redis) and client.info("cluster").get("cluster_enabled")
+            if clustered and not self._connection.is_cluster:
+                url = self._connection.url
+                self._connection = RedisConnection(url, cluster=True, timeout_s=self._connection.timeout_s)
+                client = self._connection.client
             self._scripts = (client.register_script(_RESERVE), client.register_script(_SETTLE))
         return self._scripts
 
