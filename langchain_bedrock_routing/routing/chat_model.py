@@ -66,6 +66,11 @@ class RoutedChatBedrock(BaseChatModel):
     after that raises :class:`StreamInterruptedError` (nothing cached). Every result carries
     ``response_metadata["routing"]``.
 
+    A tier member may be a deployment dict (``{"model": ..., "region_name": ..., "endpoint_url": ..., "rpm": 600,
+    "tpm": 400000}``; see :mod:`.deployments`): same-model deployments share the load least busy first, a call that
+    would pass a deployment's ``rpm`` / ``tpm`` goes elsewhere first (windows shared through ``limits_redis_url``),
+    and a region that keeps failing rests with all its deployments (see :mod:`.balance`).
+
     ``prompt_cache="auto"`` passes ``cache_control`` to the delegate only when the stable prefix (system
     messages, tool schemas, earlier turns; estimated) reaches the chosen model's ``cache_min_tokens``
     from the catalog; ``"off"`` (default) never does.

@@ -2,7 +2,8 @@
 
 The window slides by the second: usage is the sum of the last :data:`WINDOW_S` one-second buckets. A call reserves
 one request and its estimated tokens before it starts (refused when a limit would be passed, unless forced) and
-settles the tokens to the real usage after it (0 when it failed: Bedrock bills no failed call).
+settles the tokens to the real usage after it (0 when it failed: Bedrock bills no failed call); in Redis the
+correction travels with the process's next reservation of that deployment, so a call costs one round trip.
 
 In Redis each deployment is one hash ``<prefix>{<name>}`` with fields ``r:<second>`` / ``t:<second>``, read, pruned
 and updated by one atomic Lua script on the server's clock; the key expires a minute after its last use. Each script
@@ -110,6 +111,10 @@ class LocalLimits:
 
 
 _RESERVE = """
+for i = 6, #ARGV, 2 do
+  local field = 't:' .. ARGV[i]
+  if redis.call('HEXISTS', KEYS[1], field) == 1 then redis.call('HINCRBY', KEYS[1], field, ARGV[i + 1]) end
+end
 local now = tonumber(redis.call('TIME')[1])
 local oldest = now - tonumber(ARGV[1]) + 1
 local requests, tokens, stale = 0, 0, {}
@@ -134,25 +139,28 @@ redis.call('HINCRBY', KEYS[1], 't:' .. now, want)
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1]) + 1)
 return {1, now, requests + 1, tokens + want}
 """
-_SETTLE = """
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2]) end
-return 0
-"""
+"""Applies pending token corrections (ARGV[6..]: second, delta pairs), then reads, prunes and maybe reserves."""
 
 
 class RedisLimits:
-    """The window shared by every process using the same Redis; in process while Redis is failing."""
+    """The window shared by every process using the same Redis; in process while Redis is failing.
+
+    One round trip a call: a settled call's token correction waits in this process and goes to Redis with the next
+    reservation of its deployment (until then the window counts the estimate, which over-counts: the safe side).
+    """
 
     def __init__(self, connection: RedisConnection, clock: Callable[[], float] = time.monotonic) -> None:
         self._connection = connection
         self._local = LocalLimits()
         self._seen: dict[str, Usage] = {}
+        self._pending: dict[str, list[int]] = {}
+        self._lock = threading.Lock()
         self._clock = clock
         self._down_until = 0.0
-        self._scripts: tuple[Any, Any] | None = None
+        self._script: Any = None
 
     def usage(self, name: str) -> Usage:
-        """The usage the last Redis reply about ``name`` gave (plus this process's reservations since)."""
+        """The usage the last Redis reply about ``name`` gave (plus this process's corrections since)."""
         return self._seen.get(name) or self._local.usage(name)
 
     def reserve(
@@ -160,11 +168,11 @@ class RedisLimits:
     ) -> Reservation | None:
         """Count one request of ``tokens`` in Redis unless it would pass a limit there (``force``: anyway)."""
         if self._clock() >= self._down_until:
+            with self._lock:
+                corrections = self._pending.pop(name, [])
             try:
-                reserve, _ = self._registered()
-                admitted, second, requests, used = reserve(
-                    keys=[self._key(name)], args=[WINDOW_S, tokens, rpm or 0, tpm or 0, 1 if force else 0]
-                )
+                args = [WINDOW_S, tokens, rpm or 0, tpm or 0, 1 if force else 0, *corrections]
+                admitted, second, requests, used = self._registered()(keys=[self._key(name)], args=args)
             except redis.RedisError as error:
                 self._failed(error)
             else:
@@ -173,32 +181,30 @@ class RedisLimits:
         return self._local.reserve(name, tokens, rpm, tpm, force=force)
 
     def settle(self, reservation: Reservation, tokens: int) -> None:
-        """Correct a reservation's tokens to ``tokens`` where it was counted (Redis, or this process)."""
-        if tokens == reservation.tokens:
+        """Correct a reservation's tokens to ``tokens`` where it was counted (Redis: with the next reservation)."""
+        delta = tokens - reservation.tokens
+        if delta == 0:
             return
         if not reservation.shared:
             self._local.settle(reservation, tokens)
             return
-        seen = self._seen.get(reservation.name)
-        if seen is not None:
-            self._seen[reservation.name] = Usage(seen.requests, max(seen.tokens + tokens - reservation.tokens, 0))
-        try:
-            _, settle = self._registered()
-            settle(keys=[self._key(reservation.name)], args=[f"t:{reservation.second}", tokens - reservation.tokens])
-        except redis.RedisError as error:
-            self._failed(error)
+        with self._lock:
+            self._pending.setdefault(reservation.name, []).extend((reservation.second, delta))
+            seen = self._seen.get(reservation.name)
+            if seen is not None:
+                self._seen[reservation.name] = Usage(seen.requests, max(seen.tokens + delta, 0))
 
-    def _registered(self) -> tuple[Any, Any]:
-        """The two scripts on this connection's client: a cluster client when the server runs in cluster mode."""
-        if self._scripts is None:
+    def _registered(self) -> Any:
+        """The script on this connection's client: a cluster client when the server runs in cluster mode."""
+        if self._script is None:
             client = self._connection.client
             clustered = isinstance(client, redis.Redis) and client.info("cluster").get("cluster_enabled")
             if clustered and not self._connection.is_cluster:
                 url = self._connection.url
                 self._connection = RedisConnection(url, cluster=True, timeout_s=self._connection.timeout_s)
                 client = self._connection.client
-            self._scripts = (client.register_script(_RESERVE), client.register_script(_SETTLE))
-        return self._scripts
+            self._script = client.register_script(_RESERVE)
+        return self._script
 
     def _failed(self, error: redis.RedisError) -> None:
         logger.warning("rate limits count in process for %.0f s: Redis failed: %s", REDIS_RETRY_S, error)

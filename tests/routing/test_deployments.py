@@ -115,3 +115,13 @@ def test_the_stats_handler_counts_fresh_answers_by_deployment(regions):
         f"{MICRO}@us-west-2": 2,
     }
     assert all(d["api_calls"] == 2 and d["tokens"]["input"] > 0 for d in deployments.values())
+
+
+def test_a_pinned_model_runs_on_its_configured_deployments(regions):
+    llm = router(
+        {"simple": [MICRO], "medium": [deployment(regions, "us-west-2", "amazon.nova-lite-v1:0")]},
+        **regions["us-east-1"].client_kwargs(),
+    )
+    routing = llm.invoke("hello", model="amazon.nova-lite-v1:0").response_metadata["routing"]
+    assert routing["deployment"] == "amazon.nova-lite-v1:0@us-west-2"
+    assert (billed_in(regions["us-west-2"]), billed_in(regions["us-east-1"])) == (1, 0)

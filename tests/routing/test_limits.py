@@ -56,7 +56,11 @@ def test_redis_window_counts_requests_and_tokens_on_one_hash_tagged_key(redis_ur
     assert 0 < redis_client.ttl(f"{KEY_PREFIX}{{{name}}}") <= WINDOW_S + 1
     assert reservations[0] is not None
     limits.settle(reservations[0], 30)
+    assert limits.usage(name).tokens == 130  # this process knows at once
     fresh = RedisLimits(RedisConnection(redis_url))
+    fresh.reserve(name, 0, None, None)
+    assert fresh.usage(name).tokens == 200  # Redis still counts the estimate: the safe side
+    limits.reserve(name, 0, None, None)  # the correction travels with this process's next reservation
     fresh.reserve(name, 0, None, None)
     assert fresh.usage(name).tokens == 130  # 100 estimated + 30 settled, seen by another client
 
