@@ -67,26 +67,24 @@ class RouteRun:
     """True once an attempt's timeouts were cut to the time left before the deadline."""
 
     def __iter__(self) -> Iterator[CandidateCall]:
-        ordered = self.balancer.order(self.plan.candidates)
         passed: list[Candidate] = []
-        for index, candidate in enumerate(ordered):
-            call = self._prepare(candidate, force=False)
+        yield from self._calls(self.balancer.order(self.plan.candidates), passed)
+        if not self.untried:
+            yield from self._calls(passed, None)
+
+    def _calls(self, candidates: Sequence[Candidate], passed: list[Candidate] | None) -> Iterator[CandidateCall]:
+        """Calls to ``candidates`` in order, those over a deployment limit set aside in ``passed`` (with ``None``:
+        called anyway); stops when the deadline has passed."""
+        for index, candidate in enumerate(candidates):
+            call = self._prepare(candidate, force=passed is None)
             if call is None:
                 if self.untried:
-                    self.untried += [c.target.model_id for c in (*ordered[index + 1 :], *passed)]
+                    self.untried += [c.target.model_id for c in (*candidates[index + 1 :], *(passed or ()))]
                     return
                 continue
-            if not call.admission.admitted:
+            if passed is not None and not call.admission.admitted:
                 passed.append(candidate)
                 self.limited.append(candidate.target.key)
-                continue
-            yield call
-        for index, candidate in enumerate(passed):
-            call = self._prepare(candidate, force=True)
-            if call is None:
-                if self.untried:
-                    self.untried += [c.target.model_id for c in passed[index + 1 :]]
-                    return
                 continue
             yield call
 

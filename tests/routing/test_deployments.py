@@ -125,3 +125,20 @@ def test_a_pinned_model_runs_on_its_configured_deployments(regions):
     routing = llm.invoke("hello", model="amazon.nova-lite-v1:0").response_metadata["routing"]
     assert routing["deployment"] == "amazon.nova-lite-v1:0@us-west-2"
     assert (billed_in(regions["us-west-2"]), billed_in(regions["us-east-1"])) == (1, 0)
+
+
+def test_a_stream_names_its_deployment_and_counts_its_real_tokens(regions):
+    llm = router({"simple": [deployment(regions, "us-west-2", tpm=100_000)]}, max_tokens=300)
+    chunks = list(llm.stream("Tell me a short story."))
+    routing = chunks[-1].response_metadata["routing"]
+    assert routing["deployment"] == f"{MICRO}@us-west-2"
+    usage = sum(chunks[1:], chunks[0]).usage_metadata
+    assert usage is not None
+    assert llm._balancer.limits.usage(f"{MICRO}@us-west-2").tokens == usage["total_tokens"]  # the estimate, corrected
+
+
+async def test_async_calls_go_through_deployments(regions):
+    llm = router({"simple": [deployment(regions, "eu-west-1")]})
+    reply = await llm.ainvoke("hello")
+    assert reply.response_metadata["routing"]["deployment"] == f"{MICRO}@eu-west-1"
+    assert billed_in(regions["eu-west-1"]) == 1

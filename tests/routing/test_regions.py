@@ -132,3 +132,34 @@ def test_rpm_holds_across_four_worker_processes_through_redis(regions, redis_url
         assert billed_in(regions["us-east-1"]) == 15
     finally:
         west.stop()
+
+
+def test_throttling_rests_a_deployment_but_only_outages_rest_its_region():
+    from langchain_bedrock_routing.routing.balance import Balancer
+    from langchain_bedrock_routing.routing.fallback import Cooldown
+    from langchain_bedrock_routing.routing.policy import Candidate
+    from langchain_bedrock_routing.routing.targets import resolve_tiers
+
+    def placed(model: str, region: str) -> dict:
+        return {"model": model, "region_name": region, "endpoint_url": f"https://bedrock.{region}.example"}
+
+    tiers = resolve_tiers(
+        {"simple": [placed(MICRO, "us-east-1")], "medium": [placed(LITE, "us-east-1"), placed(LITE, "us-west-2")]}, None
+    )
+    micro_east, lite_east, lite_west = (*tiers["simple"], *tiers["medium"])
+    balancer = Balancer(Cooldown(threshold=2, seconds=30))
+    lites = [Candidate(lite_east, None, 0.0), Candidate(lite_west, None, 0.0)]
+
+    def first_region() -> str:
+        return balancer.order(lites)[0].target.key.split("@")[1]
+
+    balancer.failed(micro_east, "ThrottlingException")
+    balancer.failed(micro_east, "ThrottlingException")
+    assert balancer.cooldown.cooling(micro_east.key)
+    east_first = {first_region() for _ in range(40)}
+    assert east_first == {"us-east-1", "us-west-2"}  # a throttled quota says nothing of the region: ties still split
+    balancer.failed(micro_east, "ServiceUnavailableException")
+    balancer.failed(micro_east, "ReadTimeoutError")
+    assert {first_region() for _ in range(40)} == {"us-west-2"}  # the region rests: its other models go last
+    balancer.succeeded(lite_east)
+    assert {first_region() for _ in range(40)} == {"us-east-1", "us-west-2"}
