@@ -14,11 +14,13 @@ from langchain_core.globals import set_llm_cache
 from benchmarks.harness import Figure, Report, interleaved, profile_calls, table
 from benchmarks.services import MODEL, REGION, Context
 from langchain_bedrock_routing.routing import RoutedChatBedrock
+from langchain_bedrock_routing.routing.limits import make_limits
 
 NAME = "router_overhead"
 PROMPT = "What is the capital of France?"
 ROUTED, BARE, CLASSIFY = "RoutedChatBedrock (heuristic)", "bare ChatBedrockConverse", "classifier alone"
 DEPLOYED = "RoutedChatBedrock, 2 deployments, Redis limits"
+RESERVE = "Redis reservation alone"
 GOAL_ADDED_US = 1000.0
 
 
@@ -33,6 +35,7 @@ def run(ctx: Context) -> Report:
         limits_redis_url=ctx.redis.url,
         region_name=REGION,
     )
+    limits = make_limits(ctx.redis.url)  # the deployed router's kind of window, on a key of its own
     for chosen in (router, deployed):
         routed_model = chosen.invoke(PROMPT).response_metadata["model_name"]
         if routed_model != MODEL:
@@ -42,6 +45,7 @@ def run(ctx: Context) -> Report:
         BARE: lambda: bare.invoke(PROMPT),
         CLASSIFY: lambda: router.classify(PROMPT),
         DEPLOYED: lambda: deployed.invoke(PROMPT),
+        RESERVE: lambda: limits.reserve(f"{MODEL}@bench", 100, None, None),
     }
     samples = interleaved(cases, total=ctx.sizes.overhead_calls, rounds=100)  # short blocks: both see the same drift
     routed, plain = samples[ROUTED], samples[BARE]
