@@ -21,7 +21,7 @@ import math
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
-from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.callbacks import BaseCallbackManager, CallbackManagerForLLMRun, Callbacks
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatResult
@@ -76,7 +76,8 @@ class RoutingExperiment(BaseChatModel):
     split independently.
 
     ``invoke``, ``stream``, ``batch`` and their async twins delegate to the arm, as do ``bind_tools`` and
-    ``with_structured_output`` (each arm binds in its own way). Read the figures with ``get_bedrock_stats_callback``
+    ``with_structured_output`` (each arm binds in its own way); the experiment's own ``callbacks``, ``tags`` and
+    ``metadata`` apply to the arm's run. Read the figures with ``get_bedrock_stats_callback``
     (``stats.report()`` has a table per experiment); feed outcome scores with
     ``OutcomeRecorder(..., stats=[stats])`` and ``record_outcome``.
     """
@@ -146,11 +147,32 @@ class RoutingExperiment(BaseChatModel):
         return repr(self.key) if isinstance(self.key, str) else getattr(self.key, "__name__", "a key function")
 
     def _arm(self, config: RunnableConfig | None) -> tuple[Runnable[LanguageModelInput, AIMessage], RunnableConfig]:
-        """The assigned arm and the config to run it with (the assignment added to its metadata)."""
+        """The assigned arm and the config to run it with: the experiment's own ``callbacks``, ``tags`` and
+        ``metadata`` added for the arm's run, and the assignment in its metadata."""
         config = ensure_config(config)
         assignment = self.arm_for(config)
-        metadata = {**(config.get("metadata") or {}), **assignment.as_metadata()}
-        return self.arms[assignment.arm], {**config, "metadata": metadata}
+        metadata = {**(self.metadata or {}), **(config.get("metadata") or {}), **assignment.as_metadata()}
+        tags = [*(config.get("tags") or []), *(self.tags or [])]
+        return self.arms[assignment.arm], {
+            **config,
+            "metadata": metadata,
+            "tags": tags,
+            "callbacks": self._callbacks(config.get("callbacks")),
+        }
+
+    def _callbacks(self, given: Callbacks) -> Callbacks:
+        """``given`` (the call's callbacks) plus the experiment's own, which see the arm's run but not its children."""
+        own = self.callbacks.handlers if isinstance(self.callbacks, BaseCallbackManager) else list(self.callbacks or [])
+        if not own:
+            return given
+        if given is None or isinstance(given, list):
+            manager = BaseCallbackManager(handlers=[], inheritable_handlers=list(given or []))
+            manager.handlers = list(manager.inheritable_handlers)
+        else:
+            manager = given.copy()
+        for handler in own:
+            manager.add_handler(handler, inherit=False)
+        return manager
 
     # -- delegation ----------------------------------------------------------------------------------
 

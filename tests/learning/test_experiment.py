@@ -10,7 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.globals import set_llm_cache
+from langchain_core.messages import HumanMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from pydantic import BaseModel, Field
@@ -235,3 +237,34 @@ def test_workers_share_arm_figures_through_redis(emulator, redis_client, tmp_pat
         interval = shared["comparison"]["strong"][figure]
         assert interval == pytest.approx(local["comparison"]["strong"][figure])
         assert interval["low"] < interval["difference"] < interval["high"]
+
+
+class _Starts(BaseCallbackHandler):
+    def __init__(self) -> None:
+        self.starts: list[tuple[list[str], dict]] = []
+
+    def on_chat_model_start(self, serialized, messages, *, tags=None, metadata=None, **kwargs) -> None:
+        self.starts.append((list(tags or []), dict(metadata or {})))
+
+
+def test_the_experiments_own_callbacks_tags_and_metadata_reach_the_arm_run(emulator, tmp_path):
+    recorder, starts, passed = OutcomeRecorder(tmp_path / "o.jsonl"), _Starts(), _Starts()
+    model = experiment(callbacks=[recorder, starts], tags=["ab"], metadata={"app": "shop"})
+    chain = ChatPromptTemplate.from_messages([("human", "{q}")]) | model
+    for reply in (
+        model.invoke("hello", config={**tenant("t1"), "callbacks": [passed], "tags": ["call"]}),
+        chain.invoke({"q": "hello"}, config=tenant("t2")),
+    ):
+        assert recorder.record_outcome(reply, 1.0) is not None
+    (tags, metadata), (chain_tags, _) = starts.starts
+    assert set(tags) == {"ab", "call"}
+    assert metadata["app"] == "shop"
+    assert metadata["routing_arm"] == model.arm_for(tenant("t1")).arm
+    assert "ab" in chain_tags
+    assert len(passed.starts) == 1
+
+
+def test_legacy_generate_is_refused_with_a_clear_message(emulator):
+    with pytest.raises(NotImplementedError, match="invoke/stream/batch"):
+        experiment().generate([[HumanMessage("hello")]])
+    assert emulator.requests == []
