@@ -188,13 +188,16 @@ async def test_async_invoke_stream_and_batch(emulator):
         reply = await model.ainvoke("hello", config=tenant("t6"))
         chunks = [c async for c in model.astream("hello", config=tenant("t7"))]
         replies = await model.abatch(["x", "y"], config=[tenant("t8"), tenant("t9")])
+        events = [e async for e in model.astream_events("hello", config=tenant("t10"), version="v2")]
+    assert {"on_chat_model_start", "on_chat_model_stream", "on_chat_model_end"} <= {e["event"] for e in events}
+    assert events[0]["metadata"]["routing_arm"] == model.arm_for(tenant("t10")).arm
     assert reply.response_metadata["routing"]["arm"] == model.arm_for(tenant("t6")).arm
     assert chunks[0].response_metadata["routing"]["arm"] == model.arm_for(tenant("t7")).arm
     assert [r.response_metadata["routing"]["arm"] for r in replies] == [
         model.arm_for(tenant(t)).arm for t in ("t8", "t9")
     ]
     arms = stats.to_dict()["experiments"]["tiers"]["arms"]
-    assert sum(a["requests"] for a in arms.values()) == 4
+    assert sum(a["requests"] for a in arms.values()) == 5
 
 
 def test_cache_hits_count_for_their_arm_at_zero_cost(emulator):
