@@ -163,3 +163,18 @@ def test_throttling_rests_a_deployment_but_only_outages_rest_its_region():
     assert {first_region() for _ in range(40)} == {"us-west-2"}  # the region rests: its other models go last
     balancer.succeeded(lite_east)
     assert {first_region() for _ in range(40)} == {"us-east-1", "us-west-2"}
+
+
+def test_a_dead_limits_redis_never_fails_a_request(regions, own_redis_server):
+    llm = RoutedChatBedrock(
+        tiers={"simple": [deployment(regions, "us-east-1", rpm=2), deployment(regions, "us-west-2", rpm=2)]},
+        classifier=fixed("simple"),
+        limits_redis_url=own_redis_server.url,
+    )
+    assert llm.invoke("before").response_metadata["routing"]["limited"] == []
+    own_redis_server.stop()
+    routes = [llm.invoke(f"question {i}").response_metadata["routing"] for i in range(6)]
+    assert all(r["deployment"] is not None for r in routes)
+    assert billed_in(regions["us-east-1"]) + billed_in(regions["us-west-2"]) == 7
+    # counted in process meanwhile (from zero): four calls fit, the last two were over both limits, called anyway
+    assert [bool(r["limited"]) for r in routes] == [False] * 4 + [True] * 2
