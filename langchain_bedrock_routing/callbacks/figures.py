@@ -16,8 +16,8 @@ from typing import Any
 from uuid import UUID
 
 from langchain_bedrock_routing.callbacks.answer import Answer, FailedAttempt
-from langchain_bedrock_routing.callbacks.pricing import Cost, TokenUsage, price_counterfactual, price_usage
 from langchain_bedrock_routing.catalog import ModelCatalog, base_model_id, get_catalog
+from langchain_bedrock_routing.catalog.pricing import Cost, TokenUsage, price_counterfactual, price_usage
 
 UNKNOWN = "unknown"
 """Key used for a model, tier or tenant that a request did not name."""
