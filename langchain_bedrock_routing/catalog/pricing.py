@@ -10,7 +10,8 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
-from langchain_bedrock_routing.catalog._catalog import ModelCatalog, UnknownModelError
+from langchain_bedrock_routing.catalog._catalog import ModelCatalog
+from langchain_bedrock_routing.errors import UnknownModelError
 
 _PER_TOKEN = Decimal(1_000_000)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
@@ -23,6 +23,7 @@ from langchain_bedrock_routing.core.routing_metadata import PRIORITIES, Priority
 from langchain_bedrock_routing.routing import chunks
 from langchain_bedrock_routing.routing.arguments import accepted_keywords, check_keywords, check_region
 from langchain_bedrock_routing.routing.attempts import RouteRun
+from langchain_bedrock_routing.routing.budget import Budget, BudgetGuard, Spend, make_guard, spending
 from langchain_bedrock_routing.routing.classifiers import StickyClassifier, resolve_classifier
 from langchain_bedrock_routing.routing.classifiers.registry import ClassifierSpec
 from langchain_bedrock_routing.routing.classify import classify_request
@@ -99,6 +100,15 @@ class RoutedChatBedrock(BaseChatModel):
     """How long a failing model rests (tried only after every healthy candidate)."""
     output_tokens_estimate: int = 512
     """Reply length assumed for cost/latency estimates when ``max_tokens`` is unset."""
+    budgets: SkipValidation[list[Budget] | None] = None
+    """Spend limits per app or tenant over a UTC day or month (see :mod:`.budget`); cache hits never count."""
+    budget_redis_url: str | None = Field(default=None, exclude=True)
+    """Redis holding the budgets' spend, shared by every process using it; unset: counted in this process."""
+    budget_on_redis_error: Literal["open", "closed"] = "open"
+    """When the budget Redis is unreachable: ``"open"`` lets calls through uncounted (logged, counted), ``"closed"``
+    refuses them with ``BudgetUnavailableError``."""
+    budget_clock: Callable[[], float] | None = Field(default=None, exclude=True)
+    """Unix seconds for budget windows (default ``time.time``)."""
 
     region_name: str | None = None
     endpoint_url: str | None = Field(default=None, alias="base_url")
@@ -135,6 +145,7 @@ class RoutedChatBedrock(BaseChatModel):
     _classifier: Runnable[Any, RouteDecision] = PrivateAttr()
     _pool: DelegatePool = PrivateAttr()
     _cooldown: Cooldown = PrivateAttr()
+    _budget: BudgetGuard | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -186,6 +197,13 @@ class RoutedChatBedrock(BaseChatModel):
             self._classifier = StickyClassifier(classifier=self._classifier)
         if self.profile is None:
             self.profile = tiers_profile(self._targets)
+        self._budget = make_guard(
+            self.budgets,
+            self.budget_redis_url,
+            on_redis_error=self.budget_on_redis_error,
+            clock=self.budget_clock,
+            lease_s=self.deadline + 60.0,
+        )
         return self
 
     @property
@@ -246,6 +264,11 @@ class RoutedChatBedrock(BaseChatModel):
         return self._targets[tier][0]
 
     # -- public helpers -------------------------------------------------------------------------------
+
+    @property
+    def budget_guard(self) -> BudgetGuard | None:
+        """The budgets' guard (``.status(tenant)``: spend per budget; ``.counts``); ``None`` without ``budgets``."""
+        return self._budget
 
     def classify(self, messages_or_text: LanguageModelInput, config: RunnableConfig | None = None) -> RouteDecision:
         """The classifier's decision for a prompt (str, messages or PromptValue), without calling a model."""
@@ -355,14 +378,15 @@ class RoutedChatBedrock(BaseChatModel):
         messages: list[BaseMessage],
         kwargs: dict[str, Any],
         run_manager: CallbackManagerForLLMRun | None,
+        spend: Spend,
         screened: Screened | None = None,
     ) -> RouteRun:
-        """Classify and plan one request (``screened``: its screen, when already made); raises ``ValueError`` (bad
-        input, no candidate) before any call."""
+        """Classify and plan one request (``screened``: its screen, when already made) within ``spend``'s budgets;
+        raises ``ValueError`` (bad input, no candidate) or ``BudgetExceededError`` before any call."""
         deadline = Deadline(kwargs.get("deadline", self.deadline))
         call_kwargs = {k: v for k, v in kwargs.items() if k not in _ROUTER_KWARGS}
         screened = screened or held(messages) or self._screen(messages, kwargs)
-        priority, profile, tools = screened.priority, screened.profile, kwargs.get("tools")
+        priority, profile, tools = spend.priority(screened.priority), screened.profile, kwargs.get("tools")
         if screened.pinned is not None:
             decision = RouteDecision(
                 tier=screened.pinned.tier,
@@ -372,7 +396,9 @@ class RoutedChatBedrock(BaseChatModel):
             )
         else:
             decision = classify_request(self._classifier, messages, kwargs.get(_CONFIGURABLE) or {}, run_manager)
-        plan = self._plan(decision.tier, priority, screened.targets, profile)
+        plan = spend.plan(
+            lambda cap: self._plan(decision.tier, priority, screened.targets, profile, cap), self.max_cost_per_request
+        )
         prompt_cache: PromptCacheMode = "auto" if self.prompt_cache == "auto" else "off"
         return RouteRun(
             decision=decision,
@@ -389,15 +415,21 @@ class RoutedChatBedrock(BaseChatModel):
         )
 
     def _plan(
-        self, tier: Tier, priority: Priority, targets: Mapping[Tier, Sequence[Target]], profile: RequestProfile
+        self,
+        tier: Tier,
+        priority: Priority,
+        targets: Mapping[Tier, Sequence[Target]],
+        profile: RequestProfile,
+        cap: float | None = None,
     ) -> Plan:
-        """Candidates from ``tier`` (every configured tier when it has none); raises ``NoCandidateError``."""
+        """Candidates from ``tier`` (every configured tier when it has none) within ``max_cost_per_request`` and
+        ``cap`` (USD, what the budgets have left); raises ``NoCandidateError``."""
         return plan_route(
             tier,
             priority,
             targets,
             profile,
-            max_cost_usd=self.max_cost_per_request,
+            max_cost_usd=min((c for c in (self.max_cost_per_request, cap) if c is not None), default=None),
             escalate=self.escalate_on_failure,
             output_tokens_estimate=self.output_tokens_estimate,
         )
@@ -409,17 +441,19 @@ class RoutedChatBedrock(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        run = self._route(messages, kwargs, run_manager)
-        for attempt in run:
-            try:
-                result = attempt.delegate._generate(messages, stop=stop, **attempt.kwargs)
-            except Exception as error:
-                run.failed(attempt, error)
-                continue
-            message = result.generations[0].message
-            _mark(message, run.succeeded(attempt, message.response_metadata))
-            return result
-        run.exhausted()
+        with spending(self._budget, run_manager) as spend:
+            run = self._route(messages, kwargs, run_manager, spend)
+            for attempt in run:
+                try:
+                    result = attempt.delegate._generate(messages, stop=stop, **attempt.kwargs)
+                except Exception as error:
+                    run.failed(attempt, error)
+                    continue
+                message = result.generations[0].message
+                _mark(message, run.succeeded(attempt, message.response_metadata))
+                spend.saw(message)
+                return result
+            run.exhausted()
 
     def _stream(
         self,
@@ -442,7 +476,12 @@ class RoutedChatBedrock(BaseChatModel):
         screened: Screened,
     ) -> Iterator[ChatGenerationChunk]:
         """The first candidate whose stream produces output (see :func:`chunks.routed_stream`)."""
-        yield from chunks.routed_stream(self._route(messages, kwargs, run_manager, screened), messages, stop)
+        with spending(self._budget, run_manager) as spend:
+            for chunk in chunks.routed_stream(
+                self._route(messages, kwargs, run_manager, spend, screened), messages, stop
+            ):
+                spend.saw(chunk.message)
+                yield chunk
 
 
 def _with_config(config: RunnableConfig | None, kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,201 @@
+"""Budgets on RoutedChatBedrock against the emulator: refusal, cheaper routing near the limit, cache hits, windows,
+settlement at the statistics' prices, and a budget Redis that is down (fail open or closed)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import pytest
+from langchain_core.globals import set_llm_cache
+
+from langchain_bedrock_routing import (
+    AllModelsFailedError,
+    Budget,
+    BudgetExceededError,
+    BudgetUnavailableError,
+    RedisCache,
+    RequestRefusedError,
+    RoutedChatBedrock,
+    get_bedrock_stats_callback,
+)
+from langchain_bedrock_routing.routing.budget import window_bounds
+
+from .conftest import LONG, NOON, TIERS, Clock, medium
+
+
+def router(clock: Clock, budgets: list[Budget], **kwargs) -> RoutedChatBedrock:
+    options = {"tiers": TIERS, "classifier": medium(), "max_tokens": 100, "budgets": budgets, "budget_clock": clock}
+    return RoutedChatBedrock(**{**options, **kwargs})
+
+
+def spend_until_refused(llm: RoutedChatBedrock, tenant: str | None = None, limit: int = 50) -> BudgetExceededError:
+    for i in range(limit):
+        try:
+            llm.invoke(f"{i}: {LONG}", config={"metadata": {"tenant_id": tenant}})
+        except BudgetExceededError as error:
+            return error
+    raise AssertionError(f"no refusal in {limit} calls")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"limit_usd": 0}, "limit_usd must be a positive number"),
+        ({"limit_usd": float("nan")}, "limit_usd must be a positive number"),
+        ({"window": "week"}, "unknown window 'week'; valid: day, month"),
+        ({"per": "user"}, "per must be 'app' or 'tenant'"),
+        ({"tenant": "acme"}, "tenant= needs per='tenant'"),
+        ({"near": 1.5}, r"near must be in \(0, 1\]"),
+    ],
+)
+def test_a_bad_budget_is_refused_naming_the_field(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Budget("b", **{"limit_usd": 1.0, **kwargs})
+
+
+def test_duplicate_budget_names_are_refused(emulator):
+    with pytest.raises(ValueError, match="budget names must be unique"):
+        router(Clock(), [Budget("b", 1.0), Budget("b", 2.0)])
+
+
+def test_windows_are_utc_calendar_days_and_months():
+    at = datetime(2026, 12, 31, 23, 59, tzinfo=UTC).timestamp()
+    assert window_bounds("day", at) == (datetime(2026, 12, 31, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+    assert window_bounds("month", at) == (datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+    assert window_bounds("month", NOON - 6 * 86400)[1] == datetime(2027, 1, 1, tzinfo=UTC)
+
+
+def test_a_spent_budget_refuses_before_any_call_naming_budget_spend_and_reset(emulator, redis_url):
+    llm = router(Clock(), [Budget("team-a", 0.02, per="tenant")], budget_redis_url=redis_url)
+    error = spend_until_refused(llm, tenant="acme")
+    calls = len(emulator.requests)
+    with pytest.raises(BudgetExceededError) as again:
+        llm.invoke("one more", config={"metadata": {"tenant_id": "acme"}})
+    assert len(emulator.requests) == calls  # refused before Bedrock
+    assert isinstance(error, RequestRefusedError)
+    assert (error.budget, error.scope, error.limit_usd) == ("team-a", "tenant acme", 0.02)
+    assert error.resets_at == again.value.resets_at == "2026-12-08T00:00:00Z"
+    assert 0.0 < error.spent_usd <= 0.02
+    assert "budget 'team-a' (tenant acme) is spent" in str(error)
+    assert "resets at 2026-12-08T00:00:00Z" in str(error)
+    [status] = llm.budget_guard.status("acme")
+    assert status["spent_usd"] == pytest.approx(error.spent_usd)
+    assert status["reserved_usd"] == 0
+    assert llm.invoke("hi", config={"metadata": {"tenant_id": "globex"}}).text  # another tenant has its own budget
+    assert llm.invoke("hi").text  # a request without a tenant is not under a per-tenant budget
+
+
+def test_spend_is_what_the_statistics_price_for_invoke_and_stream(emulator):
+    llm = router(Clock(), [Budget("app", 10.0)], budget_clock=Clock(NOON - 86400 * 400))
+    with get_bedrock_stats_callback() as stats:
+        llm.invoke(LONG)
+        "".join(chunk.text for chunk in llm.stream("Stream this: " + LONG))
+    [status] = llm.budget_guard.status()
+    assert stats.total_cost is not None
+    assert stats.total_cost > 0
+    assert status["spent_usd"] == pytest.approx(float(stats.total_cost), abs=2e-9)
+    assert status["reserved_usd"] == 0
+
+
+def test_near_the_limit_calls_route_cheaper(emulator):
+    llm = router(Clock(), [Budget("app", 0.05, near=0.2)])
+    seen = []
+    for i in range(6):
+        routing = llm.invoke(f"{i}: {LONG}").response_metadata["routing"]
+        seen.append((routing["priority"], routing["model_id"]))
+    assert seen[0] == ("balanced", "global.anthropic.claude-sonnet-5")
+    assert ("cost", "global.anthropic.claude-haiku-5-5") in seen
+    assert seen.index(("cost", "global.anthropic.claude-haiku-5-5")) > 0
+    assert llm.budget_guard.counts["cheaper"] >= 1
+
+
+def test_when_only_cheaper_models_fit_what_is_left_they_answer(emulator):
+    llm = router(Clock(), [Budget("app", 0.02, near=1.0)], escalate_on_failure=False)
+    models = []
+
+    def spend_all() -> None:
+        for i in range(60):
+            models.append(llm.invoke(f"{i}: {LONG}").response_metadata["routing"]["model_id"])
+
+    with pytest.raises(BudgetExceededError) as refused:
+        spend_all()
+    assert models[0] == "global.anthropic.claude-sonnet-5"
+    assert models[-1] == "global.anthropic.claude-haiku-5-5"  # the last dollars went to the model that still fit
+    assert refused.value.request_usd is not None
+    assert refused.value.request_usd > 0
+
+
+def test_cache_hits_are_never_refused_nor_counted(emulator, redis_url):
+    set_llm_cache(RedisCache(redis_url, ttl=600))
+    llm = router(Clock(), [Budget("app", 0.01)], budget_redis_url=redis_url)
+    first = llm.invoke(LONG)
+    assert "cache" not in first.response_metadata
+    spend_until_refused(llm)
+    spent = llm.budget_guard.status()[0]["spent_usd"]
+    calls = len(emulator.requests)
+    hit = llm.invoke(LONG)
+    streamed = list(llm.stream(LONG))
+    assert hit.response_metadata["cache"]["hit"] is True
+    assert hit.text == first.text
+    assert "".join(c.text for c in streamed) == first.text
+    assert len(emulator.requests) == calls
+    assert llm.budget_guard.status()[0]["spent_usd"] == spent
+    with pytest.raises(BudgetExceededError):
+        llm.invoke(f"A question nobody asked before. {LONG}")
+
+
+def test_a_new_window_starts_from_zero(emulator):
+    clock = Clock()
+    llm = router(clock, [Budget("daily", 0.01), Budget("monthly", 0.025, window="month")])
+    assert spend_until_refused(llm).budget == "daily"
+    for _day in range(3):  # each next UTC day has a fresh daily budget, until the month's runs out
+        clock.now += 86400
+        assert llm.invoke("hello").text
+        refusal = spend_until_refused(llm)
+        if refusal.budget == "monthly":
+            break
+    assert refusal.budget == "monthly"
+    assert refusal.resets_at == "2027-01-01T00:00:00Z"
+    clock.now = datetime(2027, 1, 1, tzinfo=UTC).timestamp()
+    assert llm.invoke("hello").text
+
+
+def test_redis_down_fails_open_by_default_logged_and_counted(emulator, own_redis_server, caplog):
+    llm = router(Clock(), [Budget("app", 0.01)], budget_redis_url=own_redis_server.url)
+    own_redis_server.stop()
+    with caplog.at_level(logging.WARNING, logger="langchain_bedrock_routing.routing.budget"):
+        assert llm.invoke("hello").text
+        assert llm.invoke("hello again").text
+    assert "budget ledger unreachable" in caplog.text
+    assert "failing open" in caplog.text
+    counts = llm.budget_guard.counts
+    assert counts["ledger_errors"] == 1
+    assert counts["unchecked"] == 2
+
+
+def test_redis_down_fails_closed_when_asked(emulator, own_redis_server):
+    llm = router(Clock(), [Budget("app", 0.01)], budget_redis_url=own_redis_server.url, budget_on_redis_error="closed")
+    own_redis_server.stop()
+    with pytest.raises(BudgetUnavailableError, match="budget_on_redis_error='closed'"):
+        llm.invoke("hello")
+    assert emulator.requests == []
+    assert llm.budget_guard.counts["ledger_errors"] == 1
+
+
+def test_a_failed_call_releases_its_reservation(emulator):
+    llm = router(Clock(), [Budget("app", 1.0)], escalate_on_failure=False)
+    emulator.set_faults(fail_models=["global.anthropic.claude-sonnet-5"])
+    with pytest.raises(AllModelsFailedError):
+        llm.invoke("hello")
+    assert llm.budget_guard.status() == [
+        {
+            "budget": "app",
+            "scope": "app",
+            "window": "day",
+            "spent_usd": 0.0,
+            "reserved_usd": 0.0,
+            "limit_usd": 1.0,
+            "resets_at": "2026-12-08T00:00:00Z",
+        }
+    ]
