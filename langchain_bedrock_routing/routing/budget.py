@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, get_args
 
-from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.messages import BaseMessage
 from langchain_core.messages.ai import UsageMetadata, add_usage
 
@@ -337,18 +336,18 @@ def _iso(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def tenant_of(run_manager: CallbackManagerForLLMRun | None) -> str | None:
+def validate_tenant(tenant: object) -> str | None:
     """The run's ``tenant_id`` metadata (``None``: no tenant); ``InvalidRequestError`` if it is not a string."""
-    tenant = (run_manager.metadata if run_manager is not None else {}).get("tenant_id")
     if tenant is not None and (not isinstance(tenant, str) or not tenant):
         raise InvalidRequestError(f'config["metadata"]["tenant_id"] must be a non-empty string or None, got {tenant!r}')
     return tenant
 
 
 @contextmanager
-def spending(guard: BudgetGuard | None, run_manager: CallbackManagerForLLMRun | None) -> Iterator[Spend]:
-    """This request's :class:`Spend` (no budgets: one that checks nothing), settled when the block ends."""
-    spend = Spend(_NO_GUARD, [], 0.0) if guard is None else guard.open(tenant_of(run_manager))
+def spending(guard: BudgetGuard | None, tenant: object) -> Iterator[Spend]:
+    """The :class:`Spend` of a request of ``tenant`` (no budgets: one that checks nothing), settled when the block
+    ends."""
+    spend = Spend(_NO_GUARD, [], 0.0) if guard is None else guard.open(validate_tenant(tenant))
     try:
         yield spend
     finally:

@@ -42,7 +42,10 @@ from langchain_bedrock_routing.routing.tokens import count_tokens
 
 _CONFIGURABLE = "routing_configurable"
 """Call keyword carrying ``config["configurable"]`` to the classifier; kept out of the cache key."""
-_ROUTER_KWARGS = frozenset({"priority", "model", "tools", "tool_choice", "deadline", _CONFIGURABLE})
+_TENANT = "routing_tenant"
+"""Call keyword carrying ``config["metadata"]["tenant_id"]`` to the budgets (LangChain gives ``_stream`` no run
+manager); kept out of the cache key."""
+_ROUTER_KWARGS = frozenset({"priority", "model", "tools", "tool_choice", "deadline", _CONFIGURABLE, _TENANT})
 
 
 class RoutedChatBedrock(BaseChatModel):
@@ -231,6 +234,7 @@ class RoutedChatBedrock(BaseChatModel):
 
     def _get_llm_string(self, stop: list[str] | None = None, **kwargs: Any) -> str:
         kwargs.pop(_CONFIGURABLE, None)
+        kwargs.pop(_TENANT, None)
         kwargs.pop("deadline", None)
         return super()._get_llm_string(stop=stop, **kwargs)
 
@@ -441,7 +445,7 @@ class RoutedChatBedrock(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        with spending(self._budget, run_manager) as spend:
+        with spending(self._budget, kwargs.get(_TENANT)) as spend:
             run = self._route(messages, kwargs, run_manager, spend)
             for attempt in run:
                 try:
@@ -476,7 +480,7 @@ class RoutedChatBedrock(BaseChatModel):
         screened: Screened,
     ) -> Iterator[ChatGenerationChunk]:
         """The first candidate whose stream produces output (see :func:`chunks.routed_stream`)."""
-        with spending(self._budget, run_manager) as spend:
+        with spending(self._budget, kwargs.get(_TENANT)) as spend:
             for chunk in chunks.routed_stream(
                 self._route(messages, kwargs, run_manager, spend, screened), messages, stop
             ):
@@ -485,11 +489,16 @@ class RoutedChatBedrock(BaseChatModel):
 
 
 def _with_config(config: RunnableConfig | None, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Call kwargs plus ``priority`` (validated) and the rest of ``config["configurable"]`` for the classifier."""
-    configurable = dict(ensure_config(config).get("configurable") or {})
-    if not configurable:
+    """Call kwargs plus ``priority`` (validated) and the rest of ``config["configurable"]`` for the classifier, and
+    the run's ``tenant_id`` metadata for the budgets."""
+    config = ensure_config(config)
+    configurable = dict(config.get("configurable") or {})
+    tenant = (config.get("metadata") or {}).get("tenant_id")
+    if not configurable and tenant is None:
         return kwargs
-    merged = dict(kwargs)
+    merged = {**kwargs, _TENANT: tenant} if tenant is not None else dict(kwargs)
+    if not configurable:
+        return merged
     if "priority" in configurable and "priority" not in merged:
         merged["priority"] = validate_priority(configurable["priority"])
     merged[_CONFIGURABLE] = configurable

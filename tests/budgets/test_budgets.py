@@ -98,6 +98,24 @@ def test_spend_is_what_the_statistics_price_for_invoke_and_stream(emulator):
     assert status["reserved_usd"] == 0
 
 
+def test_a_stream_counts_toward_its_tenants_budget(emulator):
+    """Regression: LangChain gives ``_stream`` no run manager, so the tenant must come from the call's config."""
+    llm = router(Clock(), [Budget("team", 1.0, per="tenant")])
+    with get_bedrock_stats_callback() as stats:
+        text = "".join(c.text for c in llm.stream(LONG, config={"metadata": {"tenant_id": "acme"}}))
+    assert text
+    [status] = llm.budget_guard.status("acme")
+    assert status["spent_usd"] == pytest.approx(float(stats.total_cost), abs=2e-9)
+    assert status["spent_usd"] > 0
+
+
+def test_a_tenant_id_that_is_not_a_string_is_refused(emulator):
+    llm = router(Clock(), [Budget("team", 1.0, per="tenant")])
+    with pytest.raises(ValueError, match=r'config\["metadata"\]\["tenant_id"\] must be a non-empty string'):
+        llm.invoke("hello", config={"metadata": {"tenant_id": 42}})
+    assert emulator.requests == []
+
+
 def test_near_the_limit_calls_route_cheaper(emulator):
     llm = router(Clock(), [Budget("app", 0.05, near=0.2)])
     seen = []
@@ -199,3 +217,21 @@ def test_a_failed_call_releases_its_reservation(emulator):
             "resets_at": "2026-12-08T00:00:00Z",
         }
     ]
+
+
+async def test_async_calls_are_held_to_the_budget_too(emulator):
+    llm = router(Clock(), [Budget("team", 0.01, per="tenant")])
+    config = {"metadata": {"tenant_id": "acme"}}
+
+    async def spend_all() -> None:
+        for i in range(50):
+            await llm.ainvoke(f"{i}: {LONG}", config=config)
+
+    with pytest.raises(BudgetExceededError, match="tenant acme"):
+        await spend_all()
+    chunks = [c async for c in llm.astream("hello", config={"metadata": {"tenant_id": "globex"}})]
+    assert "".join(c.text for c in chunks)
+    [acme] = llm.budget_guard.status("acme")
+    [globex] = llm.budget_guard.status("globex")
+    assert 0 < acme["spent_usd"] <= 0.01
+    assert 0 < globex["spent_usd"] < acme["spent_usd"]
