@@ -95,10 +95,11 @@ class BudgetExceededError(RequestRefusedError):
         self.request_usd = request_usd
         self.resets_at = resets_at
         held = f" (+${reserved_usd:.6f} held by calls in flight)" if reserved_usd else ""
-        need = "" if request_usd is None else f"; this request may cost up to ${request_usd:.6f}"
+        state = "is spent" if request_usd is None else "cannot cover this request"
+        need = "" if request_usd is None else f", and this request may cost up to ${request_usd:.6f}"
         super().__init__(
-            f"budget {budget!r} ({scope}) is spent: ${spent_usd:.6f} of ${limit_usd:.6f}{held}{need}; it resets at "
-            f"{resets_at}. Raise its limit_usd, lower max_tokens, or wait for the reset"
+            f"budget {budget!r} ({scope}) {state}: ${spent_usd:.6f} of ${limit_usd:.6f} spent{held}{need}; it resets "
+            f"at {resets_at}. Raise its limit_usd, lower max_tokens, or wait for the reset"
         )
 
 

@@ -20,6 +20,7 @@ from langchain_bedrock_routing import (
     get_bedrock_stats_callback,
 )
 from langchain_bedrock_routing.routing.budget import window_bounds
+from langchain_bedrock_routing.routing.budget_ledger import RedisLedger
 
 from .conftest import LONG, NOON, TIERS, Clock, medium
 
@@ -77,13 +78,29 @@ def test_a_spent_budget_refuses_before_any_call_naming_budget_spend_and_reset(em
     assert (error.budget, error.scope, error.limit_usd) == ("team-a", "tenant acme", 0.02)
     assert error.resets_at == again.value.resets_at == "2026-12-08T00:00:00Z"
     assert 0.0 < error.spent_usd <= 0.02
-    assert "budget 'team-a' (tenant acme) is spent" in str(error)
+    assert f"budget 'team-a' (tenant acme) {'is spent' if error.request_usd is None else 'cannot cover'}" in str(error)
+    assert str(again.value).startswith("budget 'team-a' (tenant acme) ")
     assert "resets at 2026-12-08T00:00:00Z" in str(error)
     [status] = llm.budget_guard.status("acme")
     assert status["spent_usd"] == pytest.approx(error.spent_usd)
     assert status["reserved_usd"] == 0
     assert llm.invoke("hi", config={"metadata": {"tenant_id": "globex"}}).text  # another tenant has its own budget
     assert llm.invoke("hi").text  # a request without a tenant is not under a per-tenant budget
+
+
+def test_a_budget_spent_elsewhere_refuses_as_spent(emulator, redis_url, redis_client):
+    clock = Clock()
+    llm = router(clock, [Budget("app", 0.5)], budget_redis_url=redis_url)
+    [slot] = llm.budget_guard.slots(None, clock())
+    RedisLedger(redis_client).settle([slot.key], [slot.expires_at], "another-worker", 500_000_000, clock())  # $0.50
+    with pytest.raises(BudgetExceededError) as refused:
+        llm.invoke("hello")
+    assert str(refused.value) == (
+        "budget 'app' (app) is spent: $0.500000 of $0.500000 spent; it resets at 2026-12-08T00:00:00Z. "
+        "Raise its limit_usd, lower max_tokens, or wait for the reset"
+    )
+    assert refused.value.request_usd is None
+    assert emulator.requests == []
 
 
 def test_spend_is_what_the_statistics_price_for_invoke_and_stream(emulator):
