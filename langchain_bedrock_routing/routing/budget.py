@@ -364,7 +364,12 @@ def make_guard(
 ) -> BudgetGuard | None:
     """The router's guard: a Redis ledger at ``redis_url``, else this process's; ``None`` without budgets."""
     if not budgets:
+        if redis_url is not None:
+            raise InvalidRequestError("budget_redis_url is set but budgets is empty: give budgets=[Budget(...)]")
         return None
+    wrong = [b for b in budgets if not isinstance(b, Budget)]
+    if wrong:
+        raise InvalidRequestError(f"budgets must be Budget(...) objects, got {wrong[0]!r}")
     if redis_url is None:
         ledger: Ledger = process_ledger()
     else:

@@ -25,7 +25,7 @@ from langchain_bedrock_routing.routing.budget_ledger import RedisLedger
 from .conftest import LONG, NOON, TIERS, Clock, medium
 
 
-def router(clock: Clock, budgets: list[Budget], **kwargs) -> RoutedChatBedrock:
+def router(clock: Clock, budgets: list[Budget] | None = None, **kwargs) -> RoutedChatBedrock:
     options = {"tiers": TIERS, "classifier": medium(), "max_tokens": 100, "budgets": budgets, "budget_clock": clock}
     return RoutedChatBedrock(**{**options, **kwargs})
 
@@ -55,9 +55,19 @@ def test_a_bad_budget_is_refused_naming_the_field(kwargs, message):
         Budget("b", **{"limit_usd": 1.0, **kwargs})
 
 
-def test_duplicate_budget_names_are_refused(emulator):
-    with pytest.raises(ValueError, match="budget names must be unique"):
-        router(Clock(), [Budget("b", 1.0), Budget("b", 2.0)])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"budgets": [Budget("b", 1.0), Budget("b", 2.0)]}, "budget names must be unique"),
+        ({"budgets": [{"name": "b", "limit_usd": 1.0}]}, r"budgets must be Budget\(...\) objects"),
+        ({"budgets": [], "budget_redis_url": "redis://localhost:6379"}, "budget_redis_url is set but budgets is empty"),
+        ({"budgets": [Budget("b", 1.0)], "budget_redis_url": "http://x"}, "scheme 'http'"),
+        ({"budgets": [Budget("b", 1.0)], "budget_on_redis_error": "maybe"}, "budget_on_redis_error"),
+    ],
+)
+def test_bad_budget_settings_are_refused_at_construction(emulator, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        router(Clock(), **kwargs)
 
 
 def test_windows_are_utc_calendar_days_and_months():
