@@ -17,6 +17,7 @@ from langchain_bedrock_routing import (
     RedisCache,
     RequestRefusedError,
     RoutedChatBedrock,
+    StreamInterruptedError,
     get_bedrock_stats_callback,
 )
 from langchain_bedrock_routing.routing.budget import window_bounds
@@ -262,3 +263,17 @@ async def test_async_calls_are_held_to_the_budget_too(emulator):
     [globex] = llm.budget_guard.status("globex")
     assert 0 < acme["spent_usd"] <= 0.01
     assert 0 < globex["spent_usd"] < acme["spent_usd"]
+
+
+def test_a_stream_cut_after_output_is_charged_its_reservation(emulator):
+    llm = router(Clock(), [Budget("app", 1.0)], escalate_on_failure=False)
+    sonnet = "global.anthropic.claude-sonnet-5"
+    emulator.set_faults(stream_error="modelStreamErrorException", stream_error_after=2, stream_error_models=[sonnet])
+    received = []
+    with pytest.raises(StreamInterruptedError):
+        received.extend(llm.stream(LONG))  # keeps the chunks that arrived before the error
+    assert received  # output reached the caller, then the stream broke without reporting usage
+    [status] = llm.budget_guard.status()
+    expected = (llm.get_num_tokens(LONG) * 2.0 + 100 * 10.0) / 1_000_000  # Sonnet 5: $2 / $10 per million tokens
+    assert status["spent_usd"] == pytest.approx(expected, rel=0.05)
+    assert status["reserved_usd"] == 0
