@@ -133,12 +133,14 @@ class BudgetGuard:
             raise InvalidRequestError(f"budget_on_redis_error must be 'open' or 'closed', got {on_ledger_error!r}")
         self.budgets, self.ledger, self.on_ledger_error = tuple(budgets), ledger, on_ledger_error
         self.prefix, self.clock, self.lease_s = prefix, clock, lease_s
-        self.counts = {"checked": 0, "refused": 0, "cheaper": 0, "ledger_errors": 0, "unchecked": 0}
-        """Calls checked, refused, routed cheaper for a near budget, ledger errors, and calls let through unchecked."""
+        self.counts = {"checked": 0, "refused": 0, "cheaper": 0, "ledger_errors": 0, "unchecked": 0, "unrecorded": 0}
+        """Calls checked, refused, routed cheaper for a near budget; ledger errors, calls let through unchecked and
+        settlements that could not be recorded while the ledger was unreachable."""
         self._lock = threading.Lock()
         self._skip_until = 0.0
 
-    def _count(self, name: str) -> None:
+    def count(self, name: str) -> None:
+        """Add one to ``counts[name]``."""
         with self._lock:
             self.counts[name] += 1
 
@@ -171,23 +173,24 @@ class BudgetGuard:
         now = self.clock()
         slots = self.slots(tenant, now)
         if not slots:
-            return Spend(self, [], now)
-        self._count("checked")
+            return Spend(self, [])
+        self.count("checked")
         try:
             figures = self._ledger_call(lambda: self.ledger.read([s.key for s in slots], now))
         except _LedgerDownError:
-            return Spend(self, [], now)
+            self.count("unchecked")
+            return Spend(self, [])
         for slot, (spent, held) in zip(slots, figures, strict=True):
             if spent + held >= slot.limit:
                 raise self.exceeded(slot, spent, held, None)
-        spend = Spend(self, slots, now, figures)
+        spend = Spend(self, slots, figures)
         if spend.near:
-            self._count("cheaper")
+            self.count("cheaper")
         return spend
 
     def exceeded(self, slot: _Slot, spent: int, held: int, request: int | None) -> BudgetExceededError:
         """The refusal for ``slot`` (counted)."""
-        self._count("refused")
+        self.count("refused")
         return BudgetExceededError(
             slot.budget.name,
             slot.scope,
@@ -205,7 +208,7 @@ class BudgetGuard:
             try:
                 return call()
             except Exception as error:  # redis-py errors, sockets, a script the server refused ...
-                self._count("ledger_errors")
+                self.count("ledger_errors")
                 self._skip_until = time.monotonic() + RETRY_LEDGER_S
                 logger.warning(
                     "budget ledger unreachable (%s); failing %s for %.0f s (budget_on_redis_error=%r)",
@@ -219,7 +222,6 @@ class BudgetGuard:
                 "the budget ledger (Redis) is unreachable and budget_on_redis_error='closed' refuses calls it cannot "
                 "count; check budget_redis_url, or choose 'open' to let calls through uncounted while it is down"
             )
-        self._count("unchecked")
         raise _LedgerDownError
 
 
@@ -230,10 +232,8 @@ class _LedgerDownError(BedrockRoutingError):
 class Spend:
     """One request's budget hold: its priority and cost cap, the reservation, and the settlement when it ends."""
 
-    def __init__(
-        self, guard: BudgetGuard, slots: list[_Slot], now: float, figures: Sequence[tuple[int, int]] = ()
-    ) -> None:
-        self.guard, self.slots, self.now, self.figures = guard, slots, now, list(figures)
+    def __init__(self, guard: BudgetGuard, slots: list[_Slot], figures: Sequence[tuple[int, int]] = ()) -> None:
+        self.guard, self.slots, self.figures = guard, slots, list(figures)
         lefts = [s.limit - spent - held for s, (spent, held) in zip(slots, self.figures, strict=True)]
         self.left = min(lefts) if lefts else None
         """Nano-USD the tightest budget has left (``None``: nothing to check)."""
@@ -281,6 +281,7 @@ class Spend:
                 )
             )
         except _LedgerDownError:
+            self.guard.count("unchecked")
             return
         if refusal is not None:
             index, spent, held = refusal
@@ -317,6 +318,7 @@ class Spend:
                 )
             )
         except (_LedgerDownError, BudgetUnavailableError):
+            self.guard.count("unrecorded")
             logger.warning("budget spend of $%.6f not recorded: the ledger is unreachable", cost / NANO)
 
     def _cost(self) -> int:
@@ -347,7 +349,7 @@ def validate_tenant(tenant: object) -> str | None:
 def spending(guard: BudgetGuard | None, tenant: object) -> Iterator[Spend]:
     """The :class:`Spend` of a request of ``tenant`` (no budgets: one that checks nothing), settled when the block
     ends."""
-    spend = Spend(_NO_GUARD, [], 0.0) if guard is None else guard.open(validate_tenant(tenant))
+    spend = Spend(_NO_GUARD, []) if guard is None else guard.open(validate_tenant(tenant))
     try:
         yield spend
     finally:

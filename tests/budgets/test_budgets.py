@@ -217,7 +217,8 @@ def test_redis_down_fails_open_by_default_logged_and_counted(emulator, own_redis
     assert "failing open" in caplog.text
     counts = llm.budget_guard.counts
     assert counts["ledger_errors"] == 1
-    assert counts["unchecked"] == 2
+    assert counts["unchecked"] == 2  # the second call did not wait on Redis
+    assert counts["unrecorded"] == 0  # neither call held anything to settle
 
 
 def test_redis_down_fails_closed_when_asked(emulator, own_redis_server):
