@@ -3,7 +3,8 @@
 A request that reaches the router (a response-cache hit never does: LangChain answers it first) is held to
 every budget that applies to it: ``per="app"`` budgets always, ``per="tenant"`` ones when the run names a tenant
 (``config={"metadata": {"tenant_id": ...}}``, the key the caches and statistics read). Before the call the
-router reads the budgets; a spent one refuses with :class:`BudgetExceededError`, and one past its ``near``
+router reads the budgets (or, far from every limit, takes the figures its last settlement returned, at most
+:data:`VIEW_S` old); a spent one refuses with :class:`BudgetExceededError`, and one past its ``near``
 fraction routes the call with ``priority="cost"``. Candidates are capped at what every budget has left, and the
 largest candidate's estimated cost (catalog prices, estimated input plus ``max_tokens``) is reserved atomically;
 when the call ends the reservation is settled to the real cost, priced like the statistics do
@@ -22,7 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeVar, get_args
 
 from langchain_core.messages import BaseMessage
 from langchain_core.messages.ai import UsageMetadata, add_usage
@@ -48,9 +49,13 @@ NANO = 1_000_000_000
 """Ledger units per USD."""
 KEY_GRACE_S = 86_400
 """How long a window's ledger entry outlives the window (late settlements still land), seconds."""
+VIEW_S = 1.0
+"""How long a budget's figures seen at a settlement stand in for a read before the next call, while they are under
+its ``near`` fraction (seconds). Only routing decisions use them: every reservation is checked in the ledger."""
 RETRY_LEDGER_S = 5.0
 """After a ledger error, seconds during which calls skip the ledger (open or closed without waiting on it)."""
 
+T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 
@@ -114,7 +119,8 @@ class _Slot:
 class BudgetGuard:
     """A router's budgets on one ledger. ``on_ledger_error``: ``"open"`` lets calls through unchecked (logged,
     counted in :attr:`counts`), ``"closed"`` refuses them with :class:`BudgetUnavailableError`. ``clock``: Unix
-    seconds (injectable for tests); ``lease_s``: how long a reservation outlives a worker that died holding it."""
+    seconds (injectable for tests); ``lease_s``: how long a reservation outlives a worker that died holding it;
+    ``view_s``: see :data:`VIEW_S`."""
 
     def __init__(
         self,
@@ -125,6 +131,7 @@ class BudgetGuard:
         on_ledger_error: OnLedgerError = "open",
         clock: Callable[[], float] = time.time,
         lease_s: float = 180.0,
+        view_s: float = VIEW_S,
     ) -> None:
         names = [b.name for b in budgets]
         if len(set(names)) != len(names):
@@ -132,12 +139,13 @@ class BudgetGuard:
         if on_ledger_error not in ("open", "closed"):
             raise InvalidRequestError(f"budget_on_redis_error must be 'open' or 'closed', got {on_ledger_error!r}")
         self.budgets, self.ledger, self.on_ledger_error = tuple(budgets), ledger, on_ledger_error
-        self.prefix, self.clock, self.lease_s = prefix, clock, lease_s
+        self.prefix, self.clock, self.lease_s, self.view_s = prefix, clock, lease_s, view_s
         self.counts = {"checked": 0, "refused": 0, "cheaper": 0, "ledger_errors": 0, "unchecked": 0, "unrecorded": 0}
         """Calls checked, refused, routed cheaper for a near budget; ledger errors, calls let through unchecked and
         settlements that could not be recorded while the ledger was unreachable."""
         self._lock = threading.Lock()
         self._skip_until = 0.0
+        self._seen: dict[str, tuple[float, tuple[int, int]]] = {}
 
     def count(self, name: str) -> None:
         """Add one to ``counts[name]``."""
@@ -176,17 +184,43 @@ class BudgetGuard:
             return Spend(self, [])
         self.count("checked")
         try:
-            figures = self._ledger_call(lambda: self.ledger.read([s.key for s in slots], now))
+            figures = self.viewed(slots) or self.read(slots)
         except _LedgerDownError:
             self.count("unchecked")
             return Spend(self, [])
-        for slot, (spent, held) in zip(slots, figures, strict=True):
-            if spent + held >= slot.limit:
-                raise self.exceeded(slot, spent, held, None)
         spend = Spend(self, slots, figures)
         if spend.near:
             self.count("cheaper")
         return spend
+
+    def read(self, slots: Sequence[_Slot]) -> list[tuple[int, int]]:
+        """The ledger's figures of ``slots`` (remembered); raises :class:`BudgetExceededError` if one is spent."""
+        figures = self._ledger_call(lambda: self.ledger.read([s.key for s in slots], self.clock()))
+        self.remember(slots, figures)
+        for slot, (spent, held) in zip(slots, figures, strict=True):
+            if spent + held >= slot.limit:
+                raise self.exceeded(slot, spent, held, None)
+        return figures
+
+    def remember(self, slots: Sequence[_Slot], figures: Sequence[tuple[int, int]]) -> None:
+        """Keep ``figures`` of ``slots`` for :meth:`viewed`."""
+        at = time.monotonic()
+        with self._lock:
+            for slot, pair in zip(slots, figures, strict=True):
+                self._seen[slot.key] = (at, pair)
+            if len(self._seen) > 4096:  # tenants come and go: forget the stale ones
+                self._seen = {k: v for k, v in self._seen.items() if at - v[0] <= self.view_s}
+
+    def viewed(self, slots: Sequence[_Slot]) -> list[tuple[int, int]] | None:
+        """Figures of ``slots`` seen less than ``view_s`` ago, if every one is under its ``near`` fraction."""
+        now = time.monotonic()
+        with self._lock:
+            seen = [self._seen.get(s.key) for s in slots]
+        figures = [pair for at, pair in (x for x in seen if x is not None) if now - at <= self.view_s]
+        if len(figures) != len(slots):
+            return None
+        far = all(spent + held < s.budget.near * s.limit for s, (spent, held) in zip(slots, figures, strict=True))
+        return figures if far else None
 
     def exceeded(self, slot: _Slot, spent: int, held: int, request: int | None) -> BudgetExceededError:
         """The refusal for ``slot`` (counted)."""
@@ -201,7 +235,7 @@ class BudgetGuard:
             resets_at=_iso(slot.resets_at),
         )
 
-    def _ledger_call(self, call: Callable[[], Any]) -> Any:
+    def _ledger_call(self, call: Callable[[], T]) -> T:
         """``call()``; on a ledger error (or while resting after one) fail open (raise :class:`_LedgerDownError`) or
         closed (raise :class:`BudgetUnavailableError`)."""
         if time.monotonic() >= self._skip_until:
@@ -233,19 +267,23 @@ class Spend:
     """One request's budget hold: its priority and cost cap, the reservation, and the settlement when it ends."""
 
     def __init__(self, guard: BudgetGuard, slots: list[_Slot], figures: Sequence[tuple[int, int]] = ()) -> None:
-        self.guard, self.slots, self.figures = guard, slots, list(figures)
-        lefts = [s.limit - spent - held for s, (spent, held) in zip(slots, self.figures, strict=True)]
-        self.left = min(lefts) if lefts else None
-        """Nano-USD the tightest budget has left (``None``: nothing to check)."""
-        self.near = any(
-            spent + held >= s.budget.near * s.limit for s, (spent, held) in zip(slots, self.figures, strict=True)
-        )
-        """A budget is past its ``near`` fraction: route with ``priority="cost"``."""
+        self.guard, self.slots = guard, slots
+        self._figures(figures)
         self.token = uuid.uuid4().hex
         self.reserved: int | None = None
         self.usage: UsageMetadata | None = None
         self.model_id: str | None = None
         self.answered = False
+
+    def _figures(self, figures: Sequence[tuple[int, int]]) -> None:
+        self.figures = list(figures)
+        lefts = [s.limit - spent - held for s, (spent, held) in zip(self.slots, self.figures, strict=True)]
+        self.left = min(lefts) if lefts else None
+        """Nano-USD the tightest budget has left (``None``: nothing to check)."""
+        self.near = any(
+            spent + held >= s.budget.near * s.limit for s, (spent, held) in zip(self.slots, self.figures, strict=True)
+        )
+        """A budget is past its ``near`` fraction: route with ``priority="cost"``."""
 
     def priority(self, priority: Priority) -> Priority:
         """``"cost"`` when a budget is near its limit, else ``priority``."""
@@ -253,19 +291,42 @@ class Spend:
 
     def plan(self, make: Callable[[float | None], Plan], router_cap: float | None) -> Plan:
         """``make(cap)`` with ``cap`` what the budgets have left (USD; ``None`` without budgets), then reserve the
-        plan's largest estimated cost; raises :class:`BudgetExceededError` when nothing fits."""
+        plan's largest estimated cost; raises :class:`BudgetExceededError` when nothing fits. A refused reservation
+        (figures seen earlier, or another worker was first) is planned and tried once more on figures read now."""
+        plan = self._planned(make, router_cap)
+        refusal = self._reserve(plan)
+        if refusal is not None and self._refresh():
+            plan = self._planned(make, router_cap)
+            refusal = self._reserve(plan)
+        if refusal is not None:
+            index, spent, held, amount = refusal
+            raise self.guard.exceeded(self.slots[index], spent, held, amount)
+        return plan
+
+    def _planned(self, make: Callable[[float | None], Plan], router_cap: float | None) -> Plan:
         cap = None if self.left is None else self.left / NANO
         try:
-            plan = make(cap)
+            return make(cap)
         except CostCapExceededError as error:
             if cap is None or (router_cap is not None and router_cap <= cap):
                 raise
             raise self._refusal(_nano(error.cheapest_usd)) from None
-        if self.slots:
-            self._reserve(max(_nano(c.estimated_cost_usd) for c in plan.candidates))
-        return plan
 
-    def _reserve(self, amount: int) -> None:
+    def _refresh(self) -> bool:
+        """Take the ledger's figures now (raises :class:`BudgetExceededError` if a budget is spent); ``False`` when
+        it cannot be read."""
+        try:
+            self._figures(self.guard.read(self.slots))
+        except _LedgerDownError:
+            return False
+        return True
+
+    def _reserve(self, plan: Plan) -> tuple[int, int, int, int] | None:
+        """Reserve ``plan``'s largest estimated cost; ``None`` when held (or unchecked), else ``(index, spent, held,
+        amount)`` of the refusing budget."""
+        if not self.slots:
+            return None
+        amount = max(_nano(c.estimated_cost_usd) for c in plan.candidates)
         slots, now = self.slots, self.guard.clock()
         lease = now + self.guard.lease_s
         try:
@@ -282,11 +343,11 @@ class Spend:
             )
         except _LedgerDownError:
             self.guard.count("unchecked")
-            return
+            return None
         if refusal is not None:
-            index, spent, held = refusal
-            raise self.guard.exceeded(slots[index], spent, held, amount)
+            return (*refusal, amount)
         self.reserved = amount
+        return None
 
     def _refusal(self, request: int) -> BudgetExceededError:
         """The refusal naming the tightest budget when no candidate fits in what is left."""
@@ -312,11 +373,12 @@ class Spend:
         cost = self._cost()
         slots = self.slots
         try:
-            self.guard._ledger_call(
+            figures = self.guard._ledger_call(
                 lambda: self.guard.ledger.settle(
                     [s.key for s in slots], [s.expires_at for s in slots], self.token, cost, self.guard.clock()
                 )
             )
+            self.guard.remember(slots, figures)
         except (_LedgerDownError, BudgetUnavailableError):
             self.guard.count("unrecorded")
             logger.warning("budget spend of $%.6f not recorded: the ledger is unreachable", cost / NANO)

@@ -38,8 +38,11 @@ class Ledger(Protocol):
     ) -> Refusal | None:
         """Hold ``amount`` under ``token`` in every key, or in none and return the first refusing key's figures."""
 
-    def settle(self, keys: Sequence[str], expiries: Sequence[int], token: str, amount: int, now: float) -> None:
-        """Release ``token``'s hold (if its lease still stands) and add ``amount`` to each key's spend."""
+    def settle(
+        self, keys: Sequence[str], expiries: Sequence[int], token: str, amount: int, now: float
+    ) -> list[tuple[int, int]]:
+        """Release ``token``'s hold (if its lease still stands), add ``amount`` to each key's spend; return
+        ``(spent, reserved)`` of each key after that."""
 
 
 _PURGE = """
@@ -83,6 +86,7 @@ return {0}
 _SETTLE = """
 local token, amount = ARGV[1], tonumber(ARGV[2])
 local n = #KEYS
+local figures = {}
 for i = 1, n do
   local held = redis.call('HGET', KEYS[i], 'r:' .. token)
   if held then
@@ -93,8 +97,10 @@ for i = 1, n do
     redis.call('HINCRBY', KEYS[i], 'spent', amount)
   end
   redis.call('EXPIREAT', KEYS[i], tonumber(ARGV[2 + i]))
+  figures[2 * i - 1] = tonumber(redis.call('HGET', KEYS[i], 'spent') or '0')
+  figures[2 * i] = tonumber(redis.call('HGET', KEYS[i], 'reserved') or '0')
 end
-return 0
+return figures
 """
 
 
@@ -126,8 +132,11 @@ class RedisLedger:
         answer = [int(x) for x in self._reserve(keys=list(keys), args=args)]
         return None if answer[0] == 0 else (answer[0] - 1, answer[1], answer[2])
 
-    def settle(self, keys: Sequence[str], expiries: Sequence[int], token: str, amount: int, now: float) -> None:
-        self._settle(keys=list(keys), args=[token, amount, *expiries])
+    def settle(
+        self, keys: Sequence[str], expiries: Sequence[int], token: str, amount: int, now: float
+    ) -> list[tuple[int, int]]:
+        flat = [int(x) for x in self._settle(keys=list(keys), args=[token, amount, *expiries])]
+        return list(zip(flat[::2], flat[1::2], strict=True))
 
 
 @dataclass
@@ -186,9 +195,14 @@ class MemoryLedger:
                 entry.leases[token] = (amount, lease_until)
             return None
 
-    def settle(self, keys: Sequence[str], expiries: Sequence[int], token: str, amount: int, now: float) -> None:
+    def settle(
+        self, keys: Sequence[str], expiries: Sequence[int], token: str, amount: int, now: float
+    ) -> list[tuple[int, int]]:
         with self._lock:
+            figures = []
             for key, expires_at in zip(keys, expiries, strict=True):
                 entry = self._entry(key, now, expires_at)
                 entry.leases.pop(token, None)
                 entry.spent += amount
+                figures.append((entry.spent, entry.reserved(now)))
+            return figures

@@ -278,3 +278,37 @@ def test_a_stream_cut_after_output_is_charged_its_reservation(emulator):
     expected = (llm.get_num_tokens(LONG) * 2.0 + 100 * 10.0) / 1_000_000  # Sonnet 5: $2 / $10 per million tokens
     assert status["spent_usd"] == pytest.approx(expected, rel=0.05)
     assert status["reserved_usd"] == 0
+
+
+def _commands(redis_client, name: str) -> int:
+    return int(redis_client.info("commandstats").get(f"cmdstat_{name}", {}).get("calls", 0))
+
+
+def test_far_from_its_limits_a_call_costs_two_redis_round_trips(emulator, redis_url, redis_client):
+    llm = router(Clock(), [Budget("app", 10.0), Budget("team", 5.0, per="tenant")], budget_redis_url=redis_url)
+    llm.budget_guard.view_s = 3600.0  # the view stays fresh however slow this machine is
+    acme = {"metadata": {"tenant_id": "acme"}}
+    llm.invoke("question 0", config=acme)  # reads both budgets (one pipeline) and loads the two scripts
+    redis_client.config_resetstat()
+    for i in range(1, 6):
+        llm.invoke(f"question {i}", config=acme)
+    assert _commands(redis_client, "hmget") == 0  # the figures seen at the last settlement stood in for a read
+    assert _commands(redis_client, "evalsha") == 10  # reserve + settle per call
+
+
+def test_a_stale_view_is_read_again_before_a_refusal(emulator, redis_url, redis_client):
+    """Another worker spent most of the budget after this router's last look: the reservation planned on the old
+    figures is refused by Redis, and the call is planned again on the figures read then (a cheaper model fits)."""
+    clock = Clock()
+    llm = router(clock, [Budget("app", 0.05)], budget_redis_url=redis_url, escalate_on_failure=False)
+    llm.budget_guard.view_s = 3600.0
+    assert llm.invoke(LONG).response_metadata["routing"]["model_id"] == "global.anthropic.claude-sonnet-5"
+    [slot] = llm.budget_guard.slots(None, clock())
+    [(spent, _)] = RedisLedger(redis_client).read([slot.key], clock())
+    other = slot.limit - spent - 1_000_000  # another worker leaves $0.001: below Sonnet's estimate, above Haiku's
+    RedisLedger(redis_client).settle([slot.key], [slot.expires_at], "other-worker", other, clock())
+    reply = llm.invoke(f"Again: {LONG}")
+    assert reply.response_metadata["routing"]["model_id"] == "global.anthropic.claude-haiku-5-5"
+    [status] = llm.budget_guard.status()
+    assert status["spent_usd"] <= 0.05
+    assert status["reserved_usd"] == 0
