@@ -71,6 +71,11 @@ class RoutedChatBedrock(BaseChatModel):
     messages, tool schemas, earlier turns; estimated) reaches the chosen model's ``cache_min_tokens``
     from the catalog; ``"off"`` (default) never does.
 
+    ``budgets`` (:class:`~.budget.Budget`) cap spend per app or per tenant (``config["metadata"]["tenant_id"]``) per
+    UTC day or month, shared across processes through ``budget_redis_url``: near a limit calls route with
+    ``priority="cost"``, a spent budget refuses with :class:`BudgetExceededError` before any call; cache hits never
+    count (see :mod:`.budget`).
+
     ``.profile`` is what every configured model can do (capabilities ANDed, token limits minimised; see
     :mod:`.profile`); ``get_num_tokens*`` uses Bedrock CountTokens where the default tier's primary model serves it,
     else the catalog estimate (see :mod:`.tokens`).
