@@ -17,8 +17,8 @@ from uuid import UUID
 
 from langchain_bedrock_routing.callbacks.answer import Answer, FailedAttempt
 from langchain_bedrock_routing.callbacks.experiments import METHOD, Moments, compare_arms
-from langchain_bedrock_routing.callbacks.pricing import Cost, TokenUsage, price_counterfactual, price_usage
 from langchain_bedrock_routing.catalog import ModelCatalog, base_model_id, get_catalog
+from langchain_bedrock_routing.catalog.pricing import Cost, TokenUsage, price_counterfactual, price_usage
 from langchain_bedrock_routing.core.routing_metadata import ArmAssignment
 
 UNKNOWN = "unknown"

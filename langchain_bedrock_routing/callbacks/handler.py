@@ -35,8 +35,8 @@ from langchain_bedrock_routing.callbacks.answer import (
 )
 from langchain_bedrock_routing.callbacks.figures import RequestOutcome, StatsFigures
 from langchain_bedrock_routing.callbacks.outside import watching
-from langchain_bedrock_routing.callbacks.pricing import TokenUsage
 from langchain_bedrock_routing.catalog import ModelCatalog, base_model_id
+from langchain_bedrock_routing.catalog.pricing import TokenUsage
 from langchain_bedrock_routing.core.routing_metadata import ArmAssignment, read_assignment
 
 logger = logging.getLogger(__name__)

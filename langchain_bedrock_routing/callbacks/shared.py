@@ -19,8 +19,8 @@ import redis
 
 from langchain_bedrock_routing.callbacks.experiments import METHOD, Moments, compare_arms
 from langchain_bedrock_routing.callbacks.figures import RequestOutcome, outcome_cost
-from langchain_bedrock_routing.callbacks.pricing import Cost, TokenUsage, price_usage
 from langchain_bedrock_routing.catalog import ModelCatalog, base_model_id, get_catalog
+from langchain_bedrock_routing.catalog.pricing import Cost, TokenUsage, price_usage
 
 _SEP = "|"
 _TOKEN_FIELDS = tuple(f.name for f in fields(TokenUsage))
