@@ -18,6 +18,7 @@ from langchain_bedrock_routing.catalog import ModelCatalog, get_catalog
 DEFAULT_NAMESPACE = "LangChain/BedrockRouting"
 MODEL_DIMENSION = "Model"
 TIER_DIMENSION = "Tier"
+PURPOSE_DIMENSION = "Purpose"
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,12 @@ def bucket_points(bucket: Bucket, catalog: ModelCatalog, dimensions: tuple[tuple
 
 
 def figure_points(figures: StatsFigures, base: Mapping[str, str]) -> list[MetricPoint]:
-    """Points for the total (``base`` dimensions only), each model and each tier."""
+    """Points for the total (``base`` dimensions only), each model, each tier and each purpose (the shadow judge's
+    ``shadow`` and ``judge`` calls, which the other points leave out)."""
     dims = tuple(base.items())
     points = bucket_points(figures.total, figures.catalog, dims)
-    for dimension, buckets in ((MODEL_DIMENSION, figures.models), (TIER_DIMENSION, figures.tiers)):
+    slices = ((MODEL_DIMENSION, figures.models), (TIER_DIMENSION, figures.tiers), (PURPOSE_DIMENSION, figures.purposes))
+    for dimension, buckets in slices:
         for key, bucket in sorted(buckets.items()):
             points += bucket_points(bucket, figures.catalog, (*dims, (dimension, key)))
     return points

@@ -101,12 +101,31 @@ def _tiers(data: dict[str, Any]) -> Table:
     return table
 
 
+def _purposes(data: dict[str, Any]) -> Table:
+    table = Table(title="Shadow judge calls (not in the figures above)", title_justify="left")
+    for name in ("Purpose", "Calls", "Errors", "Tokens in / out", "Cost"):
+        table.add_column(name, justify="left" if name == "Purpose" else "right", no_wrap=True)
+    for purpose, p in data["purposes"].items():
+        tokens = p["tokens"]
+        table.add_row(
+            purpose,
+            f"{p['api_calls']:,}",
+            f"{p['errors']:,}",
+            f"{tokens['input']:,} / {tokens['output']:,}",
+            _usd(p["cost_usd"]["total"]),
+        )
+    return table
+
+
 def render_report(figures: StatsFigures) -> Group:
-    """The report as a ``rich`` renderable: summary, model usage and (when routed) tiers."""
+    """The report as a ``rich`` renderable: summary, model usage, (when routed) tiers and (when a shadow judge
+    ran) its shadow and judge calls."""
     data = figures.to_dict()
     parts: list[Table] = [_summary(data, figures.catalog), _models(data, figures.catalog)]
     if data["tiers"]:
         parts.append(_tiers(data))
+    if data["purposes"]:
+        parts.append(_purposes(data))
     return Group(*parts)
 
 

@@ -61,9 +61,13 @@ class RedisStatsAggregator:
         return f"{self.prefix}:{window_start}"
 
     def record(self, outcome: RequestOutcome) -> None:
-        """Add one request's counts to the current window."""
+        """Add one request's counts to the current window (a shadow or judge call: to its purpose's counts only)."""
         counts: defaultdict[str, int] = defaultdict(int)
         answer = outcome.answer
+        if outcome.purpose is not None:
+            self._count_purpose(counts, outcome)
+            self._add(counts)
+            return
         scopes = ["all", f"model{_SEP}{base_model_id(outcome.model_id or 'unknown')}"]
         scopes += [f"tier{_SEP}{_esc(outcome.tier)}"] if outcome.tier else []
         scopes += [f"tenant{_SEP}{_esc(outcome.tenant)}"] if outcome.tenant else []
@@ -83,6 +87,17 @@ class RedisStatsAggregator:
         for attempt in outcome.api_errors:
             counts[f"api_errors{_SEP}{_esc(attempt.error)}"] += 1
         counts["fallbacks"] += bool(answer is not None and outcome.api_errors)
+        self._add(counts)
+
+    def _count_purpose(self, counts: defaultdict[str, int], outcome: RequestOutcome) -> None:
+        purpose = _esc(outcome.purpose)
+        counts[f"purpose{_SEP}{purpose}{_SEP}requests"] += 1
+        counts[f"purpose{_SEP}{purpose}{_SEP}errors"] += outcome.answer is None
+        for model_id, usage in outcome.spend:
+            counts[f"purpose{_SEP}{purpose}{_SEP}api_calls"] += 1
+            self._add_tokens(counts, f"purpose_spend{_SEP}{purpose}", model_id, usage)
+
+    def _add(self, counts: dict[str, int]) -> None:
         key = self._key(self._window_start(self._clock()))
         pipe = self.client.pipeline(transaction=True)
         for name, value in counts.items():
@@ -142,15 +157,31 @@ class RedisStatsAggregator:
             "cost_usd": cost.as_dict(),
             "saved_by_cache_usd": None if saved_cost is None else float(saved_cost),
             "by": {scope: scopes[scope] for scope in sorted(scopes)},
+            "purposes": self._purposes(counts),
         }
+
+    def _purposes(self, counts: dict[str, int]) -> dict[str, dict[str, Any]]:
+        """Shadow judge calls by purpose: requests, errors, API calls, tokens and cost (not in the totals)."""
+        names = sorted({k.split(_SEP)[1] for k in counts if k.startswith(f"purpose{_SEP}")})
+        out = {}
+        for name in names:
+            spend = _usage_by_model(counts, f"purpose_spend{_SEP}{name}")
+            cost = sum((price_usage(self.catalog, m, u) for m, u in spend.items()), Cost())
+            out[name] = {
+                **{k: counts.get(f"purpose{_SEP}{name}{_SEP}{k}", 0) for k in ("requests", "errors", "api_calls")},
+                "tokens": sum(spend.values(), TokenUsage()).as_dict(),
+                "cost_usd": cost.as_dict(),
+            }
+        return out
 
 
 def _usage_by_model(counts: dict[str, int], what: str) -> dict[str, TokenUsage]:
+    """Token usage by model of the counters named ``{what}|{model}|{token field}``."""
     tokens: defaultdict[str, dict[str, int]] = defaultdict(dict)
     for name, value in counts.items():
-        parts = name.split(_SEP)
-        if parts[0] == what:
-            tokens[parts[1]][parts[2]] = value
+        if name.startswith(what + _SEP):
+            model, field = name[len(what) + 1 :].split(_SEP)
+            tokens[model][field] = value
     return {model: TokenUsage(**values) for model, values in tokens.items()}
 
 
