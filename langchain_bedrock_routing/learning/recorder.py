@@ -29,6 +29,7 @@ from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
 
 from langchain_bedrock_routing.caching.pii import contains_pii
+from langchain_bedrock_routing.core.routing_metadata import PURPOSE_METADATA_KEY
 from langchain_bedrock_routing.errors import BedrockRoutingError
 from langchain_bedrock_routing.learning.outcomes import Outcome, dump_outcome, messages_of
 from langchain_bedrock_routing.learning.sinks import JsonlSink, OutcomeWriter
@@ -85,7 +86,9 @@ class OutcomeRecorder(BaseCallbackHandler):
     def on_chat_model_start(
         self, serialized: dict[str, Any], messages: list[list[BaseMessage]], *, run_id: uuid.UUID, **kwargs: Any
     ) -> None:
-        """Keep the conversation of the run until it ends."""
+        """Keep the conversation of the run until it ends (not a shadow judge's own calls)."""
+        if (kwargs.get("metadata") or {}).get(PURPOSE_METADATA_KEY):
+            return
         with self._lock:
             _put(self._pending, run_id, messages_of(messages[0]) if messages else (), self.max_runs)
 
@@ -128,22 +131,27 @@ class OutcomeRecorder(BaseCallbackHandler):
                 f"no routed run {run_id} in this recorder: pass it in the router's callbacks "
                 f"(RoutedChatBedrock(callbacks=[recorder])); it keeps the last {self.max_runs} runs"
             )
-        if self.pii == "skip" and any(contains_pii(text) for _, text in run.messages):
-            with self._lock:
-                self.skipped_pii += 1
-            return None
-        return self._write(run_id, run, float(score), metadata or {})
-
-    def _write(self, run_id: uuid.UUID, run: _Run, score: float, metadata: Mapping[str, Any]) -> Outcome | None:
         routing = run.routing
         name = str(routing.get("tier") if self.key == "tier" else routing.get("model_id"))
         details = {k: routing.get(k) for k in ("tier", "model_id", "classifier", "score")}
+        return self.record(Outcome(run.messages, {name: float(score)}, str(run_id), {**details, **(metadata or {})}))
+
+    def record(self, outcome: Outcome) -> Outcome | None:
+        """Append ``outcome`` (stamped ``metadata["recorded"]``) under the recorder's PII policy; the
+        :class:`~langchain_bedrock_routing.learning.shadow.ShadowJudge` writes its verdicts through it.
+
+        Returns the outcome written, or ``None`` when the PII policy skipped it or the sink failed (counted).
+        """
+        if self.pii == "skip" and any(contains_pii(text) for _, text in outcome.messages):
+            with self._lock:
+                self.skipped_pii += 1
+            return None
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        outcome = Outcome(run.messages, {name: score}, str(run_id), {**details, "recorded": stamp, **metadata})
+        outcome = Outcome(outcome.messages, outcome.outcomes, outcome.id, {"recorded": stamp, **outcome.metadata})
         try:
             self.sink.write(dump_outcome(outcome))
         except Exception:  # feedback must never break the app: logged and counted
-            logger.warning("could not record the outcome of run %s", run_id, exc_info=True)
+            logger.warning("could not record the outcome %s", outcome.id, exc_info=True)
             with self._lock:
                 self.failures += 1
             return None

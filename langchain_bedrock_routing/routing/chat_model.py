@@ -30,6 +30,7 @@ from langchain_bedrock_routing.routing.deadline import DEFAULT_DEADLINE, Deadlin
 from langchain_bedrock_routing.routing.decision import RouteDecision
 from langchain_bedrock_routing.routing.delegates import DelegatePool, DelegateSettings
 from langchain_bedrock_routing.routing.fallback import Cooldown
+from langchain_bedrock_routing.routing.observer import AnswerObserver
 from langchain_bedrock_routing.routing.params import RULES, check_number
 from langchain_bedrock_routing.routing.policy import Plan, plan_route, validate_priority
 from langchain_bedrock_routing.routing.profile import tiers_profile
@@ -99,6 +100,9 @@ class RoutedChatBedrock(BaseChatModel):
     """How long a failing model rests (tried only after every healthy candidate)."""
     output_tokens_estimate: int = 512
     """Reply length assumed for cost/latency estimates when ``max_tokens`` is unset."""
+    shadow: SkipValidation[AnswerObserver | None] = Field(default=None, exclude=True)
+    """A ``learning.ShadowJudge``: a sampled share of cheaper-tier answers is answered again by the strongest tier
+    and graded by a judge model, after the call returns, and the verdict recorded (see docs/learning.md)."""
 
     region_name: str | None = None
     endpoint_url: str | None = Field(default=None, alias="base_url")
@@ -186,6 +190,8 @@ class RoutedChatBedrock(BaseChatModel):
             self._classifier = StickyClassifier(classifier=self._classifier)
         if self.profile is None:
             self.profile = tiers_profile(self._targets)
+        if self.shadow is not None:
+            self.callbacks = self.shadow.attach(self, self.callbacks)
         return self
 
     @property
