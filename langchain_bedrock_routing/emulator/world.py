@@ -27,7 +27,7 @@ from langchain_bedrock_routing.emulator.request import ConverseRequest
 from langchain_bedrock_routing.emulator.responder import Reply, finish_text, last_user_text
 from langchain_bedrock_routing.learning.judge import parse_judge_prompt, score_grade, verdict
 from langchain_bedrock_routing.learning.outcomes import Outcome, from_pairs, iter_outcomes
-from langchain_bedrock_routing.learning.tiers import GOOD_ENOUGH, filled, tier_scores
+from langchain_bedrock_routing.learning.tiers import GOOD_ENOUGH, tier_quality, tier_scores
 
 _OPTION = re.compile(r"^([A-J])[.)]\s", re.M)
 _LETTER = re.compile(r"The answer is ([A-J])\.")
@@ -69,7 +69,7 @@ class OutcomesWorld:
             tier = get_catalog().get(model_id).tier
         except UnknownModelError:
             tier = TIERS[0]
-        return filled(tier_scores(record))[TIERS.index(tier)]
+        return tier_quality(record)[TIERS.index(tier)]
 
     def reply(self, request: ConverseRequest, model_id: str, usual: Reply) -> Reply:
         """``usual`` (the emulator's reply), or the world's answer when ``usual`` is plain text (no tool call,
