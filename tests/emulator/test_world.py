@@ -11,6 +11,7 @@ import boto3
 import pytest
 
 from langchain_bedrock_routing.emulator import BedrockEmulator
+from langchain_bedrock_routing.emulator.__main__ import main
 from langchain_bedrock_routing.learning import OutcomesFormatError
 from langchain_bedrock_routing.learning.judge import judge_prompt, parse_grade
 
@@ -75,3 +76,8 @@ def test_weak_strong_files_load_and_bad_files_are_refused_with_the_line(tmp_path
         BedrockEmulator(outcomes=_write(tmp_path / "bad.jsonl", [{"prompt": "x", "outcomes": {"gpt-4": 1}}]))
     with pytest.raises(OutcomesFormatError, match=r"bad2\.jsonl:1"):
         BedrockEmulator(outcomes=_write(tmp_path / "bad2.jsonl", [{"prompt": "x", "outcomes": {"simple": 2}}]))
+
+
+def test_the_command_line_refuses_a_missing_outcomes_file(tmp_path, capsys):
+    assert main(["--port", "0", "--outcomes", str(tmp_path / "missing.jsonl")]) == 2
+    assert "missing.jsonl" in capsys.readouterr().err

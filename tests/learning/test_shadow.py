@@ -176,3 +176,12 @@ def test_streamed_answers_are_judged_too(world, tmp_path: Path):
     assert judge.flush(timeout=60)
     (record,) = load_outcomes(tmp_path / "out.jsonl")
     assert record.outcomes == {"simple": 0.0, "complex": 1.0}
+
+
+async def test_async_answers_are_judged_off_the_event_loop(world, tmp_path: Path):
+    judge = ShadowJudge(tmp_path / "out.jsonl", rate=1.0)
+    answer = await router(world, judge).ainvoke(CHOICE)
+    assert answer.content
+    assert judge.flush(timeout=60)
+    (record,) = load_outcomes(tmp_path / "out.jsonl")
+    assert record.outcomes == {"simple": 0.0, "complex": 1.0}
