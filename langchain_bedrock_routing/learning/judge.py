@@ -41,7 +41,8 @@ _PROMPT = re.compile(
     r"</reference>\n<candidate>\n(?P<candidate>.*)\n</candidate>\n" + re.escape(_INSTRUCTION) + r"\Z",
     re.S,
 )
-_GRADE = re.compile(r"grade\s*[:=]?\s*\**\s*([1-5])\b", re.I)
+_GRADE = re.compile(r"^[\W_]*grade[\W_]*:[\W_]*([1-5])\b", re.I | re.M)
+"""``Grade: N`` at the start of a line, markdown emphasis allowed (``**Grade:** 4``); not ``Grade 5 if ...``."""
 
 
 def judge_prompt(question: str, reference: str, candidate: str) -> str:
@@ -68,7 +69,7 @@ def verdict(grade: int) -> str:
 
 
 def parse_grade(reply: str) -> int | None:
-    """The grade (1-5) in a judge's reply, ``None`` when it gives none."""
+    """The grade (1-5) of a judge's ``Grade: N`` line, ``None`` when the reply has none."""
     match = _GRADE.search(reply)
     return None if match is None else int(match.group(1))
 

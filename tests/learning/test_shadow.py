@@ -16,7 +16,7 @@ from langchain_bedrock_routing.callbacks import get_bedrock_stats_callback
 from langchain_bedrock_routing.catalog import Tier
 from langchain_bedrock_routing.emulator import BedrockEmulator
 from langchain_bedrock_routing.learning import OutcomeRecorder, ShadowJudge, load_outcomes
-from langchain_bedrock_routing.learning.judge import DEFAULT_JUDGE_MODEL
+from langchain_bedrock_routing.learning.judge import DEFAULT_JUDGE_MODEL, parse_grade
 from langchain_bedrock_routing.routing import RoutedChatBedrock, RouteDecision
 
 CHOICE = "Which number is prime?\nA. 4\nB. 6\nC. 7\nD. 9\nAnswer:"
@@ -185,3 +185,22 @@ async def test_async_answers_are_judged_off_the_event_loop(world, tmp_path: Path
     assert judge.flush(timeout=60)
     (record,) = load_outcomes(tmp_path / "out.jsonl")
     assert record.outcomes == {"simple": 0.0, "complex": 1.0}
+
+
+def test_a_judge_reply_without_a_grade_line_records_nothing(emulator, tmp_path: Path):
+    """The plain emulator answers a judge prompt with sentences of its system prompt ("Grade 5 if the candidate
+    ..."): that is no verdict."""
+    judge = ShadowJudge(tmp_path / "out.jsonl", rate=1.0)
+    RoutedChatBedrock(**emulator.client_kwargs(), classifier=fixed("simple"), shadow=judge).invoke(CHOICE)
+    assert judge.flush(timeout=60)
+    assert (judge.shadowed, judge.ungraded, judge.judged) == (1, 1, 0)
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    ("reply", "grade"),
+    [("Grade: 4", 4), ("**Grade:** 2", 2), ("The answer is fine.\ngrade: 5", 5), ("Grade 5 if it is good.", None),
+     ("Grade: 7", None), ("", None)],
+)  # fmt: skip
+def test_grades_are_read_from_a_grade_line(reply: str, grade: int | None):
+    assert parse_grade(reply) == grade
