@@ -7,7 +7,8 @@ tier without one counts as the nearest cheaper tier that has one, as in training
 
 - a multiple-choice prompt (lines ``A. ...``, ``B. ...``) is answered ``The answer is X.``: the record's right
   letter (picked by a hash of the prompt; the file names none) for a score of at least 0.5, else a wrong one;
-- any other prompt gets the emulator's usual short answer, followed by ``(offline answer of quality S)``;
+- any other prompt gets ``(offline answer of quality S)`` and the emulator's usual short answer (the note first,
+  so a ``maxTokens`` cut keeps it);
 - a shadow judge's prompt (:mod:`langchain_bedrock_routing.learning.judge`) about a recorded prompt is graded
   from the candidate answer: right letter 5, wrong letter 1, ``quality S`` the grade nearest ``S``.
 
@@ -91,7 +92,7 @@ class OutcomesWorld:
         letters = _OPTION.findall(prompt)
         if len(letters) >= 2:
             return f"The answer is {_letter(prompt, letters, score >= GOOD_ENOUGH, model_id)}."
-        return f"{usual} (offline answer of quality {score:.2f})"
+        return f"(offline answer of quality {score:.2f}) {usual}"
 
     def _grade(self, question: str, candidate: str) -> str | None:
         record = self._records.get(question.strip())

@@ -50,9 +50,9 @@ def test_models_answer_as_the_outcomes_say(client):
     assert weak != strong  # the simple tier's recorded 0 is a wrong letter, the complex tier's 1 the right one
     assert _say(client, OPUS, CHOICE) == strong  # deterministic
     assert _say(client, SONNET, CHOICE) != strong  # no medium outcome: it counts as the simple tier's 0
-    assert _say(client, HAIKU, OPEN).endswith("(offline answer of quality 0.40)")
-    assert _say(client, SONNET, OPEN).endswith("(offline answer of quality 0.75)")  # its own model id's outcome
-    assert _say(client, "amazon.nova-pro-v1:0", OPEN).endswith("(offline answer of quality 1.00)")
+    assert _say(client, HAIKU, OPEN).startswith("(offline answer of quality 0.40)")
+    assert _say(client, SONNET, OPEN).startswith("(offline answer of quality 0.75)")  # its own model id's outcome
+    assert _say(client, "amazon.nova-pro-v1:0", OPEN).startswith("(offline answer of quality 1.00)")
     assert "offline answer" not in _say(client, HAIKU, "What is the capital of Peru?")  # not in the world
 
 
