@@ -4,7 +4,8 @@ What it shows: RoutedChatBedrock(shadow=ShadowJudge(recorder, rate=...)) answers
 answers from a cheaper tier, the strongest tier answers the same request in the background and a judge model grades
 the cheaper answer against it; the verdicts become an outcomes file. `train_router` fits and calibrates a router on
 it, RoutedChatBedrock(classifier="trained:router.json") loads it, and both routers are compared on prompts neither
-the training nor the calibration saw: APGR from each router's score, then quality and cost of serving them.
+the training nor the calibration saw: APGR from each router's score, then as the arms of a RoutingExperiment
+(quality and cost per arm, with 95% intervals on the differences).
 
 Offline, the emulator answers from an outcomes world (BedrockEmulator(outcomes=...)): by default a generated set of
 app questions whose difficulty follows the topic, not the wording (the simple tier fails hard topics 80% of the
@@ -34,6 +35,7 @@ from langchain_bedrock_routing.learning import (
     CalibrationTarget,
     Outcome,
     OutcomeRecorder,
+    RoutingExperiment,
     ShadowJudge,
     from_pairs,
     load_outcomes,
@@ -122,20 +124,34 @@ def main() -> None:
         print(f"trained on {report.rows['train']} outcomes; thresholds for {report.target}: medium {t.medium:.2f}, "
               f"complex {t.complex:.2f}")  # fmt: skip
 
-        # 3. Compare with the default on the held-out prompts: neither training nor calibration saw them.
+        # 3. Compare with the default on the held-out prompts: neither training nor calibration saw them. First
+        #    APGR from each router's score on every held-out prompt, then the two as A/B arms of an experiment,
+        #    each held-out user's answer scored as the world says the tier that answered did.
         trained = RoutedChatBedrock(**aws, max_tokens=60, classifier=f"trained:{work / 'router.json'}")
         default = RoutedChatBedrock(**aws, max_tokens=60)
         quality = np.array([tier_quality(r) for r in test])
         for name, router in (("default", default), ("trained", trained)):
             scores = [router.classify(r.to_messages()).score for r in test]
-            held_apgr = apgr(routing_curve(scores, quality[:, 0], quality[:, 2]))
-            with get_bedrock_stats_callback() as stats:
-                tiers = [router.invoke(r.to_messages()).response_metadata["routing"]["tier"] for r in test]
-            got = np.mean([quality[i, TIERS.index(tier)] for i, tier in enumerate(tiers)])
-            cost = (stats.total_cost or 0) * 1000 / len(test)
-            shares = ", ".join(f"{tier} {tiers.count(tier) / len(tiers):.0%}" for tier in TIERS)
-            print(f"held-out {name:>7}: APGR {held_apgr:.3f}; served quality {got:.3f} at ${cost:.3f} per 1k "
-                  f"({shares})")  # fmt: skip
+            print(f"held-out {name:>7}: APGR {apgr(routing_curve(scores, quality[:, 0], quality[:, 2])):.3f}")
+        experiment = RoutingExperiment(arms={"default": default, "trained": trained}, key="user_id", name="learned")
+        with get_bedrock_stats_callback() as stats:
+            feedback = OutcomeRecorder(work / "ab.jsonl", stats=[stats])
+            for i, record in enumerate(test):
+                config = {"metadata": {"user_id": f"user-{i}"}, "callbacks": [feedback]}
+                answer = experiment.invoke(record.to_messages(), config=config)
+                tier = answer.response_metadata["routing"]["tier"]
+                feedback.record_outcome(answer, quality[i, TIERS.index(tier)])
+        result = stats.to_dict()["experiments"]["learned"]
+        for arm, figures in result["arms"].items():
+            per_1k = figures["cost_per_request_usd"]["mean"] * 1000
+            print(f"A/B arm {arm:>7}: {figures['requests']} users, quality {figures['score']['mean']:.3f}, "
+                  f"${per_1k:.3f} per 1k requests")  # fmt: skip
+        difference = result["comparison"]["trained"]
+        if difference["score"] is not None:
+            for what, scale, unit in (("score", 1, "quality"), ("cost_per_request_usd", 1000, "$ per 1k")):
+                d = difference[what]
+                low, mid, high = (d[k] * scale for k in ("low", "difference", "high"))
+                print(f"trained - default, {unit}: {mid:+.3f} [{low:+.3f}, {high:+.3f}] (95% CI, Welch)")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """examples/learn_routing.py runs the loop offline against an emulator outcomes world: serve with a shadow judge,
 train on its verdicts, calibrate, load the trained router; on held-out prompts of the same world it beats the
-default (APGR from each router's score, and the quality of the answers served)."""
+default (APGR from each router's score), and as RoutingExperiment arms it serves better answers."""
 
 from __future__ import annotations
 
@@ -33,10 +33,14 @@ def test_learn_routing_example_trains_a_router_that_beats_the_default():
     spend = dict(re.findall(r"(requests|shadow|judge) \$(\d+\.\d+)", out))
     assert set(spend) == {"requests", "shadow", "judge"}
     assert all(float(v) > 0 for v in spend.values())
-    held = {
-        name: (float(a), float(q))
-        for name, a, q in re.findall(r"held-out\s+(\w+): APGR (\d\.\d+); served quality (\d\.\d+)", out)
-    }
+    held = dict(re.findall(r"held-out\s+(\w+): APGR (\d\.\d+)", out))
     assert set(held) == {"default", "trained"}
-    assert held["trained"][0] >= held["default"][0] + 0.05, out  # APGR on the held-out prompts
-    assert held["trained"][1] > held["default"][1], out
+    assert float(held["trained"]) >= float(held["default"]) + 0.05, out  # APGR on the held-out prompts
+    found = re.findall(r"A/B arm\s+(\w+): (\d+) users, quality (\d\.\d+)", out)
+    arms = {arm: (int(n), float(q)) for arm, n, q in found}
+    assert set(arms) == {"default", "trained"}
+    assert arms["default"][0] + arms["trained"][0] == int(world[3])
+    assert arms["trained"][1] > arms["default"][1], out
+    quality = re.search(r"trained - default, quality: ([-+]\d\.\d+) \[([-+]\d\.\d+), ([-+]\d\.\d+)\]", out)
+    assert quality, out
+    assert float(quality[2]) > 0, out  # the quality gain's 95% interval excludes 0
