@@ -33,6 +33,7 @@ from langchain_bedrock_routing.emulator.requestlog import Operation, RequestLog,
 from langchain_bedrock_routing.emulator.responder import Reply, respond
 from langchain_bedrock_routing.emulator.router import PromptRouters, invoked_model_arn
 from langchain_bedrock_routing.emulator.tokens import count_tokens, with_tool_prompt
+from langchain_bedrock_routing.emulator.world import OutcomesWorld
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,10 @@ class EmulatorService:
         sleeper: Sleeper,
         seed: int = 0,
         clock: Callable[[], float] = time.monotonic,
+        world: OutcomesWorld | None = None,
     ) -> None:
+        self.world = world
+        """Answers recorded prompts as an outcomes file says each model did (see :mod:`.world`)."""
         self.faults = faults
         self.routers = routers
         self.sleeper = sleeper
@@ -192,6 +196,8 @@ class EmulatorService:
             spec.model_id, spec.cache_min_tokens, request.segments, request.cache_points, allow_1h
         )
         reply = respond(request, spec.model_id, self.seed)
+        if self.world is not None:
+            reply = self.world.reply(request, spec.model_id, reply)
         uncached = request.input_tokens - cache.read - cache.write
         timing = model_timing(spec.latency, uncached + cache.write, cache.read, reply.output_tokens)
         trace = invoked_model_arn(model_id, spec.model_id) if router is not None else None
