@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 
 from langchain_bedrock_routing.catalog import PromptRouterSpec
+from langchain_bedrock_routing.emulator.embeddings import TextEmbedder
 from langchain_bedrock_routing.emulator.faults import FaultConfig, FaultInjector
 from langchain_bedrock_routing.emulator.latency import Sleeper
 from langchain_bedrock_routing.emulator.requestlog import RequestRecord
@@ -32,7 +33,9 @@ class BedrockEmulator:
     replies after ``stream_error_after`` content deltas, with probability ``stream_error_rate``, for
     ``stream_error_models`` (empty: all); such requests are logged with that ``error_code`` and not billed.
     Faults are drawn from RNGs seeded by ``seed``. ``prompt_routers`` adds
-    custom routers keyed by ARN or router id. ``clock`` (seconds) drives prompt-cache TTLs.
+    custom routers keyed by ARN or router id. ``clock`` (seconds) drives prompt-cache TTLs. ``embedder``
+    ``(text, dimensions) -> unit vector`` embeds text for the embedding models (default: hashed n-grams); evals and
+    tests pass a real model's, e.g. ``evals.wordllama_embeddings.titan_embedder``.
     """
 
     def __init__(
@@ -51,6 +54,7 @@ class BedrockEmulator:
         stream_error_after: int = 0,
         stream_error_rate: float = 1.0,
         stream_error_models: Iterable[str] = (),
+        embedder: TextEmbedder | None = None,
     ) -> None:
         config = FaultConfig.build(
             throttle_rate,
@@ -64,7 +68,12 @@ class BedrockEmulator:
         )
         faults = FaultInjector(config, seed)
         self.service = EmulatorService(
-            faults=faults, routers=PromptRouters(prompt_routers), sleeper=Sleeper(latency_scale), seed=seed, clock=clock
+            faults=faults,
+            routers=PromptRouters(prompt_routers),
+            sleeper=Sleeper(latency_scale),
+            seed=seed,
+            clock=clock,
+            embedder=embedder,
         )
         self._address = (host, port)
         self._server: EmulatorHTTPServer | None = None
