@@ -35,6 +35,7 @@ from langchain_core.outputs import ChatGeneration
 
 from evals import wordllama_embeddings
 from evals.semantic_cv import THRESHOLDS, Rates, Scored, Setting, choose, cross_validate, rates
+from langchain_bedrock_routing.caching.guard import Guard, near_miss_reason
 from langchain_bedrock_routing.caching.semantic_base import SemanticCacheBase
 from langchain_bedrock_routing.caching.semantic_memory import InMemorySemanticCache
 from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache
@@ -44,6 +45,8 @@ from langchain_bedrock_routing.testing import RedisServer
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT / "tests" / "data" / "semantic_devset.jsonl"
 SET_B = ROOT / "evals" / "data" / "semantic_pairs_b.jsonl"
+SET_C = ROOT / "evals" / "data" / "semantic_pairs_c.jsonl"
+SETS = {"dev": DEV_SET, "B": SET_B, "C": SET_C}
 
 
 def embedders() -> dict[str, Callable[[], Embeddings]]:
@@ -82,24 +85,30 @@ def _served_at(cache: SemanticCacheBase, query: str, pair: dict[str, Any]) -> fl
     return 1.0 if similarity is None else float(similarity)  # None: an exact hit
 
 
-def score_pairs(cache: SemanticCacheBase, pairs: list[dict[str, Any]]) -> list[Scored]:
-    """Store every pair's cached question, then the similarity each query is served at, guard on and off."""
+GUARDS: dict[str, Guard | None] = {"off": None, "on": near_miss_reason}
+"""The guard settings compared (the cache's ``guard=False`` / ``guard=True``), the stricter last."""
+
+
+def score_pairs(
+    cache: SemanticCacheBase, pairs: list[dict[str, Any]], guards: dict[str, Guard | None] = GUARDS
+) -> list[Scored]:
+    """Store every pair's cached question, then the similarity each query is served at under each guard."""
     for pair in pairs:
         cached = _prompt(pair["cached"], pair.get("cached_system"), pair.get("cached_history"))
         cache.update(cached, f"eval-{pair['id']}", _answer(pair))
     original_guard, original_threshold = cache.guard, cache.similarity_threshold
     cache.similarity_threshold = 0.0
-    scores: dict[bool, list[float | None]] = {}
+    scores: dict[str, list[float | None]] = {}
     try:
-        for guard in (True, False):
-            cache.guard = original_guard if guard else None
-            scores[guard] = [
+        for name, guard in guards.items():
+            cache.guard = guard
+            scores[name] = [
                 _served_at(cache, _prompt(p["query"], p.get("query_system"), p.get("query_history")), p) for p in pairs
             ]
     finally:
         cache.guard, cache.similarity_threshold = original_guard, original_threshold
     return [
-        Scored(p["id"], p["category"], p["label"] == "hit", scores[True][i], scores[False][i])
+        Scored(p["id"], p["category"], p["label"] == "hit", {name: column[i] for name, column in scores.items()})
         for i, p in enumerate(pairs)
     ]
 
@@ -135,32 +144,33 @@ def _rates_text(r: Rates) -> str:
 
 
 def _settings_text(settings: Sequence[Setting]) -> str:
-    return ", ".join(f"{'on' if s.guard else 'off'}@{s.threshold:.3f}" for s in settings)
+    return ", ".join(f"{s.guard} @ {s.threshold:.3f}" for s in settings)
 
 
 def report(scored: dict[str, dict[str, list[Scored]]]) -> dict[str, Any]:
-    """Per embedder: cross-validated rates on each set, and each set's whole-set choice scored on the other."""
+    """Per embedder: cross-validated rates on each set, and each set scored with the setting chosen on the others."""
     out: dict[str, Any] = {}
     for embedder, sets in scored.items():
         out[embedder] = {}
         for name, pairs in sets.items():
-            for guards, label in (((True,), "guard on"), ((False,), "guard off"), ((True, False), "guard chosen")):
-                held_out, chosen = cross_validate(pairs, guards)
-                print(f"{embedder:<9} {name:<5} 5-fold CV, {label:<12}: {_rates_text(held_out)}")
+            names = list(pairs[0].scores)
+            for candidates, label in [((g,), g) for g in names] + [(tuple(names), "chosen")]:
+                held_out, chosen = cross_validate(pairs, candidates)
+                print(f"{embedder:<9} {name:<5} 5-fold CV, guard {label:<10}: {_rates_text(held_out)}")
                 print(f"{'':<16}settings chosen per fold: {_settings_text(chosen)}")
                 out[embedder][f"{name} cv {label}"] = {"rates": asdict(held_out), "chosen": [asdict(s) for s in chosen]}
-        names = list(sets)
-        for tune, test in ((a, b) for a in names for b in names if a != b):
-            setting = choose(sets[tune], (True,))
+        for test in sets if len(sets) > 1 else ():
+            tune = [name for name in sets if name != test]
+            setting = choose([p for name in tune for p in sets[name]], list(sets[test][0].scores))
             held_out = rates(sets[test], setting)
-            print(f"{embedder:<9} chosen on {tune} (guard on @ {setting.threshold:.3f}), scored on {test}: "
+            print(f"{embedder:<9} chosen on {'+'.join(tune)} ({_settings_text([setting])}), scored on {test}: "
                   f"{_rates_text(held_out)}")  # fmt: skip
-            out[embedder][f"{tune} -> {test}"] = {"rates": asdict(held_out), "chosen": asdict(setting)}
+            out[embedder][f"{'+'.join(tune)} -> {test}"] = {"rates": asdict(held_out), "chosen": asdict(setting)}
     return out
 
 
 def plot(scored: dict[str, dict[str, list[Scored]]], path: Path) -> None:
-    """True-hit and wrong-answer rate against the threshold, per embedder, guard on and off, all sets pooled."""
+    """True-hit and wrong-answer rate against the threshold, per embedder and guard, all sets pooled."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -169,9 +179,9 @@ def plot(scored: dict[str, dict[str, list[Scored]]], path: Path) -> None:
     fig, axes = plt.subplots(1, len(scored), figsize=(5.5 * len(scored), 4), squeeze=False)
     for ax, (embedder, sets) in zip(axes[0], scored.items(), strict=True):
         pairs = [p for pairs in sets.values() for p in pairs]
-        for guard, style in ((True, "-"), (False, ":")):
+        for guard, style in (("on", "-"), ("off", ":")):
             curve = [rates(pairs, Setting(guard, t)) for t in THRESHOLDS]
-            g = "guard on" if guard else "guard off"
+            g = f"guard {guard}"
             ax.plot(THRESHOLDS, [r.hit_rate for r in curve], style, color="tab:green", label=f"true hits ({g})")
             ax.plot(THRESHOLDS, [r.wrong_rate for r in curve], style, color="tab:red", label=f"wrong answers ({g})")
         ax.axhline(0.03, color="grey", linewidth=0.8)
@@ -191,13 +201,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=("memory", "redis"), default="memory")
     parser.add_argument("--redis-url", help="a Redis >= 8 for --backend redis (default: a throwaway redis-server)")
-    parser.add_argument("--set", type=Path, action="append", help="pair files (default: the dev set and set B)")
+    parser.add_argument("--set", type=Path, action="append", help="pair files (default: the dev set, B and C)")
     parser.add_argument("--json", type=Path, help="also write the results here as JSON")
     parser.add_argument("--plot", type=Path, help="write the threshold curve here (PNG; needs matplotlib)")
     args = parser.parse_args(argv)
-    paths: list[Path] = args.set or [DEV_SET, SET_B]
-    names = {path: ("dev" if path == DEV_SET else "B" if path == SET_B else path.stem) for path in paths}
-    pair_sets = {names[path]: load_pairs(path) for path in paths}
+    pair_sets = (
+        {path.stem: load_pairs(path) for path in args.set} if args.set else {n: load_pairs(p) for n, p in SETS.items()}
+    )
     for name, pairs in pair_sets.items():
         counts = Counter(pair["label"] for pair in pairs)
         print(f"set {name}: {len(pairs)} pairs ({counts['hit']} paraphrases, {counts['miss']} traps)")

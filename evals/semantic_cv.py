@@ -1,10 +1,10 @@
 """Choosing a semantic-cache setting by k-fold cross-validation, and scoring it only on the pairs left out.
 
-A pair's *score* is the similarity (vector-set scale ``(1 + cos) / 2``) at which the cache served the cached
-question's answer to the query, or ``None`` when it served nothing at any threshold (the guard refused, or another
-partition). At threshold ``t`` a pair is served when its score is >= ``t``: a paraphrase served is a true hit, a
-trap served is a wrong answer. A setting is (guard on or off, threshold); on the training folds the setting with
-the most true hits whose wrong-answer rate is at most ``budget`` wins (ties: the higher threshold, guard on).
+A pair's *score* under a guard is the similarity (vector-set scale ``(1 + cos) / 2``) at which the cache served the
+cached question's answer to the query, or ``None`` when it served nothing at any threshold (the guard refused, or
+another partition). At threshold ``t`` a pair is served when its score is >= ``t``: a paraphrase served is a true
+hit, a trap served is a wrong answer. A setting is (guard, threshold); on the training folds the setting with the
+most true hits whose wrong-answer rate is at most ``budget`` wins (ties: the higher threshold, the later guard).
 """
 
 from __future__ import annotations
@@ -23,24 +23,19 @@ FOLDS = 5
 
 @dataclass(frozen=True)
 class Scored:
-    """One labelled pair and its score with the guard on and off (``None``: never served)."""
+    """One labelled pair and its score under each guard, by guard name (``None``: never served)."""
 
     id: str
     category: str
     hit: bool
-    guarded: float | None
-    unguarded: float | None
-
-    def score(self, guard: bool) -> float | None:
-        """The score under that guard setting."""
-        return self.guarded if guard else self.unguarded
+    scores: dict[str, float | None]
 
 
 @dataclass(frozen=True)
 class Setting:
-    """A guard setting and a threshold."""
+    """A guard (by name) and a threshold."""
 
-    guard: bool
+    guard: str
     threshold: float
 
 
@@ -71,7 +66,7 @@ def rates(pairs: Sequence[Scored], setting: Setting) -> Rates:
     hits = wrong = 0
     wrong_by_kind: Counter[str] = Counter()
     for pair in pairs:
-        score = pair.score(setting.guard)
+        score = pair.scores[setting.guard]
         served = score is not None and score >= setting.threshold - 1e-9
         if served and pair.hit:
             hits += 1
@@ -83,18 +78,18 @@ def rates(pairs: Sequence[Scored], setting: Setting) -> Rates:
     return Rates(hits, paraphrases, wrong, len(pairs) - paraphrases, dict(wrong_by_kind), dict(traps_by_kind))
 
 
-def choose(pairs: Sequence[Scored], guards: Sequence[bool] = (True, False), budget: float = TRAIN_BUDGET) -> Setting:
+def choose(pairs: Sequence[Scored], guards: Sequence[str], budget: float = TRAIN_BUDGET) -> Setting:
     """The setting with the most true hits on ``pairs`` whose wrong-answer rate is at most ``budget``."""
-    best: tuple[float, float, bool] | None = None
-    for guard in guards:
+    best: tuple[float, float, int] | None = None
+    for rank, guard in enumerate(guards):
         for threshold in THRESHOLDS:
             r = rates(pairs, Setting(guard, threshold))
             if r.wrong_rate <= budget + 1e-12:
-                key = (r.hit_rate, threshold, guard)
+                key = (r.hit_rate, threshold, rank)
                 best = key if best is None or key > best else best
     if best is None:  # no threshold meets the budget: the strictest setting
-        return Setting(guards[0], THRESHOLDS[-1])
-    return Setting(best[2], best[1])
+        return Setting(guards[-1], THRESHOLDS[-1])
+    return Setting(guards[best[2]], best[1])
 
 
 def fold_of(pair_id: str, folds: int = FOLDS) -> int:
@@ -115,7 +110,7 @@ def add(a: Rates, b: Rates) -> Rates:
 
 
 def cross_validate(
-    pairs: Sequence[Scored], guards: Sequence[bool] = (True, False), budget: float = TRAIN_BUDGET, folds: int = FOLDS
+    pairs: Sequence[Scored], guards: Sequence[str], budget: float = TRAIN_BUDGET, folds: int = FOLDS
 ) -> tuple[Rates, list[Setting]]:
     """Held-out rates pooled over the folds (each fold scored with the setting chosen on the others), and the
     setting each fold chose."""
