@@ -85,6 +85,10 @@ def _served_at(cache: SemanticCacheBase, query: str, pair: dict[str, Any]) -> fl
     return 1.0 if similarity is None else float(similarity)  # None: an exact hit
 
 
+WRONG_ANSWER_BOUND = 0.03
+"""Largest share of traps the guarded cache may serve on pairs its threshold was not chosen on, with WordLlama
+(tests/caching_semantic/test_real_embedder.py enforces it on a slice; docs/caches.md states it)."""
+
 GUARDS: dict[str, Guard | None] = {"off": None, "on": near_miss_reason}
 """The guard settings compared (the cache's ``guard=False`` / ``guard=True``), the stricter last."""
 
