@@ -36,7 +36,7 @@ from langchain_core.outputs import ChatGeneration
 from evals import wordllama_embeddings
 from evals.semantic_cv import THRESHOLDS, Rates, Scored, Setting, choose, cross_validate, rates
 from langchain_bedrock_routing.caching.guard import Guard, near_miss_reason
-from langchain_bedrock_routing.caching.semantic_base import SemanticCacheBase
+from langchain_bedrock_routing.caching.semantic_base import DEFAULT_SIMILARITY_THRESHOLD, SemanticCacheBase
 from langchain_bedrock_routing.caching.semantic_memory import InMemorySemanticCache
 from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
@@ -152,17 +152,28 @@ def _settings_text(settings: Sequence[Setting]) -> str:
 
 
 def report(scored: dict[str, dict[str, list[Scored]]]) -> dict[str, Any]:
-    """Per embedder: cross-validated rates on each set, and each set scored with the setting chosen on the others."""
+    """Per embedder: rates at the default threshold and cross-validated ones on each set, then each set scored with
+    the setting chosen on the others."""
     out: dict[str, Any] = {}
     for embedder, sets in scored.items():
         out[embedder] = {}
         for name, pairs in sets.items():
+            for guard in GUARDS:
+                fixed = rates(pairs, Setting(guard, DEFAULT_SIMILARITY_THRESHOLD))
+                print(f"{embedder:<9} {name:<5} at the default {DEFAULT_SIMILARITY_THRESHOLD}, guard {guard:<4}: "
+                      f"{_rates_text(fixed)}")  # fmt: skip
+                out[embedder][f"{name} default {guard}"] = {"rates": asdict(fixed)}
             names = list(pairs[0].scores)
             for candidates, label in [((g,), g) for g in names] + [(tuple(names), "chosen")]:
                 held_out, chosen = cross_validate(pairs, candidates)
                 print(f"{embedder:<9} {name:<5} 5-fold CV, guard {label:<10}: {_rates_text(held_out)}")
                 print(f"{'':<16}settings chosen per fold: {_settings_text(chosen)}")
                 out[embedder][f"{name} cv {label}"] = {"rates": asdict(held_out), "chosen": [asdict(s) for s in chosen]}
+        if len(sets) > 1:
+            pooled, chosen = cross_validate([p for pairs in sets.values() for p in pairs], ["on"])
+            print(f"{embedder:<9} all   5-fold CV, guard on        : {_rates_text(pooled)}")
+            print(f"{'':<16}settings chosen per fold: {_settings_text(chosen)}")
+            out[embedder]["all cv on"] = {"rates": asdict(pooled), "chosen": [asdict(s) for s in chosen]}
         for test in sets if len(sets) > 1 else ():
             tune = [name for name in sets if name != test]
             setting = choose([p for name in tune for p in sets[name]], list(sets[test][0].scores))
