@@ -35,7 +35,7 @@ from langchain_core.outputs import ChatGeneration
 
 from evals import wordllama_embeddings
 from evals.semantic_cv import THRESHOLDS, Rates, Scored, Setting, choose, cross_validate, rates
-from langchain_bedrock_routing.caching.guard import Guard, near_miss_reason
+from langchain_bedrock_routing.caching.guard import REWORDED_MARGIN, Guard, near_miss_reason, reworded
 from langchain_bedrock_routing.caching.semantic_base import DEFAULT_SIMILARITY_THRESHOLD, SemanticCacheBase
 from langchain_bedrock_routing.caching.semantic_memory import InMemorySemanticCache
 from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache
@@ -89,28 +89,40 @@ WRONG_ANSWER_BOUND = 0.03
 """Largest share of traps the guarded cache may serve on pairs its threshold was not chosen on, with WordLlama
 (tests/caching_semantic/test_real_embedder.py enforces it on a slice; docs/caches.md states it)."""
 
-GUARDS: dict[str, Guard | None] = {"off": None, "on": near_miss_reason}
-"""The guard settings compared (the cache's ``guard=False`` / ``guard=True``), the stricter last."""
+GUARDS: dict[str, tuple[Guard | None, float]] = {
+    "off": (None, 0.0),
+    "on": (near_miss_reason, 0.0),
+    "on+margin": (near_miss_reason, REWORDED_MARGIN),
+}
+"""The guard settings compared, the stricter last: (``guard``, ``reworded_margin``) of the cache."""
 
 
 def score_pairs(
-    cache: SemanticCacheBase, pairs: list[dict[str, Any]], guards: dict[str, Guard | None] = GUARDS
+    cache: SemanticCacheBase, pairs: list[dict[str, Any]], guards: dict[str, tuple[Guard | None, float]] = GUARDS
 ) -> list[Scored]:
-    """Store every pair's cached question, then the similarity each query is served at under each guard."""
+    """Store every pair's cached question, then the similarity each query is served at under each guard (lowered by
+    the guard's margin where the questions are reworded: the score a threshold is compared with)."""
     for pair in pairs:
         cached = _prompt(pair["cached"], pair.get("cached_system"), pair.get("cached_history"))
         cache.update(cached, f"eval-{pair['id']}", _answer(pair))
-    original_guard, original_threshold = cache.guard, cache.similarity_threshold
-    cache.similarity_threshold = 0.0
+    # Looked up at threshold 0, a margin for reworded questions never bites; it is applied here, so that "served at
+    # threshold t" is "score >= t" as in the cache.
+    is_reworded = [reworded(p["query"], p["cached"]) for p in pairs]
+    original = cache.guard, cache.similarity_threshold, cache.reworded_margin
+    cache.similarity_threshold, cache.reworded_margin = 0.0, 0.0
     scores: dict[str, list[float | None]] = {}
     try:
-        for name, guard in guards.items():
+        for name, (guard, margin) in guards.items():
             cache.guard = guard
-            scores[name] = [
+            served = [
                 _served_at(cache, _prompt(p["query"], p.get("query_system"), p.get("query_history")), p) for p in pairs
             ]
+            scores[name] = [
+                None if score is None else score - margin if guard is not None and moved else score
+                for score, moved in zip(served, is_reworded, strict=True)
+            ]
     finally:
-        cache.guard, cache.similarity_threshold = original_guard, original_threshold
+        cache.guard, cache.similarity_threshold, cache.reworded_margin = original
     return [
         Scored(p["id"], p["category"], p["label"] == "hit", {name: column[i] for name, column in scores.items()})
         for i, p in enumerate(pairs)
@@ -160,7 +172,7 @@ def report(scored: dict[str, dict[str, list[Scored]]]) -> dict[str, Any]:
         for name, pairs in sets.items():
             for guard in GUARDS:
                 fixed = rates(pairs, Setting(guard, DEFAULT_SIMILARITY_THRESHOLD))
-                print(f"{embedder:<9} {name:<5} at the default {DEFAULT_SIMILARITY_THRESHOLD}, guard {guard:<4}: "
+                print(f"{embedder:<9} {name:<5} at the default {DEFAULT_SIMILARITY_THRESHOLD}, guard {guard:<9}: "
                       f"{_rates_text(fixed)}")  # fmt: skip
                 out[embedder][f"{name} default {guard}"] = {"rates": asdict(fixed)}
             names = list(pairs[0].scores)
@@ -170,10 +182,11 @@ def report(scored: dict[str, dict[str, list[Scored]]]) -> dict[str, Any]:
                 print(f"{'':<16}settings chosen per fold: {_settings_text(chosen)}")
                 out[embedder][f"{name} cv {label}"] = {"rates": asdict(held_out), "chosen": [asdict(s) for s in chosen]}
         if len(sets) > 1:
-            pooled, chosen = cross_validate([p for pairs in sets.values() for p in pairs], ["on"])
-            print(f"{embedder:<9} all   5-fold CV, guard on        : {_rates_text(pooled)}")
-            print(f"{'':<16}settings chosen per fold: {_settings_text(chosen)}")
-            out[embedder]["all cv on"] = {"rates": asdict(pooled), "chosen": [asdict(s) for s in chosen]}
+            for guard in ("on", "on+margin"):
+                pooled, chosen = cross_validate([p for pairs in sets.values() for p in pairs], [guard])
+                print(f"{embedder:<9} all   5-fold CV, guard {guard:<10}: {_rates_text(pooled)}")
+                print(f"{'':<16}settings chosen per fold: {_settings_text(chosen)}")
+                out[embedder][f"all cv {guard}"] = {"rates": asdict(pooled), "chosen": [asdict(s) for s in chosen]}
         for test in sets if len(sets) > 1 else ():
             tune = [name for name in sets if name != test]
             setting = choose([p for name in tune for p in sets[name]], list(sets[test][0].scores))
@@ -194,7 +207,7 @@ def plot(scored: dict[str, dict[str, list[Scored]]], path: Path) -> None:
     fig, axes = plt.subplots(1, len(scored), figsize=(5.5 * len(scored), 4), squeeze=False)
     for ax, (embedder, sets) in zip(axes[0], scored.items(), strict=True):
         pairs = [p for pairs in sets.values() for p in pairs]
-        for guard, style in (("on", "-"), ("off", ":")):
+        for guard, style in (("on+margin", "-"), ("on", "--"), ("off", ":")):
             curve = [rates(pairs, Setting(guard, t)) for t in THRESHOLDS]
             g = f"guard {guard}"
             ax.plot(THRESHOLDS, [r.hit_rate for r in curve], style, color="tab:green", label=f"true hits ({g})")
