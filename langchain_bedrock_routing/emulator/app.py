@@ -9,6 +9,7 @@ from pathlib import Path
 from types import TracebackType
 
 from langchain_bedrock_routing.catalog import PromptRouterSpec
+from langchain_bedrock_routing.emulator.embeddings import TextEmbedder
 from langchain_bedrock_routing.emulator.faults import FaultConfig, FaultInjector
 from langchain_bedrock_routing.emulator.latency import Sleeper
 from langchain_bedrock_routing.emulator.requestlog import RequestRecord
@@ -36,7 +37,9 @@ class BedrockEmulator:
     Faults are drawn from RNGs seeded by ``seed``. ``prompt_routers`` adds
     custom routers keyed by ARN or router id. ``clock`` (seconds) drives prompt-cache TTLs. ``outcomes`` (an
     outcomes or weak/strong JSONL file) makes the prompts it holds an offline world: each model answers them as well
-    as the file says it did, and a shadow judge's verdicts agree (see :mod:`.world`).
+    as the file says it did, and a shadow judge's verdicts agree (see :mod:`.world`). ``embedder``
+    ``(text, dimensions) -> unit vector`` embeds text for the embedding models (default: hashed n-grams); evals and
+    tests pass a real model's, e.g. ``evals.wordllama_embeddings.titan_embedder``.
     """
 
     def __init__(
@@ -56,6 +59,7 @@ class BedrockEmulator:
         stream_error_rate: float = 1.0,
         stream_error_models: Iterable[str] = (),
         outcomes: str | Path | None = None,
+        embedder: TextEmbedder | None = None,
     ) -> None:
         config = FaultConfig.build(
             throttle_rate,
@@ -75,6 +79,7 @@ class BedrockEmulator:
             seed=seed,
             clock=clock,
             world=None if outcomes is None else OutcomesWorld.load(outcomes),
+            embedder=embedder,
         )
         self._address = (host, port)
         self._server: EmulatorHTTPServer | None = None

@@ -16,7 +16,7 @@ from typing import Any
 
 from langchain_bedrock_routing.catalog import ModelSpec, UnknownModelError, get_catalog
 from langchain_bedrock_routing.emulator import anthropic_native
-from langchain_bedrock_routing.emulator.embeddings import embed
+from langchain_bedrock_routing.emulator.embeddings import TextEmbedder, embed
 from langchain_bedrock_routing.emulator.errors import BedrockError, validation
 from langchain_bedrock_routing.emulator.faults import FaultInjector
 from langchain_bedrock_routing.emulator.features import (
@@ -142,10 +142,12 @@ class EmulatorService:
         seed: int = 0,
         clock: Callable[[], float] = time.monotonic,
         world: OutcomesWorld | None = None,
+        embedder: TextEmbedder | None = None,
     ) -> None:
         self.world = world
         """Answers recorded prompts as an outcomes file says each model did (see :mod:`.world`)."""
         self.faults = faults
+        self.embedder = embedder
         self.routers = routers
         self.sleeper = sleeper
         self.seed = seed
@@ -221,7 +223,7 @@ class EmulatorService:
             raise validation(
                 "Malformed input request: #: expected type: JSONObject, please reformat your input."
             ) from None
-        response, tokens = embed(spec, body)
+        response, tokens = embed(spec, body, self.embedder)
         error = self.faults.check(spec.model_id)
         if error is not None:
             raise error
