@@ -19,13 +19,14 @@ from typing_extensions import Self
 
 from langchain_bedrock_routing.catalog import TIERS, Tier
 from langchain_bedrock_routing.core import stream_cache
+from langchain_bedrock_routing.core.async_bedrock import AsyncBedrock
 from langchain_bedrock_routing.core.routing_metadata import PRIORITIES, Priority, RoutingMetadata
-from langchain_bedrock_routing.routing import chunks
+from langchain_bedrock_routing.routing import async_route, chunks
 from langchain_bedrock_routing.routing.arguments import accepted_keywords, check_keywords, check_region
 from langchain_bedrock_routing.routing.attempts import RouteRun
 from langchain_bedrock_routing.routing.classifiers import StickyClassifier, resolve_classifier
 from langchain_bedrock_routing.routing.classifiers.registry import ClassifierSpec
-from langchain_bedrock_routing.routing.classify import classify_request
+from langchain_bedrock_routing.routing.classify import aclassify_request, classify_request
 from langchain_bedrock_routing.routing.deadline import DEFAULT_DEADLINE, Deadline
 from langchain_bedrock_routing.routing.decision import RouteDecision
 from langchain_bedrock_routing.routing.delegates import DelegatePool, DelegateSettings
@@ -71,8 +72,9 @@ class RoutedChatBedrock(BaseChatModel):
     :mod:`.profile`); ``get_num_tokens*`` uses Bedrock CountTokens where the default tier's primary model serves it,
     else the catalog estimate (see :mod:`.tokens`).
 
-    Async calls run the routed sync call in LangChain's executor: langchain-aws and boto3 have no
-    async Bedrock client, so a thread hop is the honest implementation.
+    ``ainvoke``/``astream``/``abatch`` are native async (see :mod:`.async_route`): the same request, fallback,
+    cooldown and deadline as the sync path, sent over a pooled HTTP client on the event loop, no thread per call.
+    Close it with ``await router.aclose()`` or ``async with RoutedChatBedrock(...) as router:``.
     """
 
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
@@ -135,6 +137,7 @@ class RoutedChatBedrock(BaseChatModel):
     _classifier: Runnable[Any, RouteDecision] = PrivateAttr()
     _pool: DelegatePool = PrivateAttr()
     _cooldown: Cooldown = PrivateAttr()
+    _bedrock: AsyncBedrock = PrivateAttr(default_factory=AsyncBedrock)
 
     @model_validator(mode="before")
     @classmethod
@@ -244,6 +247,16 @@ class RoutedChatBedrock(BaseChatModel):
         """The default tier's primary target: medium's first, else the first configured tier's."""
         tier = "medium" if "medium" in self._targets else next(t for t in TIERS if t in self._targets)
         return self._targets[tier][0]
+
+    async def aclose(self) -> None:
+        """Close the async HTTP connections of the running event loop (the router stays usable)."""
+        await self._bedrock.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
     # -- public helpers -------------------------------------------------------------------------------
 
@@ -356,9 +369,10 @@ class RoutedChatBedrock(BaseChatModel):
         kwargs: dict[str, Any],
         run_manager: CallbackManagerForLLMRun | None,
         screened: Screened | None = None,
+        decision: RouteDecision | None = None,
     ) -> RouteRun:
-        """Classify and plan one request (``screened``: its screen, when already made); raises ``ValueError`` (bad
-        input, no candidate) before any call."""
+        """Classify and plan one request (``screened``: its screen, ``decision``: the classifier's, when already
+        made); raises ``ValueError`` (bad input, no candidate) before any call."""
         deadline = Deadline(kwargs.get("deadline", self.deadline))
         call_kwargs = {k: v for k, v in kwargs.items() if k not in _ROUTER_KWARGS}
         screened = screened or held(messages) or self._screen(messages, kwargs)
@@ -370,7 +384,7 @@ class RoutedChatBedrock(BaseChatModel):
                 reason="model pinned by the caller",
                 classifier="pinned",
             )
-        else:
+        elif decision is None:
             decision = classify_request(self._classifier, messages, kwargs.get(_CONFIGURABLE) or {}, run_manager)
         plan = self._plan(decision.tier, priority, screened.targets, profile)
         prompt_cache: PromptCacheMode = "auto" if self.prompt_cache == "auto" else "off"
@@ -387,6 +401,21 @@ class RoutedChatBedrock(BaseChatModel):
             tool_choice=kwargs.get("tool_choice"),
             deadline=deadline,
         )
+
+    async def _aroute(
+        self,
+        messages: list[BaseMessage],
+        kwargs: dict[str, Any],
+        run_manager: AsyncCallbackManagerForLLMRun | None,
+        screened: Screened | None = None,
+    ) -> RouteRun:
+        """Async :meth:`_route`: the classifier is awaited (an offline one still runs inline)."""
+        screened = screened or held(messages) or self._screen(messages, kwargs)
+        decision = None
+        if screened.pinned is None:
+            configurable = kwargs.get(_CONFIGURABLE) or {}
+            decision = await aclassify_request(self._classifier, messages, configurable, run_manager)
+        return self._route(messages, kwargs, None, screened, decision)
 
     def _plan(
         self, tier: Tier, priority: Priority, targets: Mapping[Tier, Sequence[Target]], profile: RequestProfile
@@ -421,6 +450,18 @@ class RoutedChatBedrock(BaseChatModel):
             return result
         run.exhausted()
 
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        run = await self._aroute(messages, kwargs, run_manager)
+        result, routing = await async_route.generate(run, self._bedrock, messages, stop)
+        _mark(result.generations[0].message, routing)
+        return result
+
     def _stream(
         self,
         messages: list[BaseMessage],
@@ -443,6 +484,30 @@ class RoutedChatBedrock(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         """The first candidate whose stream produces output (see :func:`chunks.routed_stream`)."""
         yield from chunks.routed_stream(self._route(messages, kwargs, run_manager, screened), messages, stop)
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        screened = self._screen(messages, kwargs)
+        source = self._arouted_stream(messages, stop, run_manager, kwargs, screened)
+        async for chunk in stream_cache.athrough_cache(self, messages, stop, kwargs, lambda: source):
+            yield chunk
+
+    async def _arouted_stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        run_manager: AsyncCallbackManagerForLLMRun | None,
+        kwargs: dict[str, Any],
+        screened: Screened,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        run = await self._aroute(messages, kwargs, run_manager, screened)
+        async for chunk in async_route.stream(run, self._bedrock, messages, stop):
+            yield chunk
 
 
 def _with_config(config: RunnableConfig | None, kwargs: dict[str, Any]) -> dict[str, Any]:

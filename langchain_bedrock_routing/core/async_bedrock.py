@@ -1,0 +1,242 @@
+"""Native async calls of a boto3 ``bedrock-runtime`` client: botocore builds, signs and parses, httpx sends.
+
+boto3 has no async client and aiobotocore pins botocore to a narrow range that langchain-aws and boto3 outgrow,
+so the async path reuses the sync client's own machinery and only the HTTP exchange is async:
+
+1. :func:`capture` runs a sync call (``client.converse(...)``, or langchain-aws code that makes it) up to botocore's
+   ``before-call`` event and stops it there with the finished request: parameters validated and serialized,
+   endpoint resolved, exactly as the sync call would have sent them.
+2. :meth:`AsyncBedrock.send` signs that request with the client's signer (SigV4 or a Bedrock API key), sends it
+   over a pooled ``httpx.AsyncClient``, retries as the client's botocore retry handler says (its own sleep,
+   awaited), parses the reply with the client's parser and raises the same ``ClientError`` subclasses
+   (``ThrottlingException`` ...) and connection errors as the sync call. Event streams are decoded with botocore's
+   event-stream parser as bytes arrive.
+
+Timeouts are the client's ``connect_timeout`` / ``read_timeout`` (a deadline-cut client's, when given one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import weakref
+from collections.abc import AsyncGenerator, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from botocore.awsrequest import AWSResponse, HeadersDict
+from botocore.endpoint import convert_to_response_dict
+from botocore.eventstream import EventStream, EventStreamBuffer
+from botocore.exceptions import (
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    HTTPClientError,
+    ReadTimeoutError,
+)
+from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.hooks import first_non_none_response
+
+MAX_CONNECTIONS = 1024
+"""Open connections an :class:`AsyncBedrock` keeps per event loop (and concurrent requests it sends at once)."""
+_CAPTURE_ID = "langchain-bedrock-routing-async-capture"
+_capturing: contextvars.ContextVar[bool] = contextvars.ContextVar("capturing_bedrock_request", default=False)
+
+
+@dataclass(frozen=True)
+class PreparedCall:
+    """A botocore request ready to sign and send: what ``before-call`` saw for one operation of ``client``."""
+
+    client: Any
+    operation_model: Any
+    request_dict: dict[str, Any]
+
+    @property
+    def event_suffix(self) -> str:
+        """``<service-id>.<Operation>``, the tail of botocore event names for this call."""
+        service_id = self.operation_model.service_model.service_id.hyphenize()
+        return f"{service_id}.{self.operation_model.name}"
+
+
+class _Captured(BaseException):
+    """Stops a sync call at ``before-call`` (a ``BaseException`` so no ``except Exception`` on the way swallows it)."""
+
+    def __init__(self, operation_model: Any, request_dict: dict[str, Any]) -> None:
+        super().__init__(operation_model.name)
+        self.operation_model = operation_model
+        self.request_dict = request_dict
+
+
+def _stop_at_before_call(model: Any, params: dict[str, Any], **kwargs: Any) -> None:
+    if _capturing.get():
+        raise _Captured(model, params)
+
+
+def capture(client: Any, start: Callable[[], Any]) -> PreparedCall:
+    """The request that ``start()`` (a sync call that ends in one ``client`` API call) would send, without sending
+    it. Errors raised before the request is built (botocore's parameter validation, langchain-aws's checks) pass
+    through unchanged; ``RuntimeError`` if ``start()`` returns without calling the client."""
+    client.meta.events.register_last("before-call", _stop_at_before_call, unique_id=_CAPTURE_ID)
+    token = _capturing.set(True)
+    try:
+        start()
+    except _Captured as captured:
+        return PreparedCall(client, captured.operation_model, captured.request_dict)
+    finally:
+        _capturing.reset(token)
+    raise RuntimeError("the call finished without sending a Bedrock request")
+
+
+class AsyncBedrock:
+    """Sends :class:`PreparedCall` requests on the running event loop; one pooled HTTP client per loop.
+
+    Close with :meth:`aclose` (on the loop that used it) to release the connections.
+    """
+
+    def __init__(self, max_connections: int = MAX_CONNECTIONS) -> None:
+        self._limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        self._sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _session(self, client: Any) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        session = self._sessions.get(loop)
+        if session is None or session.is_closed:
+            verify = getattr(client._endpoint.http_session, "_verify", True)
+            session = httpx.AsyncClient(limits=self._limits, verify=verify if verify is not None else True)
+            self._sessions[loop] = session
+        return session
+
+    async def aclose(self) -> None:
+        """Close the running loop's HTTP client (clients of other loops are dropped with their loop)."""
+        session = self._sessions.pop(asyncio.get_running_loop(), None)
+        if session is not None:
+            await session.aclose()
+
+    async def send(self, call: PreparedCall) -> dict[str, Any]:
+        """The parsed reply of a non-streaming operation, as ``client.<operation>(...)`` returns it."""
+        response, body = await self._exchange(call, stream=False)
+        return _parse(call, response, body)
+
+    async def stream(self, call: PreparedCall) -> tuple[dict[str, Any], AsyncGenerator[dict[str, Any], None]]:
+        """The parsed head of an event-stream operation and its events as they arrive (``EventStreamError`` for an
+        exception event, connection errors as botocore's). Iterate the events to the end or ``aclose()`` them."""
+        response, raw = await self._exchange(call, stream=True)
+        assert isinstance(raw, httpx.Response)
+        parsed = _parse(call, response, None)
+        events: EventStream = parsed.pop(call.operation_model.output_shape.event_stream_name)
+        return parsed, _events(raw, events)
+
+    async def _exchange(self, call: PreparedCall, *, stream: bool) -> tuple[AWSResponse, bytes | httpx.Response]:
+        """Send with botocore's retries; a streaming reply with status 200 comes back unread."""
+        client, request_dict = call.client, call.request_dict
+        context = request_dict["context"]
+        attempts = 1
+        while True:
+            client._endpoint._update_retries_context(context, attempts)
+            request = client._endpoint.create_request(request_dict, call.operation_model)  # signs it
+            client.meta.events.emit(f"before-send.{call.event_suffix}", request=request)
+            outcome: tuple[AWSResponse, bytes | httpx.Response] | None = None
+            caught: Exception | None = None
+            try:
+                outcome = await self._send_once(call, request, stream=stream)
+            except (HTTPClientError, BotoConnectionError) as error:
+                caught = error
+            parsed = None if outcome is None or outcome[0].status_code < 300 else _parse(call, *outcome)
+            pause = first_non_none_response(
+                client.meta.events.emit(
+                    f"needs-retry.{call.event_suffix}",
+                    response=None if outcome is None else (outcome[0], parsed or {}),
+                    endpoint=client._endpoint,
+                    operation=call.operation_model,
+                    attempts=attempts,
+                    caught_exception=caught,
+                    request_dict=request_dict,
+                )
+            )
+            if pause is None or pause is False:
+                if caught is not None:
+                    raise caught
+                assert outcome is not None
+                return outcome
+            if outcome is not None and isinstance(outcome[1], httpx.Response):
+                await outcome[1].aclose()
+            await asyncio.sleep(float(pause))
+            attempts += 1
+
+    async def _send_once(
+        self, call: PreparedCall, request: Any, *, stream: bool
+    ) -> tuple[AWSResponse, bytes | httpx.Response]:
+        config = call.client.meta.config
+        timeout = httpx.Timeout(config.read_timeout, connect=config.connect_timeout, pool=None)
+        session = self._session(call.client)
+        headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
+        built = session.build_request(
+            request.method, request.url, headers=headers, content=request.body or b"", timeout=timeout
+        )
+        with _botocore_errors(request.url):
+            reply = await session.send(built, stream=True)
+            try:
+                if stream and reply.status_code < 300:
+                    return _aws_response(request.url, reply, b""), reply
+                body = await reply.aread()
+            finally:
+                if not (stream and reply.status_code < 300):
+                    await reply.aclose()
+        return _aws_response(request.url, reply, body), body
+
+
+def _aws_response(url: str, reply: httpx.Response, body: bytes) -> AWSResponse:
+    response = AWSResponse(url, reply.status_code, HeadersDict(reply.headers.items()), None)
+    response._content = body
+    return response
+
+
+def _parse(call: PreparedCall, response: AWSResponse, body: bytes | httpx.Response | None) -> dict[str, Any]:
+    """botocore's parse of a reply (``body`` ``None`` for an event stream's head); raises the client's modeled
+    ``ClientError`` for an error status, as the sync call does."""
+    operation_model, endpoint = call.operation_model, call.client._endpoint
+    response_dict = convert_to_response_dict(response, operation_model)
+    if response.status_code < 300 and operation_model.has_event_stream_output:
+        response_dict["body"] = None  # events are decoded as they arrive, see _events
+    parser = endpoint._response_parser_factory.create_parser(operation_model.service_model.resolved_protocol)
+    parsed: dict[str, Any] = parser.parse(response_dict, operation_model.output_shape)
+    if response.status_code >= 300:
+        endpoint._add_modeled_error_fields(response_dict, parsed, operation_model, parser)
+        code = parsed.get("Error", {}).get("Code")
+        raise call.client.exceptions.from_code(code)(parsed, operation_model.name)
+    return parsed
+
+
+async def _events(reply: httpx.Response, events: EventStream) -> AsyncGenerator[dict[str, Any], None]:
+    buffer = EventStreamBuffer()
+    try:
+        with _botocore_errors(str(reply.request.url)):
+            async for data in reply.aiter_raw():
+                buffer.add_data(data)
+                for message in buffer:
+                    parsed = events._parse_event(message)
+                    if parsed:
+                        yield parsed
+    finally:
+        await reply.aclose()
+
+
+@contextmanager
+def _botocore_errors(url: str) -> Iterator[None]:
+    """httpx transport errors raised as the botocore errors the sync client raises (all retryable for the router)."""
+    try:
+        yield
+    except httpx.ConnectTimeout as error:
+        raise ConnectTimeoutError(endpoint_url=url, error=error) from error
+    except httpx.TimeoutException as error:
+        raise ReadTimeoutError(endpoint_url=url, error=error) from error
+    except httpx.ConnectError as error:
+        raise EndpointConnectionError(endpoint_url=url, error=error) from error
+    except (httpx.NetworkError, httpx.ProtocolError) as error:
+        raise ConnectionClosedError(endpoint_url=url, error=error) from error
+    except httpx.TransportError as error:
+        raise HTTPClientError(error=error) from error
