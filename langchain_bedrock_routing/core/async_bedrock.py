@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import ssl
 import weakref
 from collections.abc import AsyncGenerator, Callable, Iterator
 from contextlib import contextmanager
@@ -105,8 +106,7 @@ class AsyncBedrock:
         loop = asyncio.get_running_loop()
         session = self._sessions.get(loop)
         if session is None or session.is_closed:
-            verify = getattr(client._endpoint.http_session, "_verify", True)
-            session = httpx.AsyncClient(limits=self._limits, verify=verify if verify is not None else True)
+            session = httpx.AsyncClient(limits=self._limits, verify=_tls(client))
             self._sessions[loop] = session
         return session
 
@@ -149,7 +149,7 @@ class AsyncBedrock:
             pause = first_non_none_response(
                 client.meta.events.emit(
                     f"needs-retry.{call.event_suffix}",
-                    response=None if outcome is None else (outcome[0], parsed or {}),
+                    response=None if outcome is None else (outcome[0], parsed or {"ResponseMetadata": {}}),
                     endpoint=client._endpoint,
                     operation=call.operation_model,
                     attempts=attempts,
@@ -161,6 +161,9 @@ class AsyncBedrock:
                 if caught is not None:
                     raise caught
                 assert outcome is not None
+                if parsed is not None:  # the modeled ClientError (ThrottlingException ...), as the sync call raises
+                    code = parsed.get("Error", {}).get("Code")
+                    raise client.exceptions.from_code(code)(parsed, call.operation_model.name)
                 return outcome
             if outcome is not None and isinstance(outcome[1], httpx.Response):
                 await outcome[1].aclose()
@@ -189,6 +192,14 @@ class AsyncBedrock:
         return _aws_response(request.url, reply, body), body
 
 
+def _tls(client: Any) -> ssl.SSLContext | bool:
+    """TLS verification as the client's: off, or against its CA bundle (botocore's ``verify``)."""
+    verify = getattr(client._endpoint.http_session, "_verify", True)
+    if verify is False:
+        return False
+    return ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
+
+
 def _aws_response(url: str, reply: httpx.Response, body: bytes) -> AWSResponse:
     response = AWSResponse(url, reply.status_code, HeadersDict(reply.headers.items()), None)
     response._content = body
@@ -196,8 +207,8 @@ def _aws_response(url: str, reply: httpx.Response, body: bytes) -> AWSResponse:
 
 
 def _parse(call: PreparedCall, response: AWSResponse, body: bytes | httpx.Response | None) -> dict[str, Any]:
-    """botocore's parse of a reply (``body`` ``None`` for an event stream's head); raises the client's modeled
-    ``ClientError`` for an error status, as the sync call does."""
+    """botocore's parse of a reply (``body`` ``None`` for an event stream's head; an error reply's modeled fields
+    included)."""
     operation_model, endpoint = call.operation_model, call.client._endpoint
     response_dict = convert_to_response_dict(response, operation_model)
     if response.status_code < 300 and operation_model.has_event_stream_output:
@@ -206,8 +217,6 @@ def _parse(call: PreparedCall, response: AWSResponse, body: bytes | httpx.Respon
     parsed: dict[str, Any] = parser.parse(response_dict, operation_model.output_shape)
     if response.status_code >= 300:
         endpoint._add_modeled_error_fields(response_dict, parsed, operation_model, parser)
-        code = parsed.get("Error", {}).get("Code")
-        raise call.client.exceptions.from_code(code)(parsed, operation_model.name)
     return parsed
 
 
