@@ -32,7 +32,8 @@ class BedrockEmulator:
     replies after ``stream_error_after`` content deltas, with probability ``stream_error_rate``, for
     ``stream_error_models`` (empty: all); such requests are logged with that ``error_code`` and not billed.
     Faults are drawn from RNGs seeded by ``seed``. ``prompt_routers`` adds
-    custom routers keyed by ARN or router id. ``clock`` (seconds) drives prompt-cache TTLs.
+    custom routers keyed by ARN or router id. ``clock`` (seconds) drives prompt-cache TTLs. ``fixed_latency_ms``
+    makes every Converse / InvokeModel reply take exactly that long instead of its modeled latency.
     """
 
     def __init__(
@@ -51,6 +52,7 @@ class BedrockEmulator:
         stream_error_after: int = 0,
         stream_error_rate: float = 1.0,
         stream_error_models: Iterable[str] = (),
+        fixed_latency_ms: float | None = None,
     ) -> None:
         config = FaultConfig.build(
             throttle_rate,
@@ -64,7 +66,11 @@ class BedrockEmulator:
         )
         faults = FaultInjector(config, seed)
         self.service = EmulatorService(
-            faults=faults, routers=PromptRouters(prompt_routers), sleeper=Sleeper(latency_scale), seed=seed, clock=clock
+            faults=faults,
+            routers=PromptRouters(prompt_routers),
+            sleeper=Sleeper(latency_scale, fixed_latency_ms),
+            seed=seed,
+            clock=clock,
         )
         self._address = (host, port)
         self._server: EmulatorHTTPServer | None = None
