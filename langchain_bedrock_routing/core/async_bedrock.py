@@ -1,4 +1,4 @@
-"""Native async calls of a boto3 ``bedrock-runtime`` client: botocore builds, signs and parses, httpx sends.
+"""Native async calls of a boto3 ``bedrock-runtime`` client: botocore builds, signs and parses, aiohttp sends.
 
 boto3 has no async client and aiobotocore pins botocore to a narrow range that langchain-aws and boto3 outgrow,
 so the async path reuses the sync client's own machinery and only the HTTP exchange is async:
@@ -7,26 +7,30 @@ so the async path reuses the sync client's own machinery and only the HTTP excha
    ``before-call`` event and stops it there with the finished request: parameters validated and serialized,
    endpoint resolved, exactly as the sync call would have sent them.
 2. :meth:`AsyncBedrock.send` signs that request with the client's signer (SigV4 or a Bedrock API key), sends it
-   over a pooled ``httpx.AsyncClient``, retries as the client's botocore retry handler says (its own sleep,
+   over a pooled ``aiohttp.ClientSession`` (httpx's pool scans every connection per request: quadratic at
+   hundreds in flight), retries as the client's botocore retry handler says (its own sleep,
    awaited), parses the reply with the client's parser and raises the same ``ClientError`` subclasses
    (``ThrottlingException`` ...) and connection errors as the sync call. Event streams are decoded with botocore's
    event-stream parser as bytes arrive.
 
-Timeouts are the client's ``connect_timeout`` / ``read_timeout`` (a deadline-cut client's, when given one).
+Timeouts are the client's ``connect_timeout`` / ``read_timeout`` (a deadline-cut client's, when given one); the wait
+for a reply's head counts only the time the event loop ran on schedule (see :data:`STALL_FACTOR`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import io
 import ssl
 import weakref
 from collections.abc import AsyncGenerator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 
-import httpx
+import aiohttp
+from botocore import xform_name
 from botocore.awsrequest import AWSResponse, HeadersDict
 from botocore.endpoint import convert_to_response_dict
 from botocore.eventstream import EventStream, EventStreamBuffer
@@ -40,8 +44,17 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.hooks import first_non_none_response
 
+from langchain_bedrock_routing.core.loop_deadline import LoopDeadline
+
 MAX_CONNECTIONS = 1024
 """Open connections an :class:`AsyncBedrock` keeps per event loop (and concurrent requests it sends at once)."""
+STALL_FACTOR = 3.0
+"""Connecting and waiting for a reply's head may take ``connect_timeout + read_timeout`` seconds of on-time event
+loop (a burst of calls that keeps the loop busy does not time out its own connections), or this many times that
+in wall time."""
+_T = TypeVar("_T")
+_Reply: TypeAlias = "tuple[AWSResponse, bytes | aiohttp.ClientResponse]"
+"""A reply and its body, or the unread response of an event stream."""
 _CAPTURE_ID = "langchain-bedrock-routing-async-capture"
 _capturing: contextvars.ContextVar[bool] = contextvars.ContextVar("capturing_bedrock_request", default=False)
 
@@ -90,6 +103,27 @@ def capture(client: Any, start: Callable[[], Any]) -> PreparedCall:
     raise RuntimeError("the call finished without sending a Bedrock request")
 
 
+async def replayed(bedrock: AsyncBedrock, client: Any, call: Callable[[Any], _T]) -> _T:
+    """``call(client)`` (sync code that makes one API call of ``client``) with that call sent on the event loop:
+    captured, sent by ``bedrock``, and its parsed reply handed to a second run of ``call``, so the sync code
+    parses it as usual."""
+    prepared = capture(client, lambda: call(client))
+    response = await bedrock.send(prepared)
+    return call(_Replay(client, xform_name(prepared.operation_model.name), response))
+
+
+class _Replay:
+    """A client whose ``operation`` returns ``response``; every other attribute is the real client's."""
+
+    def __init__(self, client: Any, operation: str, response: dict[str, Any]) -> None:
+        self._client, self._operation, self._response = client, operation, response
+
+    def __getattr__(self, name: str) -> Any:
+        if name == self._operation:
+            return lambda **_params: self._response
+        return getattr(self._client, name)
+
+
 class AsyncBedrock:
     """Sends :class:`PreparedCall` requests on the running event loop; one pooled HTTP client per loop.
 
@@ -97,24 +131,29 @@ class AsyncBedrock:
     """
 
     def __init__(self, max_connections: int = MAX_CONNECTIONS) -> None:
-        self._limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-        self._sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+        self._max_connections = max_connections
+        self._sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = (
             weakref.WeakKeyDictionary()
         )
 
-    def _session(self, client: Any) -> httpx.AsyncClient:
+    def _session(self, client: Any) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
         session = self._sessions.get(loop)
-        if session is None or session.is_closed:
-            session = httpx.AsyncClient(limits=self._limits, verify=_tls(client))
+        if session is None or session.closed:
+            connector = aiohttp.TCPConnector(limit=self._max_connections, limit_per_host=0, ssl=_tls(client))
+            # the body is passed on as received (botocore checks its length), and no header of ours is added
+            session = aiohttp.ClientSession(
+                connector=connector, auto_decompress=False, skip_auto_headers=("Accept-Encoding", "User-Agent")
+            )
             self._sessions[loop] = session
+            weakref.finalize(loop, _abandon, session)
         return session
 
     async def aclose(self) -> None:
         """Close the running loop's HTTP client (clients of other loops are dropped with their loop)."""
         session = self._sessions.pop(asyncio.get_running_loop(), None)
         if session is not None:
-            await session.aclose()
+            await session.close()
 
     async def send(self, call: PreparedCall) -> dict[str, Any]:
         """The parsed reply of a non-streaming operation, as ``client.<operation>(...)`` returns it."""
@@ -125,12 +164,12 @@ class AsyncBedrock:
         """The parsed head of an event-stream operation and its events as they arrive (``EventStreamError`` for an
         exception event, connection errors as botocore's). Iterate the events to the end or ``aclose()`` them."""
         response, raw = await self._exchange(call, stream=True)
-        assert isinstance(raw, httpx.Response)
+        assert isinstance(raw, aiohttp.ClientResponse)
         parsed = _parse(call, response, None)
         events: EventStream = parsed.pop(call.operation_model.output_shape.event_stream_name)
         return parsed, _events(raw, events)
 
-    async def _exchange(self, call: PreparedCall, *, stream: bool) -> tuple[AWSResponse, bytes | httpx.Response]:
+    async def _exchange(self, call: PreparedCall, *, stream: bool) -> _Reply:
         """Send with botocore's retries; a streaming reply with status 200 comes back unread."""
         client, request_dict = call.client, call.request_dict
         context = request_dict["context"]
@@ -139,7 +178,7 @@ class AsyncBedrock:
             client._endpoint._update_retries_context(context, attempts)
             request = client._endpoint.create_request(request_dict, call.operation_model)  # signs it
             client.meta.events.emit(f"before-send.{call.event_suffix}", request=request)
-            outcome: tuple[AWSResponse, bytes | httpx.Response] | None = None
+            outcome: _Reply | None = None
             caught: Exception | None = None
             try:
                 outcome = await self._send_once(call, request, stream=stream)
@@ -165,31 +204,37 @@ class AsyncBedrock:
                     code = parsed.get("Error", {}).get("Code")
                     raise client.exceptions.from_code(code)(parsed, call.operation_model.name)
                 return outcome
-            if outcome is not None and isinstance(outcome[1], httpx.Response):
-                await outcome[1].aclose()
+            if outcome is not None and isinstance(outcome[1], aiohttp.ClientResponse):
+                outcome[1].release()
             await asyncio.sleep(float(pause))
             attempts += 1
 
-    async def _send_once(
-        self, call: PreparedCall, request: Any, *, stream: bool
-    ) -> tuple[AWSResponse, bytes | httpx.Response]:
+    async def _send_once(self, call: PreparedCall, request: Any, *, stream: bool) -> _Reply:
         config = call.client.meta.config
-        timeout = httpx.Timeout(config.read_timeout, connect=config.connect_timeout, pool=None)
+        timeout = aiohttp.ClientTimeout(total=None, sock_read=config.read_timeout)
+        head_s = config.connect_timeout + config.read_timeout
         session = self._session(call.client)
         headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
-        built = session.build_request(
-            request.method, request.url, headers=headers, content=request.body or b"", timeout=timeout
-        )
         with _botocore_errors(request.url):
-            reply = await session.send(built, stream=True)
+            async with LoopDeadline(head_s, head_s * STALL_FACTOR):  # connecting, until the reply's head
+                reply = await session.request(
+                    request.method, request.url, headers=headers, data=request.body or b"", timeout=timeout
+                )
             try:
-                if stream and reply.status_code < 300:
+                if stream and reply.status < 300:
                     return _aws_response(request.url, reply, b""), reply
-                body = await reply.aread()
+                body = await reply.read()
             finally:
-                if not (stream and reply.status_code < 300):
-                    await reply.aclose()
+                if not (stream and reply.status < 300):
+                    reply.release()
         return _aws_response(request.url, reply, body), body
+
+
+def _abandon(session: aiohttp.ClientSession) -> None:
+    """The event loop of ``session`` is gone and its connections with it: mark it closed, so that dropping it (when
+    the router was not closed) raises no "unclosed session" warning."""
+    if session.connector is not None:
+        session.connector._closed = True
 
 
 def _tls(client: Any) -> ssl.SSLContext | bool:
@@ -200,13 +245,22 @@ def _tls(client: Any) -> ssl.SSLContext | bool:
     return ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
 
 
-def _aws_response(url: str, reply: httpx.Response, body: bytes) -> AWSResponse:
-    response = AWSResponse(url, reply.status_code, HeadersDict(reply.headers.items()), None)
+def _aws_response(url: str, reply: aiohttp.ClientResponse, body: bytes) -> AWSResponse:
+    """The reply as botocore's response; a blob reply (InvokeModel's ``body``) reads from the bytes received."""
+    response = AWSResponse(url, reply.status, HeadersDict(reply.headers.items()), _Raw(body))
     response._content = body
     return response
 
 
-def _parse(call: PreparedCall, response: AWSResponse, body: bytes | httpx.Response | None) -> dict[str, Any]:
+class _Raw(io.BytesIO):
+    """Received bytes as the raw stream botocore's ``StreamingBody`` reads."""
+
+    def stream(self, amt: int = 1024, decode_content: bool = True) -> Iterator[bytes]:
+        while chunk := self.read(amt):
+            yield chunk
+
+
+def _parse(call: PreparedCall, response: AWSResponse, body: bytes | aiohttp.ClientResponse | None) -> dict[str, Any]:
     """botocore's parse of a reply (``body`` ``None`` for an event stream's head; an error reply's modeled fields
     included)."""
     operation_model, endpoint = call.operation_model, call.client._endpoint
@@ -220,32 +274,32 @@ def _parse(call: PreparedCall, response: AWSResponse, body: bytes | httpx.Respon
     return parsed
 
 
-async def _events(reply: httpx.Response, events: EventStream) -> AsyncGenerator[dict[str, Any], None]:
+async def _events(reply: aiohttp.ClientResponse, events: EventStream) -> AsyncGenerator[dict[str, Any], None]:
     buffer = EventStreamBuffer()
     try:
-        with _botocore_errors(str(reply.request.url)):
-            async for data in reply.aiter_raw():
+        with _botocore_errors(str(reply.url)):
+            async for data in reply.content.iter_any():
                 buffer.add_data(data)
                 for message in buffer:
                     parsed = events._parse_event(message)
                     if parsed:
                         yield parsed
     finally:
-        await reply.aclose()
+        reply.release()
 
 
 @contextmanager
 def _botocore_errors(url: str) -> Iterator[None]:
-    """httpx transport errors raised as the botocore errors the sync client raises (all retryable for the router)."""
+    """aiohttp errors raised as the botocore errors the sync client raises (all retryable for the router)."""
     try:
         yield
-    except httpx.ConnectTimeout as error:
+    except aiohttp.ConnectionTimeoutError as error:
         raise ConnectTimeoutError(endpoint_url=url, error=error) from error
-    except httpx.TimeoutException as error:
+    except (aiohttp.ServerTimeoutError, asyncio.TimeoutError) as error:
         raise ReadTimeoutError(endpoint_url=url, error=error) from error
-    except httpx.ConnectError as error:
+    except aiohttp.ClientConnectorError as error:
         raise EndpointConnectionError(endpoint_url=url, error=error) from error
-    except (httpx.NetworkError, httpx.ProtocolError) as error:
+    except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientOSError) as error:
         raise ConnectionClosedError(endpoint_url=url, error=error) from error
-    except httpx.TransportError as error:
+    except aiohttp.ClientError as error:
         raise HTTPClientError(error=error) from error

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
+from langchain_aws import BedrockEmbeddings, ChatBedrockConverse
 from langchain_core.globals import set_llm_cache
 from langchain_core.messages import AIMessageChunk, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
@@ -18,6 +21,7 @@ from pydantic import BaseModel
 
 from langchain_bedrock_routing.caching import InMemoryExactCache, RedisCache
 from langchain_bedrock_routing.callbacks.handler import get_bedrock_stats_callback
+from langchain_bedrock_routing.core.async_embeddings import AsyncBedrockEmbeddings
 from langchain_bedrock_routing.emulator import BedrockEmulator
 from langchain_bedrock_routing.errors import AllModelsFailedError, StreamInterruptedError
 from langchain_bedrock_routing.routing import ModelCallError, RoutedChatBedrock
@@ -274,8 +278,47 @@ def test_async_with_closes_the_connections(emulator: BedrockEmulator):
         async with _router(emulator) as router:
             answer = await router.ainvoke(PROMPT)
             session = router._bedrock._sessions[asyncio.get_running_loop()]
-        return answer.text, session.is_closed
+        return answer.text, session.closed
 
     text, closed = asyncio.run(use())
     assert text
     assert closed
+
+
+def test_titan_embeddings_fetch_the_same_vectors_on_the_loop(emulator: BedrockEmulator):
+    titan = "amazon.titan-embed-text-v2:0"
+    native = AsyncBedrockEmbeddings(model_id=titan, **emulator.client_kwargs())
+    plain = BedrockEmbeddings(model_id=titan, **emulator.client_kwargs())
+
+    async def embed() -> tuple[list[float], list[list[float]]]:
+        query = await native.aembed_query("hello world")
+        documents = await native.aembed_documents(["a hash map", "a binary tree"])
+        await native.aclose()
+        return query, documents
+
+    (query, documents), used = run_recorded(embed)
+    assert used == []
+    assert query == plain.embed_query("hello world")
+    assert documents == plain.embed_documents(["a hash map", "a binary tree"])
+    assert {(r.operation, r.model_id, r.status) for r in emulator.requests} == {("InvokeModel", titan, 200)}
+
+
+def test_embedding_errors_are_botocore_s(emulator: BedrockEmulator):
+    emulator.set_faults(fail_models=["amazon.titan-embed-text-v2:0"])
+    native = AsyncBedrockEmbeddings(model_id="amazon.titan-embed-text-v2:0", **emulator.client_kwargs())
+    with pytest.raises(ClientError) as failed:
+        asyncio.run(native.aembed_query("hello"))
+    assert failed.value.response["Error"]["Code"] == "ServiceUnavailableException"
+    assert len(emulator.requests) > 1  # botocore's own retries, awaited
+
+
+def test_the_emulator_s_fixed_latency_replaces_the_modeled_one():
+    with BedrockEmulator(fixed_latency_ms=0) as fast, BedrockEmulator(fixed_latency_ms=400) as slow:
+        answers = []
+        for emulator in (fast, slow):
+            model = ChatBedrockConverse(model=MICRO, **emulator.client_kwargs())
+            began = time.monotonic()
+            answers.append((model.invoke(PROMPT).text, time.monotonic() - began))
+    (fast_text, _), (slow_text, slow_seconds) = answers
+    assert fast_text == slow_text
+    assert slow_seconds >= 0.4  # a lower bound only: the emulator slept at least that long
