@@ -132,6 +132,7 @@ class AsyncBedrock:
 
     def __init__(self, max_connections: int = MAX_CONNECTIONS) -> None:
         self._max_connections = max_connections
+        self._tls: ssl.SSLContext | bool | None = None
         self._sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = (
             weakref.WeakKeyDictionary()
         )
@@ -140,7 +141,9 @@ class AsyncBedrock:
         loop = asyncio.get_running_loop()
         session = self._sessions.get(loop)
         if session is None or session.closed:
-            connector = aiohttp.TCPConnector(limit=self._max_connections, limit_per_host=0, ssl=_tls(client))
+            if self._tls is None:  # loading the CA bundle takes ~0.1 s: once, not per event loop
+                self._tls = _tls(client)
+            connector = aiohttp.TCPConnector(limit=self._max_connections, limit_per_host=0, ssl=self._tls)
             # the body is passed on as received (botocore checks its length), and no header of ours is added
             session = aiohttp.ClientSession(
                 connector=connector, auto_decompress=False, skip_auto_headers=("Accept-Encoding", "User-Agent")
