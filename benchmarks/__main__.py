@@ -18,6 +18,7 @@ from types import ModuleType
 
 from benchmarks import (
     async_concurrency,
+    budget_overhead,
     embedded_vs_redis,
     emulator_throughput,
     exact_hit,
@@ -38,6 +39,7 @@ MODULES: tuple[ModuleType, ...] = (
     embedded_vs_redis,
     emulator_throughput,
     async_concurrency,
+    budget_overhead,
 )
 BENCHMARKS: dict[str, Callable[[Context], Report]] = {module.NAME: module.run for module in MODULES}
 DEFAULT_RESULTS = Path(__file__).resolve().parent / "results"

@@ -22,6 +22,8 @@ from langchain_bedrock_routing.embeddings import HashingEmbeddings
 from langchain_bedrock_routing.errors import (
     AllModelsFailedError,
     BedrockRoutingError,
+    BudgetExceededError,
+    BudgetUnavailableError,
     CacheError,
     CallFailedError,
     ContextWindowExceededError,
@@ -36,7 +38,7 @@ from langchain_bedrock_routing.errors import (
     VectorDimensionError,
     VectorSetsUnavailableError,
 )
-from langchain_bedrock_routing.routing import RoutedChatBedrock
+from langchain_bedrock_routing.routing import Budget, RoutedChatBedrock
 from langchain_bedrock_routing.vectorstore import RedisVectorSetStore
 
 __all__ = [
@@ -44,6 +46,9 @@ __all__ = [
     "AsyncBedrockEmbeddings",
     "BedrockRoutingError",
     "BedrockStatsCallbackHandler",
+    "Budget",
+    "BudgetExceededError",
+    "BudgetUnavailableError",
     "CacheError",
     "CachePolicy",
     "CachingChatBedrockConverse",

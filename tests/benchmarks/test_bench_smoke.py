@@ -23,6 +23,7 @@ NAMES = (
     "embedded_vs_redis",
     "emulator_throughput",
     "async_concurrency",
+    "budget_overhead",
 )
 
 
