@@ -17,7 +17,6 @@ from langchain_bedrock_routing.caching import (
 from langchain_bedrock_routing.callbacks import BedrockStatsCallbackHandler, StatsFigures, get_bedrock_stats_callback
 from langchain_bedrock_routing.catalog import estimate_tokens, get_catalog
 from langchain_bedrock_routing.converse import CachingChatBedrockConverse
-from langchain_bedrock_routing.core.async_embeddings import AsyncBedrockEmbeddings
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
 from langchain_bedrock_routing.errors import (
     AllModelsFailedError,
@@ -43,7 +42,6 @@ from langchain_bedrock_routing.vectorstore import RedisVectorSetStore
 
 __all__ = [
     "AllModelsFailedError",
-    "AsyncBedrockEmbeddings",
     "BedrockRoutingError",
     "BedrockStatsCallbackHandler",
     "Budget",
