@@ -142,3 +142,13 @@ async def test_async_calls_go_through_deployments(regions):
     reply = await llm.ainvoke("hello")
     assert reply.response_metadata["routing"]["deployment"] == f"{MICRO}@eu-west-1"
     assert billed_in(regions["eu-west-1"]) == 1
+
+
+async def test_an_async_stream_over_deployments_counts_its_real_tokens(regions):
+    llm = router({"simple": [deployment(regions, "us-west-2", tpm=100_000)]}, max_tokens=300)
+    chunks = [chunk async for chunk in llm.astream("Tell me a short story.")]
+    assert chunks[-1].response_metadata["routing"]["deployment"] == f"{MICRO}@us-west-2"
+    usage = sum(chunks[1:], chunks[0]).usage_metadata
+    assert usage is not None
+    assert llm._balancer.limits.usage(f"{MICRO}@us-west-2").tokens == usage["total_tokens"]
+    assert billed_in(regions["us-west-2"]) == 1
