@@ -8,12 +8,14 @@ Stream chunks are Anthropic's events (``message_start`` ... ``message_stop``), t
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 from langchain_bedrock_routing.emulator.errors import validation
+from langchain_bedrock_routing.emulator.native.base import METRICS_KEY, Body, ServedChat
+from langchain_bedrock_routing.emulator.text import stream_pieces
 
-Body = dict[str, Any]
 ANTHROPIC_VERSION = "bedrock-2023-05-31"
 _MEDIA_FORMATS = {"image/png": "png", "image/jpeg": "jpeg", "image/gif": "gif", "image/webp": "webp"}
 
@@ -154,7 +156,7 @@ def _block_events(index: int, block: Body, pieces: int) -> Iterator[Body]:
             yield {"type": "content_block_delta", "index": index, "delta": delta}
     elif block["type"] == "thinking":
         yield {"type": "content_block_start", "index": index, "content_block": {"type": "thinking", "thinking": ""}}
-        for piece in _words(block["thinking"]):
+        for piece in stream_pieces(block["thinking"]):
             yield {
                 "type": "content_block_delta",
                 "index": index,
@@ -164,14 +166,9 @@ def _block_events(index: int, block: Body, pieces: int) -> Iterator[Body]:
         yield {"type": "content_block_delta", "index": index, "delta": delta}
     else:
         yield {"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}}
-        for piece in _words(block["text"]):
+        for piece in stream_pieces(block["text"]):
             yield {"type": "content_block_delta", "index": index, "delta": {"type": "text_delta", "text": piece}}
     yield {"type": "content_block_stop", "index": index}
-
-
-def _words(text: str, per: int = 3) -> list[str]:
-    parts = text.split(" ")
-    return [" ".join(parts[i : i + per]) + (" " if i + per < len(parts) else "") for i in range(0, len(parts), per)]
 
 
 def stream_events(response: Body, metrics: Body) -> Iterator[Body]:
@@ -182,4 +179,24 @@ def stream_events(response: Body, metrics: Body) -> Iterator[Body]:
         yield from _block_events(index, block, 12)
     delta = {"stop_reason": response["stop_reason"], "stop_sequence": None}
     yield {"type": "message_delta", "delta": delta, "usage": {"output_tokens": response["usage"]["output_tokens"]}}
-    yield {"type": "message_stop", "amazon-bedrock-invocationMetrics": metrics}
+    yield {"type": "message_stop", METRICS_KEY: metrics}
+
+
+class AnthropicMessages:
+    """Claude's native body (Anthropic Messages API, ``anthropic_version`` ``bedrock-2023-05-31``)."""
+
+    name = "Anthropic Messages"
+
+    def to_converse(self, body: Body) -> Body:
+        """The Converse body of an Anthropic Messages ``body``."""
+        return to_converse(body)
+
+    def response(self, outcome: ServedChat) -> Body:
+        """An Anthropic ``message``."""
+        used = usage(outcome.input_tokens, outcome.output_tokens, outcome.cache_read, outcome.cache_write)
+        message_id = "msg_bdrk_" + uuid.uuid4().hex[:24]
+        return message(message_id, outcome.model_id, content_blocks(outcome.content), outcome.stop_reason, used)
+
+    def chunks(self, response: Body, outcome: ServedChat, metrics: Body) -> Iterator[Body]:
+        """Anthropic's streaming events."""
+        return stream_events(response, metrics)
