@@ -193,6 +193,10 @@ class BedrockHandler(BaseHTTPRequestHandler):
             "X-Amzn-Bedrock-Output-Token-Count": str(completion.reply.output_tokens),
             "X-Amzn-Bedrock-Invocation-Latency": str(timing.total_ms),
         }
+        cache = completion.cache
+        if cache.read or cache.write:  # prompt caching reports its counts in two more headers
+            headers["X-Amzn-Bedrock-Cache-Read-Input-Token-Count"] = str(cache.read)
+            headers["X-Amzn-Bedrock-Cache-Write-Input-Token-Count"] = str(cache.write)
         if operation == "InvokeModel":
             self._send(200, json.dumps(native.body).encode("utf-8"), "application/json", headers)
             return

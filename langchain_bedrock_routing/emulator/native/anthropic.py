@@ -38,13 +38,16 @@ def _block(block: Any, path: str) -> list[Body]:
         converted = {"text": block.get("text")}
     elif kind in ("image", "document"):
         source = block.get("source", {})
+        name = str(block.get("title") or "document")
         if source.get("type") == "text":
-            converted = {"document": {"format": "txt", "name": "document", "source": {"text": source.get("data")}}}
+            converted = {"document": {"format": "txt", "name": name, "source": {"text": source.get("data")}}}
         else:
             media = str(source.get("media_type", ""))
             fmt = _MEDIA_FORMATS.get(media, media.split("/")[-1])
             payload = {"format": fmt, "source": {"bytes": source.get("data")}}
-            converted = {"image": payload} if kind == "image" else {"document": {**payload, "name": "document"}}
+            converted = {"image": payload} if kind == "image" else {"document": {**payload, "name": name}}
+        if kind == "document" and isinstance(block.get("citations"), dict):
+            converted["document"]["citations"] = {"enabled": bool(block["citations"].get("enabled"))}
     elif kind == "tool_use":
         converted = {"toolUse": {"toolUseId": block.get("id"), "name": block.get("name"), "input": block.get("input")}}
     elif kind == "tool_result":
@@ -117,10 +120,32 @@ def content_blocks(content: tuple[Body, ...]) -> list[Body]:
             out.append({"type": "thinking", "thinking": text["text"], "signature": text["signature"]})
         elif "citationsContent" in block:
             cited = block["citationsContent"]
-            out.append({"type": "text", "text": " ".join(c["text"] for c in cited["content"])})
+            text = " ".join(c["text"] for c in cited["content"])
+            out.append({"type": "text", "text": text, "citations": [_citation(c) for c in cited["citations"]]})
         else:
             out.append({"type": "text", "text": block.get("text", "")})
     return out
+
+
+_LOCATIONS = {
+    "documentChar": ("char_location", "start_char_index", "end_char_index"),
+    "documentChunk": ("content_block_location", "start_block_index", "end_block_index"),
+    "documentPage": ("page_location", "start_page_number", "end_page_number"),
+}
+
+
+def _citation(citation: Body) -> Body:
+    """A Converse citation as Anthropic's (``char_location``, ``content_block_location`` or ``page_location``)."""
+    kind, where = next(iter(citation["location"].items()))
+    name, start, end = _LOCATIONS[kind]
+    return {
+        "type": name,
+        "cited_text": "".join(part["text"] for part in citation["sourceContent"]),
+        "document_index": where["documentIndex"],
+        "document_title": citation["title"],
+        start: where["start"],
+        end: where["end"],
+    }
 
 
 def usage(input_tokens: int, output_tokens: int, cache_read: int, cache_write: int) -> Body:
@@ -166,6 +191,12 @@ def _block_events(index: int, block: Body, pieces: int) -> Iterator[Body]:
         yield {"type": "content_block_delta", "index": index, "delta": delta}
     else:
         yield {"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}}
+        for citation in block.get("citations", []):
+            yield {
+                "type": "content_block_delta",
+                "index": index,
+                "delta": {"type": "citations_delta", "citation": citation},
+            }
         for piece in stream_pieces(block["text"]):
             yield {"type": "content_block_delta", "index": index, "delta": {"type": "text_delta", "text": piece}}
     yield {"type": "content_block_stop", "index": index}
