@@ -17,6 +17,7 @@ from pathlib import Path
 from types import ModuleType
 
 from benchmarks import (
+    budget_overhead,
     embedded_vs_redis,
     emulator_throughput,
     exact_hit,
@@ -36,6 +37,7 @@ MODULES: tuple[ModuleType, ...] = (
     workload_savings,
     embedded_vs_redis,
     emulator_throughput,
+    budget_overhead,
 )
 BENCHMARKS: dict[str, Callable[[Context], Report]] = {module.NAME: module.run for module in MODULES}
 DEFAULT_RESULTS = Path(__file__).resolve().parent / "results"

@@ -21,6 +21,8 @@ from langchain_bedrock_routing.embeddings import HashingEmbeddings
 from langchain_bedrock_routing.errors import (
     AllModelsFailedError,
     BedrockRoutingError,
+    BudgetExceededError,
+    BudgetUnavailableError,
     CacheError,
     CallFailedError,
     ContextWindowExceededError,
@@ -35,13 +37,16 @@ from langchain_bedrock_routing.errors import (
     VectorDimensionError,
     VectorSetsUnavailableError,
 )
-from langchain_bedrock_routing.routing import RoutedChatBedrock
+from langchain_bedrock_routing.routing import Budget, RoutedChatBedrock
 from langchain_bedrock_routing.vectorstore import RedisVectorSetStore
 
 __all__ = [
     "AllModelsFailedError",
     "BedrockRoutingError",
     "BedrockStatsCallbackHandler",
+    "Budget",
+    "BudgetExceededError",
+    "BudgetUnavailableError",
     "CacheError",
     "CachePolicy",
     "CachingChatBedrockConverse",

@@ -68,6 +68,46 @@ class CostCapExceededError(NoCandidateError):
         )
 
 
+class BudgetExceededError(RequestRefusedError):
+    """A spend budget (see ``RoutedChatBedrock(budgets=...)``) cannot cover this request; nothing was called.
+
+    ``budget`` and ``scope`` (``"app"`` or ``"tenant <id>"``) name it; ``spent_usd`` is settled spend,
+    ``reserved_usd`` what calls in flight hold, ``limit_usd`` its limit, ``request_usd`` this request's estimated
+    maximum (``None`` when the budget was already spent), and ``resets_at`` the ISO-8601 UTC start of its next window.
+    """
+
+    def __init__(
+        self,
+        budget: str,
+        scope: str,
+        *,
+        spent_usd: float,
+        reserved_usd: float,
+        limit_usd: float,
+        request_usd: float | None,
+        resets_at: str,
+    ) -> None:
+        self.budget = budget
+        self.scope = scope
+        self.spent_usd = spent_usd
+        self.reserved_usd = reserved_usd
+        self.limit_usd = limit_usd
+        self.request_usd = request_usd
+        self.resets_at = resets_at
+        held = f" (+${reserved_usd:.6f} held by calls in flight)" if reserved_usd else ""
+        state = "is spent" if request_usd is None else "cannot cover this request"
+        need = "" if request_usd is None else f", and this request may cost up to ${request_usd:.6f}"
+        super().__init__(
+            f"budget {budget!r} ({scope}) {state}: ${spent_usd:.6f} of ${limit_usd:.6f} spent{held}{need}; it resets "
+            f"at {resets_at}. Raise its limit_usd, lower max_tokens, or wait for the reset"
+        )
+
+
+class BudgetUnavailableError(RequestRefusedError):
+    """The budget ledger (Redis) could not be reached and the router fails closed
+    (``budget_on_redis_error="closed"``); nothing was called."""
+
+
 class ModelCallError(CallFailedError):
     """A non-retryable Bedrock error (validation, access denied ...) on ``model_id``; the cause is chained."""
 

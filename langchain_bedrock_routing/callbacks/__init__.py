@@ -11,7 +11,7 @@ from langchain_bedrock_routing.callbacks.handler import (
     get_bedrock_stats_callback,
 )
 from langchain_bedrock_routing.callbacks.langsmith import BedrockLangSmithTracer
-from langchain_bedrock_routing.callbacks.pricing import Cost, TokenUsage, price_usage
+from langchain_bedrock_routing.catalog.pricing import Cost, TokenUsage, price_usage
 
 __all__ = [
     "UNMARKED_HIT_KIND",

@@ -16,7 +16,7 @@ from typing import Any
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
 
-from langchain_bedrock_routing.callbacks.pricing import TokenUsage
+from langchain_bedrock_routing.catalog.pricing import TokenUsage
 from langchain_bedrock_routing.core.routing_metadata import RoutingMetadata, read_routing
 
 UNMARKED_HIT_KIND = "langchain"

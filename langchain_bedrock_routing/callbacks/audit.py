@@ -78,6 +78,9 @@ class JsonlAuditLog:
             "latency_ms": round(outcome.latency_ms, 3),
             "error": outcome.error,
             "prompt_hash": self._digest(outcome.prompt),
+            "experiment": None
+            if outcome.assignment is None
+            else {"name": outcome.assignment.experiment, "arm": outcome.assignment.arm},
         }
         if self.include_prompt:
             entry["prompt"] = outcome.prompt

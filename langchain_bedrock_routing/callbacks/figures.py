@@ -16,8 +16,10 @@ from typing import Any
 from uuid import UUID
 
 from langchain_bedrock_routing.callbacks.answer import Answer, FailedAttempt
-from langchain_bedrock_routing.callbacks.pricing import Cost, TokenUsage, price_counterfactual, price_usage
+from langchain_bedrock_routing.callbacks.experiments import METHOD, Moments, compare_arms
 from langchain_bedrock_routing.catalog import ModelCatalog, base_model_id, get_catalog
+from langchain_bedrock_routing.catalog.pricing import Cost, TokenUsage, price_counterfactual, price_usage
+from langchain_bedrock_routing.core.routing_metadata import ArmAssignment
 
 UNKNOWN = "unknown"
 """Key used for a model, tier or tenant that a request did not name."""
@@ -43,6 +45,8 @@ class RequestOutcome:
     tenant: str | None = None
     prompt: str = ""
     """The conversation as text, for sinks that hash it; the figures never keep it."""
+    assignment: ArmAssignment | None = None
+    """The experiment arm that answered (``RoutingExperiment``), ``None`` outside experiments."""
 
     @property
     def tier(self) -> str | None:
@@ -189,6 +193,44 @@ class Bucket:
         }
 
 
+@dataclass
+class ArmFigures:
+    """One experiment arm: its requests (a :class:`Bucket`), cost per request (USD, cache hits at 0), outcome scores."""
+
+    bucket: Bucket = field(default_factory=Bucket)
+    cost: Moments = field(default_factory=Moments)
+    """USD billed per request whose cost is known (a model with no catalog price leaves it out)."""
+    score: Moments = field(default_factory=Moments)
+
+
+@dataclass
+class ExperimentFigures:
+    """All arms of one experiment; ``control`` is the arm the others are compared to (``None`` until known)."""
+
+    control: str | None = None
+    arms: dict[str, ArmFigures] = field(default_factory=dict)
+
+    def arm(self, name: str) -> ArmFigures:
+        """The figures of arm ``name`` (created empty)."""
+        return self.arms.setdefault(name, ArmFigures())
+
+    def as_dict(self, catalog: ModelCatalog) -> dict[str, Any]:
+        """JSON-safe: ``control``, ``arms`` (bucket figures plus cost per request and score), ``comparison``."""
+        return {
+            "control": self.control,
+            "method": METHOD,
+            "arms": {
+                name: {
+                    **arm.bucket.as_dict(catalog),
+                    "cost_per_request_usd": arm.cost.as_dict(),
+                    "score": arm.score.as_dict(),
+                }
+                for name, arm in sorted(self.arms.items())
+            },
+            "comparison": compare_arms(self.control, {n: (a.cost, a.score) for n, a in self.arms.items()}),
+        }
+
+
 class StatsFigures:
     """All figures of a stream of :class:`RequestOutcome`; thread-safe.
 
@@ -211,9 +253,10 @@ class StatsFigures:
         self.tenants: defaultdict[str, Bucket] = defaultdict(Bucket)
         self.routes_by_classifier: Counter[str] = Counter()
         self.answered_usage = TokenUsage()
+        self.experiments: dict[str, ExperimentFigures] = {}
 
     def add(self, outcome: RequestOutcome) -> None:
-        """Count one request in the total and in its model, tier and tenant slices."""
+        """Count one request in the total and in its model, tier, tenant and experiment-arm slices."""
         model_key = _model_key(outcome.model_id)
         with self._lock:
             slices = [self.total]
@@ -221,6 +264,13 @@ class StatsFigures:
                 slices.append(self.tiers[outcome.tier])
             if outcome.tenant is not None:
                 slices.append(self.tenants[outcome.tenant])
+            if outcome.assignment is not None:
+                experiment = self._experiment(outcome.assignment.experiment, outcome.assignment.control)
+                figures = experiment.arm(outcome.assignment.arm)
+                slices.append(figures.bucket)
+                cost = outcome_cost(self.catalog, outcome).total
+                if cost is not None:
+                    figures.cost.add(float(cost))
             for bucket in [*slices, self.models[model_key]]:
                 bucket.add_request(outcome)
             for model_id, usage in outcome.spend:
@@ -234,6 +284,16 @@ class StatsFigures:
                 self.answered_usage += answer.usage
                 if not answer.cached and answer.classifier is not None:
                     self.routes_by_classifier[answer.classifier] += 1
+
+    def _experiment(self, name: str, control: str | None) -> ExperimentFigures:
+        experiment = self.experiments.setdefault(name, ExperimentFigures())
+        experiment.control = control or experiment.control
+        return experiment
+
+    def add_score(self, experiment: str, arm: str, score: float) -> None:
+        """Count one outcome score in [0, 1] of a request ``arm`` of ``experiment`` answered."""
+        with self._lock:
+            self._experiment(experiment, None).arm(arm).score.add(float(score))
 
     def reset(self) -> None:
         """Forget every request counted so far."""
@@ -253,7 +313,8 @@ class StatsFigures:
             return price_counterfactual(self.catalog, self.baseline_model, self.answered_usage).total
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe snapshot: ``total``, ``models``, ``tiers``, ``tenants``, ``routes`` and ``baseline``."""
+        """JSON-safe snapshot: ``total``, ``models``, ``tiers``, ``tenants``, ``experiments``, ``routes`` and
+        ``baseline``."""
         with self._lock:
             baseline = self.baseline_cost()
             cost = self.total.cost(self.catalog).total
@@ -262,6 +323,7 @@ class StatsFigures:
                 "models": {k: b.as_dict(self.catalog) for k, b in sorted(self.models.items())},
                 "tiers": {k: b.as_dict(self.catalog) for k, b in sorted(self.tiers.items())},
                 "tenants": {k: b.as_dict(self.catalog) for k, b in sorted(self.tenants.items())},
+                "experiments": {k: e.as_dict(self.catalog) for k, e in sorted(self.experiments.items())},
                 "routes": {
                     "by_tier": {k: b.misses for k, b in sorted(self.tiers.items())},
                     "by_classifier": dict(sorted(self.routes_by_classifier.items())),

@@ -35,8 +35,9 @@ from langchain_bedrock_routing.callbacks.answer import (
 )
 from langchain_bedrock_routing.callbacks.figures import RequestOutcome, StatsFigures
 from langchain_bedrock_routing.callbacks.outside import watching
-from langchain_bedrock_routing.callbacks.pricing import TokenUsage
 from langchain_bedrock_routing.catalog import ModelCatalog, base_model_id
+from langchain_bedrock_routing.catalog.pricing import TokenUsage
+from langchain_bedrock_routing.core.routing_metadata import ArmAssignment, read_assignment
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ class _ChatRun:
     request_id: UUID
     tenant: str | None
     prompt: str
+    assignment: ArmAssignment | None = None
     has_calls: bool = False
     spend: list[tuple[str | None, TokenUsage]] = field(default_factory=list)
     api_errors: list[FailedAttempt] = field(default_factory=list)
@@ -115,6 +117,19 @@ class BedrockStatsCallbackHandler(BaseCallbackHandler):
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe figures (see :meth:`StatsFigures.to_dict`)."""
         return self.figures.to_dict()
+
+    def add_score(self, experiment: str, arm: str, score: float) -> None:
+        """Count an outcome score in [0, 1] for ``arm`` of ``experiment``, here and in each sink that takes scores
+        (``OutcomeRecorder(..., stats=[handler])`` calls it on every ``record_outcome``)."""
+        self.figures.add_score(experiment, arm, score)
+        for sink in self.sinks:
+            add = getattr(sink, "add_score", None)
+            if add is None:
+                continue
+            try:
+                add(experiment, arm, score)
+            except Exception:
+                logger.warning("stats sink %r failed to take a score", sink, exc_info=True)
 
     def reset(self) -> None:
         """Forget the figures (runs in flight still finish and count)."""
@@ -205,6 +220,7 @@ class BedrockStatsCallbackHandler(BaseCallbackHandler):
                 request_id=run_id if request is None else request.request_id,
                 tenant=None if tenant is None else str(tenant),
                 prompt="" if request is not None or not messages else get_buffer_string(messages[0]),
+                assignment=read_assignment(metadata),
             )
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
@@ -235,6 +251,7 @@ class BedrockStatsCallbackHandler(BaseCallbackHandler):
                 api_errors=tuple(failed),
                 tenant=run.tenant,
                 prompt=run.prompt,
+                assignment=run.assignment,
             )
         )
 
@@ -264,6 +281,7 @@ class BedrockStatsCallbackHandler(BaseCallbackHandler):
                 error=code,
                 tenant=run.tenant,
                 prompt=run.prompt,
+                assignment=run.assignment,
             )
         )
 

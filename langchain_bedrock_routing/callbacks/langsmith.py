@@ -17,8 +17,8 @@ from langchain_core.tracers.langchain import LangChainTracer
 from langchain_core.tracers.schemas import Run
 
 from langchain_bedrock_routing.callbacks.answer import Answer, first_message, read_answer
-from langchain_bedrock_routing.callbacks.pricing import price_usage
 from langchain_bedrock_routing.catalog import ModelCatalog, get_catalog
+from langchain_bedrock_routing.catalog.pricing import price_usage
 
 
 def answer_figures(answer: Answer, catalog: ModelCatalog) -> dict[str, Any]:

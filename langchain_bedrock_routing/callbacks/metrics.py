@@ -1,7 +1,8 @@
 """CloudWatch metric points from a window of requests, and the sink base shared by the exporters.
 
 Each flush publishes the requests recorded since the previous flush (counters are per window, so
-CloudWatch's Sum statistic adds up correctly), as total, per model and per tier points.
+CloudWatch's Sum statistic adds up correctly), as total, per model, per tier and per experiment arm points
+(an arm's also carry its outcome scores: ``OutcomeScores`` count and ``OutcomeScore`` mean).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from langchain_bedrock_routing.catalog import ModelCatalog, get_catalog
 DEFAULT_NAMESPACE = "LangChain/BedrockRouting"
 MODEL_DIMENSION = "Model"
 TIER_DIMENSION = "Tier"
+EXPERIMENT_DIMENSION = "Experiment"
+ARM_DIMENSION = "Arm"
 
 
 @dataclass(frozen=True)
@@ -49,12 +52,19 @@ def bucket_points(bucket: Bucket, catalog: ModelCatalog, dimensions: tuple[tuple
 
 
 def figure_points(figures: StatsFigures, base: Mapping[str, str]) -> list[MetricPoint]:
-    """Points for the total (``base`` dimensions only), each model and each tier."""
+    """Points for the total (``base`` dimensions only), each model, each tier and each experiment arm."""
     dims = tuple(base.items())
-    points = bucket_points(figures.total, figures.catalog, dims)
+    points = bucket_points(figures.total, figures.catalog, dims) if figures.total.requests else []
     for dimension, buckets in ((MODEL_DIMENSION, figures.models), (TIER_DIMENSION, figures.tiers)):
         for key, bucket in sorted(buckets.items()):
             points += bucket_points(bucket, figures.catalog, (*dims, (dimension, key)))
+    for name, experiment in sorted(figures.experiments.items()):
+        for arm_name, arm in sorted(experiment.arms.items()):
+            arm_dims = (*dims, (EXPERIMENT_DIMENSION, name), (ARM_DIMENSION, arm_name))
+            points += bucket_points(arm.bucket, figures.catalog, arm_dims) if arm.bucket.requests else []
+            if arm.score.count:
+                points.append(MetricPoint("OutcomeScores", float(arm.score.count), "Count", arm_dims))
+                points.append(MetricPoint("OutcomeScore", float(arm.score.mean or 0.0), "None", arm_dims))
     return points
 
 
@@ -98,14 +108,18 @@ class WindowedMetricsSink(ABC):
         if due:
             self.flush()
 
+    def add_score(self, experiment: str, arm: str, score: float) -> None:
+        """Add one outcome score of an experiment arm to the current window."""
+        with self._lock:
+            self._window.add_score(experiment, arm, score)
+
     def flush(self) -> int:
         """Publish and start a new window; returns the number of points published (0 for an empty window)."""
         with self._lock:
             window, self._window = self._window, StatsFigures(catalog=self._catalog)
-        if window.total.requests == 0:
-            return 0
         points = figure_points(window, self.dimensions)
-        self._publish(points, datetime.now(timezone.utc))
+        if points:
+            self._publish(points, datetime.now(timezone.utc))
         return len(points)
 
     @abstractmethod

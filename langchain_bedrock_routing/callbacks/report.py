@@ -101,12 +101,55 @@ def _tiers(data: dict[str, Any]) -> Table:
     return table
 
 
+def _signed(value: float, usd: bool) -> str:
+    sign = "-" if value < 0 else "+"
+    return f"{sign}${abs(value):,.6f}" if usd else f"{sign}{abs(value):.3f}"
+
+
+def _interval(figures: dict[str, Any] | None, usd: bool) -> str:
+    if figures is None:
+        return "- (needs 2+ per arm)"
+    low, high = _signed(figures["low"], usd), _signed(figures["high"], usd)
+    return f"{_signed(figures['difference'], usd)} [{low}, {high}]"
+
+
+def _mean(figures: dict[str, Any], usd: bool) -> str:
+    mean = figures["mean"]
+    return "-" if mean is None else (_usd(mean) if usd else f"{mean:.3f}")
+
+
+def _experiment(name: str, data: dict[str, Any]) -> Group:
+    control = data["control"]
+    arms = Table(title=f"Experiment {name} (control: {control})", title_justify="left")
+    for column in ("Arm", "Requests", "Hit rate", "Cost", "Cost / request", "Latency p50 / p95", "Scores", "Score"):
+        arms.add_column(column, justify="left" if column == "Arm" else "right", no_wrap=True)
+    for arm, a in data["arms"].items():
+        latency = a["latency_ms"]
+        arms.add_row(
+            arm + (" (control)" if arm == control else ""),
+            f"{a['requests']:,}",
+            _pct(a["cache"]["hit_rate"]),
+            _usd(a["cost_usd"]["total"]),
+            _mean(a["cost_per_request_usd"], usd=True),
+            f"{_ms(latency['p50'])} / {_ms(latency['p95'])}",
+            f"{a['score']['count']:,}",
+            _mean(a["score"], usd=False),
+        )
+    differences = Table(title=f"{name}: difference vs {control} [95% CI, Welch's t]", title_justify="left")
+    for column in ("Arm", "Cost / request [CI]", "Score [CI]"):
+        differences.add_column(column, justify="left" if column == "Arm" else "right", no_wrap=True)
+    for arm, c in data["comparison"].items():
+        differences.add_row(arm, _interval(c["cost_per_request_usd"], usd=True), _interval(c["score"], usd=False))
+    return Group(arms, differences) if data["comparison"] else Group(arms)
+
+
 def render_report(figures: StatsFigures) -> Group:
-    """The report as a ``rich`` renderable: summary, model usage and (when routed) tiers."""
+    """The report as a ``rich`` renderable: summary, model usage, tiers (when routed), experiments (when any)."""
     data = figures.to_dict()
-    parts: list[Table] = [_summary(data, figures.catalog), _models(data, figures.catalog)]
+    parts: list[Table | Group] = [_summary(data, figures.catalog), _models(data, figures.catalog)]
     if data["tiers"]:
         parts.append(_tiers(data))
+    parts += [_experiment(name, experiment) for name, experiment in data["experiments"].items()]
     return Group(*parts)
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal, TypedDict, cast
+from dataclasses import dataclass
+from typing import Any, Literal, TypedDict, cast
 
 from langchain_bedrock_routing.catalog import Tier
 
@@ -48,8 +49,49 @@ class RoutingMetadata(TypedDict, total=False):
     attempts: list[AttemptRecord]
     skipped: list[SkippedModel]
     prompt_cache: bool
+    experiment: str
+    """Set by ``RoutingExperiment``: the experiment that assigned this request (see :class:`ArmAssignment`)."""
+    arm: str
+    """Set by ``RoutingExperiment``: the arm that answered."""
 
 
 def read_routing(value: object) -> RoutingMetadata:
     """A message's ``response_metadata.get("routing")`` as a routing record (``{}`` when it is not a mapping)."""
     return cast("RoutingMetadata", dict(value)) if isinstance(value, Mapping) else {}
+
+
+EXPERIMENT_METADATA_KEY = "routing_experiment"
+ARM_METADATA_KEY = "routing_arm"
+CONTROL_METADATA_KEY = "routing_control"
+
+
+@dataclass(frozen=True)
+class ArmAssignment:
+    """A request's place in an experiment: ``arm`` answered it, ``control`` is the arm the others are compared to.
+
+    ``RoutingExperiment`` puts it in the run metadata (:meth:`as_metadata`), where the stats handler, the outcome
+    recorder and LangSmith read it.
+    """
+
+    experiment: str
+    arm: str
+    control: str
+
+    def as_metadata(self) -> dict[str, str]:
+        """The run-metadata entries naming this assignment."""
+        return {
+            EXPERIMENT_METADATA_KEY: self.experiment,
+            ARM_METADATA_KEY: self.arm,
+            CONTROL_METADATA_KEY: self.control,
+        }
+
+
+def read_assignment(metadata: Mapping[str, Any] | None) -> ArmAssignment | None:
+    """The assignment in a run's metadata, ``None`` for a request outside any experiment."""
+    if not metadata:
+        return None
+    experiment, arm = metadata.get(EXPERIMENT_METADATA_KEY), metadata.get(ARM_METADATA_KEY)
+    if not isinstance(experiment, str) or not isinstance(arm, str):
+        return None
+    control = metadata.get(CONTROL_METADATA_KEY)
+    return ArmAssignment(experiment, arm, control if isinstance(control, str) else arm)

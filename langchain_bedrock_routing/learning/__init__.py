@@ -1,9 +1,11 @@
-"""Learning from outcomes: the outcomes format, recording app feedback, training and calibrating a router.
+"""Learning from outcomes: the outcomes format, recording app feedback, training and calibrating a router, and
+experiments that compare routing strategies on live traffic.
 
 This package may import ``routing`` and ``caching``; neither imports it.
 """
 
 from langchain_bedrock_routing.learning.calibrate import CalibrationTarget, CurvePoint
+from langchain_bedrock_routing.learning.experiment import RoutingExperiment
 from langchain_bedrock_routing.learning.outcomes import (
     Outcome,
     OutcomesFormatError,
@@ -27,6 +29,7 @@ __all__ = [
     "OutcomeWriter",
     "OutcomesFormatError",
     "RedisSink",
+    "RoutingExperiment",
     "TrainingReport",
     "convert_pairs",
     "from_pairs",

@@ -18,7 +18,7 @@ import re
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,6 +29,8 @@ from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
 
 from langchain_bedrock_routing.caching.pii import contains_pii
+from langchain_bedrock_routing.callbacks.experiments import ScoreSink
+from langchain_bedrock_routing.core.routing_metadata import ArmAssignment, read_assignment
 from langchain_bedrock_routing.errors import BedrockRoutingError
 from langchain_bedrock_routing.learning.outcomes import Outcome, dump_outcome, messages_of
 from langchain_bedrock_routing.learning.sinks import JsonlSink, OutcomeWriter
@@ -45,9 +47,16 @@ class OutcomeLookupError(BedrockRoutingError, LookupError):
 
 
 @dataclass(frozen=True)
+class _Pending:
+    messages: tuple[tuple[str, str], ...]
+    assignment: ArmAssignment | None
+
+
+@dataclass(frozen=True)
 class _Run:
     messages: tuple[tuple[str, str], ...]
     routing: Mapping[str, Any]
+    assignment: ArmAssignment | None
 
 
 class OutcomeRecorder(BaseCallbackHandler):
@@ -68,6 +77,7 @@ class OutcomeRecorder(BaseCallbackHandler):
         pii: PiiPolicy = "skip",
         key: OutcomeKey = "tier",
         max_runs: int = 10_000,
+        stats: Sequence[ScoreSink] = (),
     ) -> None:
         if pii not in ("skip", "keep"):
             raise ValueError(f"unknown pii policy {pii!r}; valid policies: skip, keep")
@@ -77,17 +87,25 @@ class OutcomeRecorder(BaseCallbackHandler):
             raise ValueError(f"max_runs must be a positive number of runs, got {max_runs}")
         self.sink: OutcomeWriter = JsonlSink(sink) if isinstance(sink, str | Path) else sink
         self.pii, self.key, self.max_runs = pii, key, max_runs
+        self.stats = tuple(stats)
         self.recorded = self.skipped_pii = self.failures = 0
-        self._pending: OrderedDict[uuid.UUID, tuple[tuple[str, str], ...]] = OrderedDict()
+        self._pending: OrderedDict[uuid.UUID, _Pending] = OrderedDict()
         self._runs: OrderedDict[uuid.UUID, _Run] = OrderedDict()
         self._lock = threading.Lock()
 
     def on_chat_model_start(
-        self, serialized: dict[str, Any], messages: list[list[BaseMessage]], *, run_id: uuid.UUID, **kwargs: Any
+        self,
+        serialized: dict[str, Any],
+        messages: list[list[BaseMessage]],
+        *,
+        run_id: uuid.UUID,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> None:
-        """Keep the conversation of the run until it ends."""
+        """Keep the conversation of the run (and its experiment arm, if any) until it ends."""
+        pending = _Pending(messages_of(messages[0]) if messages else (), read_assignment(metadata))
         with self._lock:
-            _put(self._pending, run_id, messages_of(messages[0]) if messages else (), self.max_runs)
+            _put(self._pending, run_id, pending, self.max_runs)
 
     def on_llm_end(self, response: LLMResult, *, run_id: uuid.UUID, **kwargs: Any) -> None:
         """Keep a routed run (its answer carries ``response_metadata["routing"]``); forget any other."""
@@ -96,9 +114,9 @@ class OutcomeRecorder(BaseCallbackHandler):
             generation.message.response_metadata.get("routing") if isinstance(generation, ChatGeneration) else None
         )
         with self._lock:
-            messages = self._pending.pop(run_id, None)
-            if messages and isinstance(routing, Mapping):
-                _put(self._runs, run_id, _Run(messages, dict(routing)), self.max_runs)
+            pending = self._pending.pop(run_id, None)
+            if pending and pending.messages and isinstance(routing, Mapping):
+                _put(self._runs, run_id, _Run(pending.messages, dict(routing), pending.assignment), self.max_runs)
 
     def on_llm_error(self, error: BaseException, *, run_id: uuid.UUID, **kwargs: Any) -> None:
         """A failed run has no answer to score."""
@@ -128,16 +146,29 @@ class OutcomeRecorder(BaseCallbackHandler):
                 f"no routed run {run_id} in this recorder: pass it in the router's callbacks "
                 f"(RoutedChatBedrock(callbacks=[recorder])); it keeps the last {self.max_runs} runs"
             )
+        if run.assignment is not None:
+            self._score_arm(run.assignment, float(score))
         if self.pii == "skip" and any(contains_pii(text) for _, text in run.messages):
             with self._lock:
                 self.skipped_pii += 1
             return None
         return self._write(run_id, run, float(score), metadata or {})
 
+    def _score_arm(self, assignment: ArmAssignment, score: float) -> None:
+        for sink in self.stats:
+            try:
+                sink.add_score(assignment.experiment, assignment.arm, score)
+            except Exception:  # feedback must never break the app: logged and counted
+                logger.warning("could not count the score of arm %r in %r", assignment.arm, sink, exc_info=True)
+                with self._lock:
+                    self.failures += 1
+
     def _write(self, run_id: uuid.UUID, run: _Run, score: float, metadata: Mapping[str, Any]) -> Outcome | None:
         routing = run.routing
         name = str(routing.get("tier") if self.key == "tier" else routing.get("model_id"))
         details = {k: routing.get(k) for k in ("tier", "model_id", "classifier", "score")}
+        if run.assignment is not None:
+            details |= {"experiment": run.assignment.experiment, "arm": run.assignment.arm}
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         outcome = Outcome(run.messages, {name: score}, str(run_id), {**details, "recorded": stamp, **metadata})
         try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
@@ -23,6 +23,7 @@ from langchain_bedrock_routing.core.routing_metadata import PRIORITIES, Priority
 from langchain_bedrock_routing.routing import chunks
 from langchain_bedrock_routing.routing.arguments import accepted_keywords, check_keywords, check_region
 from langchain_bedrock_routing.routing.attempts import RouteRun
+from langchain_bedrock_routing.routing.budget import Budget, BudgetGuard, Spend, make_guard, spending
 from langchain_bedrock_routing.routing.classifiers import StickyClassifier, resolve_classifier
 from langchain_bedrock_routing.routing.classifiers.registry import ClassifierSpec
 from langchain_bedrock_routing.routing.classify import classify_request
@@ -41,7 +42,10 @@ from langchain_bedrock_routing.routing.tokens import count_tokens
 
 _CONFIGURABLE = "routing_configurable"
 """Call keyword carrying ``config["configurable"]`` to the classifier; kept out of the cache key."""
-_ROUTER_KWARGS = frozenset({"priority", "model", "tools", "tool_choice", "deadline", _CONFIGURABLE})
+_TENANT = "routing_tenant"
+"""Call keyword carrying ``config["metadata"]["tenant_id"]`` to the budgets (LangChain gives ``_stream`` no run
+manager); kept out of the cache key."""
+_ROUTER_KWARGS = frozenset({"priority", "model", "tools", "tool_choice", "deadline", _CONFIGURABLE, _TENANT})
 
 
 class RoutedChatBedrock(BaseChatModel):
@@ -66,6 +70,11 @@ class RoutedChatBedrock(BaseChatModel):
     ``prompt_cache="auto"`` passes ``cache_control`` to the delegate only when the stable prefix (system
     messages, tool schemas, earlier turns; estimated) reaches the chosen model's ``cache_min_tokens``
     from the catalog; ``"off"`` (default) never does.
+
+    ``budgets`` (:class:`~.budget.Budget`) cap spend per app or per tenant (``config["metadata"]["tenant_id"]``) per
+    UTC day or month, shared across processes through ``budget_redis_url``: near a limit calls route with
+    ``priority="cost"``, a spent budget refuses with :class:`BudgetExceededError` before any call; cache hits never
+    count (see :mod:`.budget`).
 
     ``.profile`` is what every configured model can do (capabilities ANDed, token limits minimised; see
     :mod:`.profile`); ``get_num_tokens*`` uses Bedrock CountTokens where the default tier's primary model serves it,
@@ -99,6 +108,15 @@ class RoutedChatBedrock(BaseChatModel):
     """How long a failing model rests (tried only after every healthy candidate)."""
     output_tokens_estimate: int = 512
     """Reply length assumed for cost/latency estimates when ``max_tokens`` is unset."""
+    budgets: SkipValidation[list[Budget] | None] = None
+    """Spend limits per app or tenant over a UTC day or month (see :mod:`.budget`); cache hits never count."""
+    budget_redis_url: str | None = Field(default=None, exclude=True)
+    """Redis holding the budgets' spend, shared by every process using it; unset: counted in this process."""
+    budget_on_redis_error: Literal["open", "closed"] = "open"
+    """When the budget Redis is unreachable: ``"open"`` lets calls through uncounted (logged, counted), ``"closed"``
+    refuses them with ``BudgetUnavailableError``."""
+    budget_clock: Callable[[], float] | None = Field(default=None, exclude=True)
+    """Unix seconds for budget windows (default ``time.time``)."""
 
     region_name: str | None = None
     endpoint_url: str | None = Field(default=None, alias="base_url")
@@ -135,6 +153,7 @@ class RoutedChatBedrock(BaseChatModel):
     _classifier: Runnable[Any, RouteDecision] = PrivateAttr()
     _pool: DelegatePool = PrivateAttr()
     _cooldown: Cooldown = PrivateAttr()
+    _budget: BudgetGuard | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -186,6 +205,13 @@ class RoutedChatBedrock(BaseChatModel):
             self._classifier = StickyClassifier(classifier=self._classifier)
         if self.profile is None:
             self.profile = tiers_profile(self._targets)
+        self._budget = make_guard(
+            self.budgets,
+            self.budget_redis_url,
+            on_redis_error=self.budget_on_redis_error,
+            clock=self.budget_clock,
+            lease_s=self.deadline + 60.0,
+        )
         return self
 
     @property
@@ -213,6 +239,7 @@ class RoutedChatBedrock(BaseChatModel):
 
     def _get_llm_string(self, stop: list[str] | None = None, **kwargs: Any) -> str:
         kwargs.pop(_CONFIGURABLE, None)
+        kwargs.pop(_TENANT, None)
         kwargs.pop("deadline", None)
         return super()._get_llm_string(stop=stop, **kwargs)
 
@@ -246,6 +273,11 @@ class RoutedChatBedrock(BaseChatModel):
         return self._targets[tier][0]
 
     # -- public helpers -------------------------------------------------------------------------------
+
+    @property
+    def budget_guard(self) -> BudgetGuard | None:
+        """The budgets' guard (``.status(tenant)``: spend per budget; ``.counts``); ``None`` without ``budgets``."""
+        return self._budget
 
     def classify(self, messages_or_text: LanguageModelInput, config: RunnableConfig | None = None) -> RouteDecision:
         """The classifier's decision for a prompt (str, messages or PromptValue), without calling a model."""
@@ -355,14 +387,15 @@ class RoutedChatBedrock(BaseChatModel):
         messages: list[BaseMessage],
         kwargs: dict[str, Any],
         run_manager: CallbackManagerForLLMRun | None,
+        spend: Spend,
         screened: Screened | None = None,
     ) -> RouteRun:
-        """Classify and plan one request (``screened``: its screen, when already made); raises ``ValueError`` (bad
-        input, no candidate) before any call."""
+        """Classify and plan one request (``screened``: its screen, when already made) within ``spend``'s budgets;
+        raises ``ValueError`` (bad input, no candidate) or ``BudgetExceededError`` before any call."""
         deadline = Deadline(kwargs.get("deadline", self.deadline))
         call_kwargs = {k: v for k, v in kwargs.items() if k not in _ROUTER_KWARGS}
         screened = screened or held(messages) or self._screen(messages, kwargs)
-        priority, profile, tools = screened.priority, screened.profile, kwargs.get("tools")
+        priority, profile, tools = spend.priority(screened.priority), screened.profile, kwargs.get("tools")
         if screened.pinned is not None:
             decision = RouteDecision(
                 tier=screened.pinned.tier,
@@ -372,7 +405,9 @@ class RoutedChatBedrock(BaseChatModel):
             )
         else:
             decision = classify_request(self._classifier, messages, kwargs.get(_CONFIGURABLE) or {}, run_manager)
-        plan = self._plan(decision.tier, priority, screened.targets, profile)
+        plan = spend.plan(
+            lambda cap: self._plan(decision.tier, priority, screened.targets, profile, cap), self.max_cost_per_request
+        )
         prompt_cache: PromptCacheMode = "auto" if self.prompt_cache == "auto" else "off"
         return RouteRun(
             decision=decision,
@@ -389,15 +424,21 @@ class RoutedChatBedrock(BaseChatModel):
         )
 
     def _plan(
-        self, tier: Tier, priority: Priority, targets: Mapping[Tier, Sequence[Target]], profile: RequestProfile
+        self,
+        tier: Tier,
+        priority: Priority,
+        targets: Mapping[Tier, Sequence[Target]],
+        profile: RequestProfile,
+        cap: float | None = None,
     ) -> Plan:
-        """Candidates from ``tier`` (every configured tier when it has none); raises ``NoCandidateError``."""
+        """Candidates from ``tier`` (every configured tier when it has none) within ``max_cost_per_request`` and
+        ``cap`` (USD, what the budgets have left); raises ``NoCandidateError``."""
         return plan_route(
             tier,
             priority,
             targets,
             profile,
-            max_cost_usd=self.max_cost_per_request,
+            max_cost_usd=min((c for c in (self.max_cost_per_request, cap) if c is not None), default=None),
             escalate=self.escalate_on_failure,
             output_tokens_estimate=self.output_tokens_estimate,
         )
@@ -409,17 +450,19 @@ class RoutedChatBedrock(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        run = self._route(messages, kwargs, run_manager)
-        for attempt in run:
-            try:
-                result = attempt.delegate._generate(messages, stop=stop, **attempt.kwargs)
-            except Exception as error:
-                run.failed(attempt, error)
-                continue
-            message = result.generations[0].message
-            _mark(message, run.succeeded(attempt, message.response_metadata))
-            return result
-        run.exhausted()
+        with spending(self._budget, kwargs.get(_TENANT)) as spend:
+            run = self._route(messages, kwargs, run_manager, spend)
+            for attempt in run:
+                try:
+                    result = attempt.delegate._generate(messages, stop=stop, **attempt.kwargs)
+                except Exception as error:
+                    run.failed(attempt, error)
+                    continue
+                message = result.generations[0].message
+                _mark(message, run.succeeded(attempt, message.response_metadata))
+                spend.saw(message)
+                return result
+            run.exhausted()
 
     def _stream(
         self,
@@ -442,15 +485,25 @@ class RoutedChatBedrock(BaseChatModel):
         screened: Screened,
     ) -> Iterator[ChatGenerationChunk]:
         """The first candidate whose stream produces output (see :func:`chunks.routed_stream`)."""
-        yield from chunks.routed_stream(self._route(messages, kwargs, run_manager, screened), messages, stop)
+        with spending(self._budget, kwargs.get(_TENANT)) as spend:
+            for chunk in chunks.routed_stream(
+                self._route(messages, kwargs, run_manager, spend, screened), messages, stop
+            ):
+                spend.saw(chunk.message)
+                yield chunk
 
 
 def _with_config(config: RunnableConfig | None, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Call kwargs plus ``priority`` (validated) and the rest of ``config["configurable"]`` for the classifier."""
-    configurable = dict(ensure_config(config).get("configurable") or {})
-    if not configurable:
+    """Call kwargs plus ``priority`` (validated) and the rest of ``config["configurable"]`` for the classifier, and
+    the run's ``tenant_id`` metadata for the budgets."""
+    config = ensure_config(config)
+    configurable = dict(config.get("configurable") or {})
+    tenant = (config.get("metadata") or {}).get("tenant_id")
+    if not configurable and tenant is None:
         return kwargs
-    merged = dict(kwargs)
+    merged = {**kwargs, _TENANT: tenant} if tenant is not None else dict(kwargs)
+    if not configurable:
+        return merged
     if "priority" in configurable and "priority" not in merged:
         merged["priority"] = validate_priority(configurable["priority"])
     merged[_CONFIGURABLE] = configurable

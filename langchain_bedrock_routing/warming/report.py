@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, get_args
 
-from langchain_bedrock_routing.callbacks.pricing import TokenUsage
+from langchain_bedrock_routing.catalog.pricing import TokenUsage
 
 WarmStatus = Literal["stored", "already_cached", "not_stored", "duplicate", "failed"]
 """``stored``: answered by the model and stored. ``already_cached``: a cache hit, nothing paid.

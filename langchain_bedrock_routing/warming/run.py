@@ -28,8 +28,8 @@ from langchain_bedrock_routing.caching.context import TENANT_METADATA_KEY, valid
 from langchain_bedrock_routing.callbacks.answer import error_code, read_answer
 from langchain_bedrock_routing.callbacks.figures import RequestOutcome, outcome_cost
 from langchain_bedrock_routing.callbacks.handler import BedrockStatsCallbackHandler
-from langchain_bedrock_routing.callbacks.pricing import TokenUsage
 from langchain_bedrock_routing.catalog import ModelCatalog
+from langchain_bedrock_routing.catalog.pricing import TokenUsage
 from langchain_bedrock_routing.warming.prompts import WarmPrompt
 from langchain_bedrock_routing.warming.report import WarmReport, WarmResult, WarmStatus
 

@@ -120,3 +120,24 @@ def test_emf_lines_carry_the_same_metrics(scripted, usage_of):
     models = {r["Model"]: r for r in records if "Model" in r}
     assert set(models) == {HAIKU, SONNET}
     assert models[HAIKU]["CacheHitRate"] == 50.0
+
+
+def test_put_metric_data_per_experiment_arm_with_scores(recording_server, scripted, usage_of):
+    model = scripted(model_id=HAIKU, script=[AIMessage("a", usage_metadata=usage_of(1000, 100))])
+    arm = {"routing_experiment": "exp", "routing_arm": "b", "routing_control": "a"}
+    with recording_server(_cloudwatch_reply) as server:
+        client = boto3.client("cloudwatch", region_name="us-east-1", endpoint_url=server.url)
+        sink = CloudWatchMetricsSink(client, namespace="Test/AB")
+        with get_bedrock_stats_callback(sinks=[sink]) as stats:
+            model.invoke("x", {"metadata": arm})
+            model.invoke("y", {"metadata": arm})
+        stats.add_score("exp", "b", 1.0)  # the handler passes scores on to its sinks
+        stats.add_score("exp", "b", 0.0)
+        sink.flush()
+        requests = list(server.requests)
+    data = [d for _, _, h, b in requests for d in _decode_put_metric_data(h, b)[1]]
+    arm_points = {d["MetricName"]: d["Value"] for d in data if d["Dimensions"] == {"Experiment": "exp", "Arm": "b"}}
+    assert arm_points["Requests"] == 2
+    assert arm_points["OutcomeScores"] == 2
+    assert arm_points["OutcomeScore"] == pytest.approx(0.5)
+    assert stats.to_dict()["experiments"]["exp"]["arms"]["b"]["score"]["mean"] == pytest.approx(0.5)

@@ -12,8 +12,8 @@ from langchain_core.messages import AIMessage
 from langchain_core.runnables import RunnableLambda
 
 from langchain_bedrock_routing.callbacks import BedrockStatsCallbackHandler, TokenUsage, get_bedrock_stats_callback
-from langchain_bedrock_routing.callbacks.pricing import price_counterfactual, price_usage
 from langchain_bedrock_routing.catalog import get_catalog
+from langchain_bedrock_routing.catalog.pricing import price_counterfactual, price_usage
 
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 SONNET = "anthropic.claude-3-5-sonnet-20240620-v1:0"

@@ -123,3 +123,25 @@ def test_langsmith_names_the_model_the_router_used(recording_server, emulator):
     metadata = _extras(requests)[str(run_id)]["metadata"]
     assert metadata["ls_model_name"] == used
     assert metadata["bedrock"]["model_id"] == used
+
+
+def test_langsmith_runs_name_their_experiment_arm(recording_server, emulator):
+    from langchain_bedrock_routing.learning import RoutingExperiment
+    from langchain_bedrock_routing.routing import RoutedChatBedrock
+
+    experiment = RoutingExperiment(
+        arms={"a": RoutedChatBedrock(preset="nova"), "b": RoutedChatBedrock(preset="nova", priority="cost")}, name="ls"
+    )
+    with recording_server(_langsmith(True)) as server:
+        client = Client(api_url=server.url, api_key="test")
+        tracer = BedrockLangSmithTracer(client=client, project_name="experiment-test")
+        run_id = uuid.uuid4()
+        config = {"callbacks": [tracer], "run_id": run_id, "metadata": {"tenant_id": "acme"}}
+        reply = experiment.invoke("hi", config)
+        tracer.wait_for_futures()
+        client.flush()
+        requests = list(server.requests)
+    metadata = _extras(requests)[str(run_id)]["metadata"]
+    arm = reply.response_metadata["routing"]["arm"]
+    assert (metadata["routing_experiment"], metadata["routing_arm"], metadata["routing_control"]) == ("ls", arm, "a")
+    assert metadata["bedrock"]["model_id"] == reply.response_metadata["routing"]["model_id"]

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 
 from langchain_bedrock_routing.callbacks import Cost, TokenUsage, price_usage
-from langchain_bedrock_routing.callbacks.pricing import price_counterfactual
 from langchain_bedrock_routing.catalog import get_catalog
+from langchain_bedrock_routing.catalog.pricing import price_counterfactual
 
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 OPUS = "anthropic.claude-3-opus-20240229-v1:0"

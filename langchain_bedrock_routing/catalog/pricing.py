@@ -1,4 +1,7 @@
-"""Token usage split into Bedrock's billing categories, and its cost at catalog prices (USD)."""
+"""Token usage split into Bedrock's billing categories, and its cost at catalog prices (USD).
+
+Shared by the statistics callbacks and the router's budgets, so both price a call the same way.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,8 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
-from langchain_bedrock_routing.catalog import ModelCatalog, UnknownModelError
+from langchain_bedrock_routing.catalog._catalog import ModelCatalog
+from langchain_bedrock_routing.errors import UnknownModelError
 
 _PER_TOKEN = Decimal(1_000_000)
 
