@@ -170,3 +170,30 @@ def test_chat_templates_are_read_back_into_turns():
     assert prompt_turns(deepseek) == (["Be brief."], [("user", "Hi")])
     assert prompt_turns("\n\nHuman: Hi\n\nAssistant:") == ([], [("user", "Hi")])
     assert prompt_turns("plain question?") == ([], [("user", "plain question?")])
+
+
+def test_cohere_command_r_body_tools_and_stream(emulator: BedrockEmulator, runtime: Any):
+    model = "cohere.command-r-plus-v1:0"
+    history = [{"role": "USER", "message": "Hi"}, {"role": "CHATBOT", "message": "Hello!"}]
+    reply = _invoke(runtime, model, {"message": "What is 2 + 3?", "chat_history": history, "preamble": "Be brief."})
+    assert reply["text"] == "2 + 3 = 5."
+    assert reply["finish_reason"] == "COMPLETE"
+    assert {"response_id", "generation_id", "chat_history", "meta"} <= set(reply)
+    assert reply["meta"]["billed_units"]["output_tokens"] > 0
+    tool = {"name": "get_weather", "description": "Weather of a city",
+            "parameter_definitions": {"city": {"description": "City", "type": "str", "required": True}}}  # fmt: skip
+    called = _invoke(runtime, model, {"message": "What's the weather tool say for Paris?", "tools": [tool]})
+    assert called["tool_calls"] == [{"name": "get_weather", "parameters": {"city": "Paris"}}]
+    results = [{"call": called["tool_calls"][0], "outputs": [{"text": "18 C and rainy"}]}]
+    answered = _invoke(runtime, model, {"message": "What's the weather in Paris?", "tools": [tool],
+                                         "tool_results": results})  # fmt: skip
+    assert "18 C and rainy" in answered["text"]
+    assert "tool_calls" not in answered
+    events = _chunks(runtime, model, {"message": "Hello"})
+    assert [e["event_type"] for e in events][:2] == ["stream-start", "text-generation"]
+    assert "".join(e.get("text", "") for e in events if e["event_type"] == "text-generation") == (
+        "Hello! How can I help you today?"
+    )
+    assert events[-1]["is_finished"]
+    assert events[-1]["response"]["text"] == "Hello! How can I help you today?"
+    assert METRICS in events[-1]

@@ -12,6 +12,7 @@ from langchain_bedrock_routing.emulator.errors import validation
 from langchain_bedrock_routing.emulator.native.anthropic import AnthropicMessages
 from langchain_bedrock_routing.emulator.native.base import METRICS_KEY, Body, NativeFormat, NativeReply, ServedChat
 from langchain_bedrock_routing.emulator.native.chat import MISTRAL_CHAT, OPENAI
+from langchain_bedrock_routing.emulator.native.cohere import CohereCommandR
 from langchain_bedrock_routing.emulator.native.nova import NovaMessages
 from langchain_bedrock_routing.emulator.native.prompt import DEEPSEEK, LLAMA, MISTRAL_TEXT
 
@@ -20,6 +21,7 @@ __all__ = ["METRICS_KEY", "Body", "NativeFormat", "NativeReply", "ServedChat", "
 _BY_PROVIDER: dict[str, tuple[NativeFormat, NativeFormat | None]] = {
     "anthropic": (AnthropicMessages(), None),
     "amazon": (NovaMessages(), None),
+    "cohere": (CohereCommandR(), None),
     "meta": (LLAMA, None),
     "mistral": (MISTRAL_TEXT, MISTRAL_CHAT),
     "deepseek": (DEEPSEEK, OPENAI),
