@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	./scripts/bootstrap-system.sh $(PYTHON)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,bench,docs]'
+	$(BIN)/python -m pip install -q -e '.[dev,bench,docs,eval]'
 	$(BIN)/python -c "from langchain_bedrock_routing.testing import find_redis_server; print('redis-server:', find_redis_server())"
 	touch $(STAMP)
 

@@ -10,6 +10,7 @@ import argparse
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from langchain_bedrock_routing.emulator import BedrockEmulator
@@ -26,15 +27,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 @contextmanager
-def bedrock(args: argparse.Namespace) -> Iterator[tuple[str, dict[str, Any]]]:
-    """A label saying where calls go, and the keyword arguments that point models (and embeddings) there."""
+def bedrock(args: argparse.Namespace, outcomes: Path | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A label saying where calls go, and the keyword arguments that point models (and embeddings) there.
+
+    ``outcomes``: offline, an in-process emulator answering that outcomes file's prompts as well as it says each
+    model did (an emulator started elsewhere would not know them).
+    """
     if args.live:
         yield f"Amazon Bedrock in {args.region}", {"region_name": args.region, "credentials_profile_name": args.profile}
         return
     external = os.environ.get(ENDPOINT_ENV)
-    if external:  # an emulator checks no signature: any key will do
+    if external and outcomes is None:  # an emulator checks no signature: any key will do
         dummy = {"aws_access_key_id": "emulator", "aws_secret_access_key": "emulator"}
         yield f"Bedrock emulator at {external}", {"endpoint_url": external, "region_name": DEFAULT_REGION, **dummy}
         return
-    with BedrockEmulator() as emulator:
-        yield f"in-process Bedrock emulator at {emulator.endpoint_url}", emulator.client_kwargs()
+    with BedrockEmulator(outcomes=outcomes) as emulator:
+        world = f" answering from {outcomes.name}" if outcomes is not None else ""
+        yield f"in-process Bedrock emulator at {emulator.endpoint_url}{world}", emulator.client_kwargs()

@@ -24,7 +24,7 @@ from functools import cache, cached_property, lru_cache
 from importlib import resources
 from typing import Any, NamedTuple
 
-from langchain_bedrock_routing.caching.guard_slots import substitution_reason
+from langchain_bedrock_routing.caching.guard_slots import root, same_word, substitution_reason
 from langchain_bedrock_routing.caching.guard_words import (
     Content,
     Relation,
@@ -77,11 +77,12 @@ def _synonym_index(groups: list[list[str]]) -> dict[str, str]:
 
 
 def _opposite_index(pairs: list[list[str]]) -> dict[str, frozenset[str]]:
-    """Each word of the opposite pairs -> its opposites (both directions)."""
+    """Each word of the opposite pairs -> its opposites (both directions), all as roots (see ``guard_slots.root``):
+    "closed" / "open" and "started" / "stopping" are opposites too."""
     index: dict[str, set[str]] = {}
     for a, b in pairs:
-        index.setdefault(a, set()).add(b)
-        index.setdefault(b, set()).add(a)
+        index.setdefault(root(a), set()).add(root(b))
+        index.setdefault(root(b), set()).add(root(a))
     return {word: frozenset(opposites) for word, opposites in index.items()}
 
 
@@ -207,9 +208,11 @@ def _opposite_reason(q_words: frozenset[str], c_words: frozenset[str]) -> str | 
     if not q_only or not c_only:
         return None
     opposite_of = _lexicon().opposite_of
-    for x in sorted(q_only & opposite_of.keys()):
-        for y in sorted(opposite_of[x] & c_only):
-            return f"opposite words: {x!r} vs {y!r}"
+    c_roots = {root(y): y for y in sorted(c_only)}
+    for x in sorted(q_only):
+        for y in sorted(opposite_of.get(root(x), frozenset()) & c_roots.keys()):
+            if root(x) != y:
+                return f"opposite words: {x!r} vs {c_roots[y]!r}"
     return None
 
 
@@ -272,6 +275,28 @@ def near_miss_reason(query: str, cached: str) -> str | None:
         swap_reason(q.relations, c.relations)
         or changed_reason(q.content, c.content)
         or substitution_reason(q.content, c.content, _lexicon().synonyms)
+    )
+
+
+REWORDED_MARGIN = 0.05
+"""The ``reworded_margin`` recommended for a real embedding model: how much more similar (vector-set scale) than the
+threshold two :func:`reworded` questions must be. An embedding scores "the side effects of aspirin" and "the
+long-term side effects of aspirin" like two paraphrases, while questions with the same content words rarely differ in
+meaning (chosen on tests/data/semantic_devset.jsonl and two of the five folds of evals/data/semantic_pairs_b.jsonl
+with WordLlama, see docs/caches.md). The caches' default is 0: no margin."""
+
+
+def reworded(query: str, cached: str) -> bool:
+    """True when one question has a content word the other lacks, after the lexicon's synonyms and inflections
+    ("repairing" / "repair", "colour" / "color") are matched."""
+    q, c = _analyse(query), _analyse(cached)
+    synonyms = _lexicon().synonyms
+    q_words = {synonyms.get(w, w) for w in q.content.counts}
+    c_words = {synonyms.get(w, w) for w in c.content.counts}
+    if q_words == c_words:
+        return False
+    return not all(any(same_word(w, x) for x in c_words) for w in q_words) or not all(
+        any(same_word(w, x) for x in q_words) for w in c_words
     )
 
 

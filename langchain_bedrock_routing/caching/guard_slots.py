@@ -29,7 +29,7 @@ _SUFFIXES = ("ations", "ation", "ions", "ion", "ings", "ing", "ed", "es", "e")
 
 
 @lru_cache(maxsize=16384)
-def _root(word: str) -> str:
+def root(word: str) -> str:
     """``word`` without one inflectional ending and a doubled final consonant ("running" -> "run")."""
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
@@ -49,9 +49,9 @@ def _one_edit(a: str, b: str) -> bool:
     return a[i + 1 :] == b[i + 1 :] or a[i + 1 :] == b[i:] or a[i:] == b[i + 1 :] or swapped
 
 
-def _variants(a: str, b: str) -> bool:
+def same_word(a: str, b: str) -> bool:
     """True when ``a`` and ``b`` are one word: equal, the same root, or (5 letters or more) one edit apart."""
-    return a == b or _root(a) == _root(b) or (min(len(a), len(b)) >= 5 and _one_edit(a, b))
+    return a == b or root(a) == root(b) or (min(len(a), len(b)) >= 5 and _one_edit(a, b))
 
 
 def substitution_reason(q: Content, c: Content, synonyms: Mapping[str, str]) -> str | None:
@@ -72,6 +72,6 @@ def substitution_reason(q: Content, c: Content, synonyms: Mapping[str, str]) -> 
         return None
     if before + after < SLOT_CONTEXT_WORDS or "".join(q_span).replace("-", "") == "".join(c_span).replace("-", ""):
         return None
-    if any(_variants(a, b) or same(a, b) for a in q_span for b in c_span):
+    if any(same_word(a, b) or same(a, b) for a in q_span for b in c_span):
         return None
     return f"slot substituted: {' '.join(q_span)!r} vs {' '.join(c_span)!r}"

@@ -62,6 +62,7 @@ class JsonlAuditLog:
             "ts": datetime.now(timezone.utc).isoformat(),
             "run_id": str(outcome.run_id),
             "tenant": outcome.tenant,
+            "purpose": outcome.purpose,
             "model_id": outcome.model_id,
             "event": "error" if answer is None else ("cache_hit" if answer.cached else "model_call"),
             "cache": None

@@ -47,6 +47,8 @@ class RequestOutcome:
     """The conversation as text, for sinks that hash it; the figures never keep it."""
     assignment: ArmAssignment | None = None
     """The experiment arm that answered (``RoutingExperiment``), ``None`` outside experiments."""
+    purpose: str | None = None
+    """Why a call was made when not for a user (``"shadow"``, ``"judge"``): counted apart from the requests."""
 
     @property
     def tier(self) -> str | None:
@@ -251,14 +253,20 @@ class StatsFigures:
         self.models: defaultdict[str, Bucket] = defaultdict(Bucket)
         self.tiers: defaultdict[str, Bucket] = defaultdict(Bucket)
         self.tenants: defaultdict[str, Bucket] = defaultdict(Bucket)
+        self.purposes: defaultdict[str, Bucket] = defaultdict(Bucket)
+        """Calls made to learn (shadow judge's ``shadow``, ``judge``), by purpose; not in any other slice."""
         self.routes_by_classifier: Counter[str] = Counter()
         self.answered_usage = TokenUsage()
         self.experiments: dict[str, ExperimentFigures] = {}
 
     def add(self, outcome: RequestOutcome) -> None:
-        """Count one request in the total and in its model, tier, tenant and experiment-arm slices."""
+        """Count one request in the total and in its model, tier, tenant and experiment-arm slices (a call with a
+        purpose: in its purpose's slice only)."""
         model_key = _model_key(outcome.model_id)
         with self._lock:
+            if outcome.purpose is not None:
+                _add_all(self.purposes[outcome.purpose], outcome)
+                return
             slices = [self.total]
             if outcome.tier is not None:
                 slices.append(self.tiers[outcome.tier])
@@ -313,8 +321,8 @@ class StatsFigures:
             return price_counterfactual(self.catalog, self.baseline_model, self.answered_usage).total
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe snapshot: ``total``, ``models``, ``tiers``, ``tenants``, ``experiments``, ``routes`` and
-        ``baseline``."""
+        """JSON-safe snapshot: ``total``, ``models``, ``tiers``, ``tenants``, ``experiments``, ``purposes`` (shadow
+        and judge calls, not in the others), ``routes`` and ``baseline``."""
         with self._lock:
             baseline = self.baseline_cost()
             cost = self.total.cost(self.catalog).total
@@ -324,6 +332,7 @@ class StatsFigures:
                 "tiers": {k: b.as_dict(self.catalog) for k, b in sorted(self.tiers.items())},
                 "tenants": {k: b.as_dict(self.catalog) for k, b in sorted(self.tenants.items())},
                 "experiments": {k: e.as_dict(self.catalog) for k, e in sorted(self.experiments.items())},
+                "purposes": {k: b.as_dict(self.catalog) for k, b in sorted(self.purposes.items())},
                 "routes": {
                     "by_tier": {k: b.misses for k, b in sorted(self.tiers.items())},
                     "by_classifier": dict(sorted(self.routes_by_classifier.items())),
@@ -334,3 +343,12 @@ class StatsFigures:
                     "savings_usd": None if baseline is None or cost is None else float(baseline - cost),
                 },
             }
+
+
+def _add_all(bucket: Bucket, outcome: RequestOutcome) -> None:
+    """Count one request, its billed calls and its failed calls in ``bucket``."""
+    bucket.add_request(outcome)
+    for model_id, usage in outcome.spend:
+        bucket.add_spend(model_id, usage)
+    for attempt in outcome.api_errors:
+        bucket.add_api_error(attempt)

@@ -4,7 +4,9 @@ A *request* is a chat-model run with no chat-model ancestor. Chat-model runs nes
 (an LLM classifier, delegates called with the run's callbacks) are billed *calls*: their usage is
 spend and their errors the request's failed attempts. The request's own answer is billed too,
 unless the last nested call already carried the same model and usage (a wrapper passing its
-delegate's answer on) or it came from a response cache, which is never spend.
+delegate's answer on) or it came from a response cache, which is never spend. A request whose run metadata
+names a ``bedrock_routing_purpose`` (the shadow judge's ``shadow`` and ``judge`` calls) is counted apart, under
+its purpose, and not in the totals, models, tiers or tenants.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from langchain_bedrock_routing.callbacks.figures import RequestOutcome, StatsFig
 from langchain_bedrock_routing.callbacks.outside import watching
 from langchain_bedrock_routing.catalog import ModelCatalog, base_model_id
 from langchain_bedrock_routing.catalog.pricing import TokenUsage
-from langchain_bedrock_routing.core.routing_metadata import ArmAssignment, read_assignment
+from langchain_bedrock_routing.core.routing_metadata import PURPOSE_METADATA_KEY, ArmAssignment, read_assignment
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +59,7 @@ class _ChatRun:
     tenant: str | None
     prompt: str
     assignment: ArmAssignment | None = None
+    purpose: str | None = None
     has_calls: bool = False
     spend: list[tuple[str | None, TokenUsage]] = field(default_factory=list)
     api_errors: list[FailedAttempt] = field(default_factory=list)
@@ -221,6 +224,7 @@ class BedrockStatsCallbackHandler(BaseCallbackHandler):
                 tenant=None if tenant is None else str(tenant),
                 prompt="" if request is not None or not messages else get_buffer_string(messages[0]),
                 assignment=read_assignment(metadata),
+                purpose=metadata.get(PURPOSE_METADATA_KEY) if request is None else None,
             )
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
@@ -252,6 +256,7 @@ class BedrockStatsCallbackHandler(BaseCallbackHandler):
                 tenant=run.tenant,
                 prompt=run.prompt,
                 assignment=run.assignment,
+                purpose=run.purpose,
             )
         )
 
@@ -282,6 +287,7 @@ class BedrockStatsCallbackHandler(BaseCallbackHandler):
                 tenant=run.tenant,
                 prompt=run.prompt,
                 assignment=run.assignment,
+                purpose=run.purpose,
             )
         )
 

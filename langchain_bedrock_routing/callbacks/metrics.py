@@ -21,6 +21,7 @@ MODEL_DIMENSION = "Model"
 TIER_DIMENSION = "Tier"
 EXPERIMENT_DIMENSION = "Experiment"
 ARM_DIMENSION = "Arm"
+PURPOSE_DIMENSION = "Purpose"
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,12 @@ def bucket_points(bucket: Bucket, catalog: ModelCatalog, dimensions: tuple[tuple
 
 
 def figure_points(figures: StatsFigures, base: Mapping[str, str]) -> list[MetricPoint]:
-    """Points for the total (``base`` dimensions only), each model, each tier and each experiment arm."""
+    """Points for the total (``base`` dimensions only), each model, each tier, each experiment arm and each purpose
+    (the shadow judge's ``shadow`` and ``judge`` calls, which the other points leave out)."""
     dims = tuple(base.items())
     points = bucket_points(figures.total, figures.catalog, dims) if figures.total.requests else []
-    for dimension, buckets in ((MODEL_DIMENSION, figures.models), (TIER_DIMENSION, figures.tiers)):
+    slices = ((MODEL_DIMENSION, figures.models), (TIER_DIMENSION, figures.tiers), (PURPOSE_DIMENSION, figures.purposes))
+    for dimension, buckets in slices:
         for key, bucket in sorted(buckets.items()):
             points += bucket_points(bucket, figures.catalog, (*dims, (dimension, key)))
     for name, experiment in sorted(figures.experiments.items()):

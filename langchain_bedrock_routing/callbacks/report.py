@@ -101,6 +101,22 @@ def _tiers(data: dict[str, Any]) -> Table:
     return table
 
 
+def _purposes(data: dict[str, Any]) -> Table:
+    table = Table(title="Shadow judge calls (not in the figures above)", title_justify="left")
+    for name in ("Purpose", "Calls", "Errors", "Tokens in / out", "Cost"):
+        table.add_column(name, justify="left" if name == "Purpose" else "right", no_wrap=True)
+    for purpose, p in data["purposes"].items():
+        tokens = p["tokens"]
+        table.add_row(
+            purpose,
+            f"{p['api_calls']:,}",
+            f"{p['errors']:,}",
+            f"{tokens['input']:,} / {tokens['output']:,}",
+            _usd(p["cost_usd"]["total"]),
+        )
+    return table
+
+
 def _signed(value: float, usd: bool) -> str:
     sign = "-" if value < 0 else "+"
     return f"{sign}${abs(value):,.6f}" if usd else f"{sign}{abs(value):.3f}"
@@ -144,12 +160,15 @@ def _experiment(name: str, data: dict[str, Any]) -> Group:
 
 
 def render_report(figures: StatsFigures) -> Group:
-    """The report as a ``rich`` renderable: summary, model usage, tiers (when routed), experiments (when any)."""
+    """The report as a ``rich`` renderable: summary, model usage, tiers (when routed), experiments (when any) and
+    the shadow judge's calls (when any)."""
     data = figures.to_dict()
     parts: list[Table | Group] = [_summary(data, figures.catalog), _models(data, figures.catalog)]
     if data["tiers"]:
         parts.append(_tiers(data))
     parts += [_experiment(name, experiment) for name, experiment in data["experiments"].items()]
+    if data["purposes"]:
+        parts.append(_purposes(data))
     return Group(*parts)
 
 

@@ -64,9 +64,13 @@ class RedisStatsAggregator:
         return f"{self.prefix}:{window_start}"
 
     def record(self, outcome: RequestOutcome) -> None:
-        """Add one request's counts to the current window."""
+        """Add one request's counts to the current window (a shadow or judge call: to its purpose's counts only)."""
         counts: defaultdict[str, int] = defaultdict(int)
         answer = outcome.answer
+        if outcome.purpose is not None:
+            self._count_purpose(counts, outcome)
+            self._write(counts, [])
+            return
         scopes = ["all", f"model{_SEP}{base_model_id(outcome.model_id or 'unknown')}"]
         scopes += [f"tier{_SEP}{_esc(outcome.tier)}"] if outcome.tier else []
         scopes += [f"tenant{_SEP}{_esc(outcome.tenant)}"] if outcome.tenant else []
@@ -95,6 +99,14 @@ class RedisStatsAggregator:
             counts[f"api_errors{_SEP}{_esc(attempt.error)}"] += 1
         counts["fallbacks"] += bool(answer is not None and outcome.api_errors)
         self._write(counts, moments)
+
+    def _count_purpose(self, counts: defaultdict[str, int], outcome: RequestOutcome) -> None:
+        purpose = _esc(outcome.purpose)
+        counts[f"purpose{_SEP}{purpose}{_SEP}requests"] += 1
+        counts[f"purpose{_SEP}{purpose}{_SEP}errors"] += outcome.answer is None
+        for model_id, usage in outcome.spend:
+            counts[f"purpose{_SEP}{purpose}{_SEP}api_calls"] += 1
+            self._add_tokens(counts, f"purpose_spend{_SEP}{purpose}", model_id, usage)
 
     def add_score(self, experiment: str, arm: str, score: float) -> None:
         """Add one outcome score of an experiment arm to the current window (see :class:`.experiments.ScoreSink`)."""
@@ -169,7 +181,22 @@ class RedisStatsAggregator:
             "saved_by_cache_usd": None if saved_cost is None else float(saved_cost),
             "by": {scope: scopes[scope] for scope in sorted(scopes)},
             "experiments": _experiments(counts),
+            "purposes": self._purposes(counts),
         }
+
+    def _purposes(self, counts: dict[str, float]) -> dict[str, dict[str, Any]]:
+        """Shadow judge calls by purpose: requests, errors, API calls, tokens and cost (not in the totals)."""
+        names = sorted({k.split(_SEP)[1] for k in counts if k.startswith(f"purpose{_SEP}")})
+        out = {}
+        for name in names:
+            spend = _usage_by_model(counts, f"purpose_spend{_SEP}{name}")
+            cost = sum((price_usage(self.catalog, m, u) for m, u in spend.items()), Cost())
+            out[name] = {
+                **{k: int(counts.get(f"purpose{_SEP}{name}{_SEP}{k}", 0)) for k in ("requests", "errors", "api_calls")},
+                "tokens": sum(spend.values(), TokenUsage()).as_dict(),
+                "cost_usd": cost.as_dict(),
+            }
+        return out
 
 
 def _experiments(counts: dict[str, float]) -> dict[str, Any]:
@@ -211,11 +238,12 @@ def _experiments(counts: dict[str, float]) -> dict[str, Any]:
 
 
 def _usage_by_model(counts: dict[str, float], what: str) -> dict[str, TokenUsage]:
+    """Token usage by model of the counters named ``{what}|{model}|{token field}``."""
     tokens: defaultdict[str, dict[str, int]] = defaultdict(dict)
     for name, value in counts.items():
-        parts = name.split(_SEP)
-        if parts[0] == what:
-            tokens[parts[1]][parts[2]] = int(value)
+        if name.startswith(what + _SEP):
+            model, field = name[len(what) + 1 :].split(_SEP)
+            tokens[model][field] = int(value)
     return {model: TokenUsage(**values) for model, values in tokens.items()}
 
 

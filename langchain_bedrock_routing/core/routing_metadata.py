@@ -11,6 +11,10 @@ from langchain_bedrock_routing.catalog import Tier
 Priority = Literal["cost", "balanced", "performance", "latency"]
 PRIORITIES: tuple[Priority, ...] = ("cost", "balanced", "performance", "latency")
 
+PURPOSE_METADATA_KEY = "bedrock_routing_purpose"
+"""Run metadata key of a call made to learn, not to answer a user: ``"shadow"`` (the strongest tier answering a
+request again) or ``"judge"`` (grading the cheaper answer). The stats handler counts such calls apart."""
+
 
 class AttemptRecord(TypedDict):
     """One model tried for a request: ``error`` is the error code that moved routing on, ``None`` for the answer."""

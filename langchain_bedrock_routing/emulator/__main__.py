@@ -42,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--stream-error-model", action="append", default=[], metavar="ID", help="cut only this model's streams"
     )
+    parser.add_argument(
+        "--outcomes",
+        metavar="FILE",
+        help="outcomes (or weak/strong) JSONL file: its prompts are answered as well as it says each model did",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of replies and injected faults")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     return parser
@@ -71,8 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream_error_after=args.stream_error_after,
             stream_error_rate=args.stream_error_rate,
             stream_error_models=args.stream_error_model,
+            outcomes=args.outcomes,
         )
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:

@@ -5,15 +5,18 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from types import TracebackType
 
 from langchain_bedrock_routing.catalog import PromptRouterSpec
+from langchain_bedrock_routing.emulator.embeddings import TextEmbedder
 from langchain_bedrock_routing.emulator.faults import FaultConfig, FaultInjector
 from langchain_bedrock_routing.emulator.latency import Sleeper
 from langchain_bedrock_routing.emulator.requestlog import RequestRecord
 from langchain_bedrock_routing.emulator.router import PromptRouters
 from langchain_bedrock_routing.emulator.server import EmulatorHTTPServer
 from langchain_bedrock_routing.emulator.service import EmulatorService
+from langchain_bedrock_routing.emulator.world import OutcomesWorld
 
 REGION = "us-east-1"
 """The region clients name when they call the emulator (it serves every region alike)."""
@@ -32,7 +35,11 @@ class BedrockEmulator:
     replies after ``stream_error_after`` content deltas, with probability ``stream_error_rate``, for
     ``stream_error_models`` (empty: all); such requests are logged with that ``error_code`` and not billed.
     Faults are drawn from RNGs seeded by ``seed``. ``prompt_routers`` adds
-    custom routers keyed by ARN or router id. ``clock`` (seconds) drives prompt-cache TTLs.
+    custom routers keyed by ARN or router id. ``clock`` (seconds) drives prompt-cache TTLs. ``outcomes`` (an
+    outcomes or weak/strong JSONL file) makes the prompts it holds an offline world: each model answers them as well
+    as the file says it did, and a shadow judge's verdicts agree (see :mod:`.world`). ``embedder``
+    ``(text, dimensions) -> unit vector`` embeds text for the embedding models (default: hashed n-grams); evals and
+    tests pass a real model's, e.g. ``evals.wordllama_embeddings.titan_embedder``.
     """
 
     def __init__(
@@ -51,6 +58,8 @@ class BedrockEmulator:
         stream_error_after: int = 0,
         stream_error_rate: float = 1.0,
         stream_error_models: Iterable[str] = (),
+        outcomes: str | Path | None = None,
+        embedder: TextEmbedder | None = None,
     ) -> None:
         config = FaultConfig.build(
             throttle_rate,
@@ -64,7 +73,13 @@ class BedrockEmulator:
         )
         faults = FaultInjector(config, seed)
         self.service = EmulatorService(
-            faults=faults, routers=PromptRouters(prompt_routers), sleeper=Sleeper(latency_scale), seed=seed, clock=clock
+            faults=faults,
+            routers=PromptRouters(prompt_routers),
+            sleeper=Sleeper(latency_scale),
+            seed=seed,
+            clock=clock,
+            world=None if outcomes is None else OutcomesWorld.load(outcomes),
+            embedder=embedder,
         )
         self._address = (host, port)
         self._server: EmulatorHTTPServer | None = None

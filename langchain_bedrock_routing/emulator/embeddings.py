@@ -1,14 +1,15 @@
 """InvokeModel bodies of Bedrock's embedding families: Titan Text v1/v2, Titan Multimodal, Cohere Embed v3/v4, Nova.
 
 Each family reads its own native request body and answers with its own response shape (as documented in the
-Bedrock model-parameters reference); vectors come from :func:`hashed_embedding`, images hashed by their bytes.
+Bedrock model-parameters reference); text vectors come from the emulator's ``embedder`` (default
+:func:`hashed_embedding`), images are hashed by their bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from langchain_bedrock_routing.catalog import EmbeddingModelSpec, estimate_tokens
@@ -16,6 +17,8 @@ from langchain_bedrock_routing.embeddings import hashed_embedding
 from langchain_bedrock_routing.emulator.errors import BedrockError, validation
 
 Body = dict[str, Any]
+TextEmbedder = Callable[[str, int], Sequence[float]]
+"""(text, dimensions) -> that many floats, unit length: how the emulator embeds text, see ``BedrockEmulator``."""
 Embedded = tuple[Body, int]
 """A response body and the input tokens it is billed for."""
 _COHERE_INPUT_TYPES = ("search_document", "search_query", "classification", "clustering", "image")
@@ -41,12 +44,22 @@ def _dims(value: Any, spec: EmbeddingModelSpec, where: str) -> int:
     return int(dims)
 
 
+def _text_vector(embedder: TextEmbedder | None, text: str, dims: int, normalize: bool = True) -> list[float]:
+    """``text``'s vector: hashed (unnormalized on request), or the embedder's as it gives it."""
+    if embedder is None:
+        return hashed_embedding(text, dims, normalize=normalize)
+    vector = [float(x) for x in embedder(text, dims)]
+    if len(vector) != dims:
+        raise ValueError(f"the emulator's embedder returned {len(vector)} floats for {dims} dimensions")
+    return vector
+
+
 def _image_vector(data: str, dims: int, normalize: bool = True) -> list[float]:
     digest = hashlib.sha256(data.encode("utf-8")).hexdigest()
     return hashed_embedding(f"image {digest[:16]} {digest[16:32]}", dims, normalize=normalize)
 
 
-def _titan_text(spec: EmbeddingModelSpec, body: Body) -> Embedded:
+def _titan_text(spec: EmbeddingModelSpec, body: Body, embedder: TextEmbedder | None) -> Embedded:
     v1 = spec.dimensions == (1536,)
     text = body.get("inputText")
     if not isinstance(text, str) or not text:
@@ -59,14 +72,14 @@ def _titan_text(spec: EmbeddingModelSpec, body: Body) -> Embedded:
     tokens = estimate_tokens(text)
     if tokens > spec.max_input_tokens:
         raise validation(f"Input is too long for requested model: {tokens} tokens > {spec.max_input_tokens}.")
-    vector = hashed_embedding(text, dims, normalize=normalize)
+    vector = _text_vector(embedder, text, dims, normalize)
     response: Body = {"embedding": vector, "inputTextTokenCount": tokens}
     if isinstance(body.get("embeddingTypes"), list) and "float" in body["embeddingTypes"]:
         response["embeddingsByType"] = {"float": vector}
     return response, tokens
 
 
-def _titan_image(spec: EmbeddingModelSpec, body: Body) -> Embedded:
+def _titan_image(spec: EmbeddingModelSpec, body: Body, embedder: TextEmbedder | None) -> Embedded:
     _only(body, {"inputText", "inputImage", "embeddingConfig"})
     text, image = body.get("inputText"), body.get("inputImage")
     if not isinstance(text, str) and not isinstance(image, str):
@@ -79,7 +92,7 @@ def _titan_image(spec: EmbeddingModelSpec, body: Body) -> Embedded:
     return {"embedding": hashed_embedding(seed, dims), "inputTextTokenCount": tokens}, tokens
 
 
-def _cohere(spec: EmbeddingModelSpec, body: Body) -> Embedded:
+def _cohere(spec: EmbeddingModelSpec, body: Body, embedder: TextEmbedder | None) -> Embedded:
     v4 = 1536 in spec.dimensions
     allowed = {"texts", "images", "input_type", "truncate", "embedding_types"}
     _only(body, allowed | ({"inputs", "output_dimension", "max_tokens"} if v4 else set()))
@@ -91,7 +104,7 @@ def _cohere(spec: EmbeddingModelSpec, body: Body) -> Embedded:
     if len(texts) > 96 or len(images) > (96 if v4 else 1):
         raise malformed("#/texts: expected maximum item count: 96")
     dims = _dims(body.get("output_dimension"), spec, "output_dimension") if v4 else spec.default_dimensions
-    vectors = [hashed_embedding(str(t), dims) for t in texts] + [_image_vector(str(i), dims) for i in images]
+    vectors = [_text_vector(embedder, str(t), dims) for t in texts] + [_image_vector(str(i), dims) for i in images]
     types = body.get("embedding_types")
     by_type = v4 or isinstance(types, list)
     response: Body = {
@@ -105,7 +118,7 @@ def _cohere(spec: EmbeddingModelSpec, body: Body) -> Embedded:
     return response, sum(estimate_tokens(str(t)) for t in texts)
 
 
-def _nova(spec: EmbeddingModelSpec, body: Body) -> Embedded:
+def _nova(spec: EmbeddingModelSpec, body: Body, embedder: TextEmbedder | None) -> Embedded:
     _only(body, {"schemaVersion", "taskType", "singleEmbeddingParams"})
     if body.get("taskType") != "SINGLE_EMBEDDING":
         raise malformed(f"#/taskType: {body.get('taskType')!r} is not one of ['SINGLE_EMBEDDING']")
@@ -123,13 +136,13 @@ def _nova(spec: EmbeddingModelSpec, body: Body) -> Embedded:
         text = item.get("value")
         if not isinstance(text, str) or not text:
             raise malformed("#/singleEmbeddingParams/text: required key [value] not found")
-        vector, tokens = hashed_embedding(text, dims), estimate_tokens(text)
+        vector, tokens = _text_vector(embedder, text, dims), estimate_tokens(text)
     else:
         vector, tokens = _image_vector(str(item.get("source")), dims), 0
     return {"embeddings": [{"embeddingType": kinds[0].upper(), "embedding": vector}]}, tokens
 
 
-_FAMILIES: dict[str, Callable[[EmbeddingModelSpec, Body], Embedded]] = {
+_FAMILIES: dict[str, Callable[[EmbeddingModelSpec, Body, TextEmbedder | None], Embedded]] = {
     "amazon.titan-embed-text": _titan_text,
     "amazon.titan-embed-image": _titan_image,
     "cohere.embed": _cohere,
@@ -137,9 +150,10 @@ _FAMILIES: dict[str, Callable[[EmbeddingModelSpec, Body], Embedded]] = {
 }
 
 
-def embed(spec: EmbeddingModelSpec, body: Body) -> Embedded:
-    """The model family's response to ``body`` and its input tokens; ``ValidationException`` if malformed."""
+def embed(spec: EmbeddingModelSpec, body: Body, embedder: TextEmbedder | None = None) -> Embedded:
+    """The model family's response to ``body`` and its input tokens (text embedded by ``embedder``, default hashed);
+    ``ValidationException`` if malformed."""
     for prefix, handler in _FAMILIES.items():
         if spec.model_id.startswith(prefix):
-            return handler(spec, body)
+            return handler(spec, body, embedder)
     raise validation(f"The emulator has no request schema for embedding model {spec.model_id}.")

@@ -54,7 +54,8 @@ def _digest(*parts: object) -> int:
     return int.from_bytes(hashlib.sha256(raw).digest()[:8], "big")
 
 
-def _last_user_text(request: ConverseRequest) -> str:
+def last_user_text(request: ConverseRequest) -> str:
+    """The text of the request's last user turn."""
     last = request.messages[-1] if request.messages[-1].role == "user" else request.messages[-2]
     return " ".join(b["text"] for b in last.content if isinstance(b.get("text"), str))
 
@@ -185,7 +186,8 @@ def _short_answer(prompt: str, model_id: str, seed: int, temperature: float | No
     return " ".join(parts)
 
 
-def _finish(text: str, request: ConverseRequest) -> Reply:
+def finish_text(text: str, request: ConverseRequest) -> Reply:
+    """A text reply to ``request``, cut by its ``stopSequences`` and ``maxTokens``."""
     stop_reason = "end_turn"
     cuts = [text.find(s) for s in request.stop_sequences if s in text]
     if cuts:
@@ -203,18 +205,18 @@ def _answer(request: ConverseRequest, model_id: str, seed: int, prompt: str) -> 
         return Reply(content=(block,), stop_reason="tool_use", output_tokens=tokens)
     schema = request.features.output_schema
     if schema is not None:  # values drawn from the whole conversation, tool results included
-        return _finish(json.dumps(value_for(schema, PromptFacts.of(" ".join(_texts(request))))), request)
+        return finish_text(json.dumps(value_for(schema, PromptFacts.of(" ".join(_texts(request))))), request)
     results = _tool_results(request)
     if results:
         text = " ".join(f"Based on the {name} result, {_result_text(r)}." for name, r in results)
-        return _finish(text, request)
+        return finish_text(text, request)
     passages = citable_passages(request)
     if passages and prompt:
         content = cited_reply(prompt, passages)
         return Reply(content, "end_turn", sum(estimate_tokens(_block_text(b)) for b in content))
     answer = _extractive(prompt, _context(request)) if prompt else None
     answer = answer or (_extractive(prompt, _documents(request), min_hits=1) if prompt else None)
-    return _finish(answer or _short_answer(prompt, model_id, seed, request.temperature), request)
+    return finish_text(answer or _short_answer(prompt, model_id, seed, request.temperature), request)
 
 
 def _texts(value: Any) -> list[str]:
@@ -239,7 +241,7 @@ def _block_text(block: dict[str, Any]) -> str:
 def respond(request: ConverseRequest, model_id: str, seed: int) -> Reply:
     """The deterministic reply of ``model_id`` (base id) to ``request`` under ``seed``; with extended thinking
     on, a ``reasoningContent`` block comes first (a forced tool call never reasons: Bedrock refuses that)."""
-    prompt = _last_user_text(request)
+    prompt = last_user_text(request)
     reply = _answer(request, model_id, seed, prompt)
     if request.features.thinking is None:
         return reply

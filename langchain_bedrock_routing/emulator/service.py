@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_bedrock_routing.catalog import ModelSpec, UnknownModelError, get_catalog
-from langchain_bedrock_routing.emulator.embeddings import embed
+from langchain_bedrock_routing.emulator.embeddings import TextEmbedder, embed
 from langchain_bedrock_routing.emulator.errors import BedrockError, validation
 from langchain_bedrock_routing.emulator.faults import FaultInjector
 from langchain_bedrock_routing.emulator.features import (
@@ -32,6 +32,7 @@ from langchain_bedrock_routing.emulator.requestlog import Operation, RequestLog,
 from langchain_bedrock_routing.emulator.responder import Reply, respond
 from langchain_bedrock_routing.emulator.router import PromptRouters, invoked_model_arn
 from langchain_bedrock_routing.emulator.tokens import count_tokens, with_tool_prompt
+from langchain_bedrock_routing.emulator.world import OutcomesWorld
 
 
 @dataclass(frozen=True)
@@ -139,8 +140,13 @@ class EmulatorService:
         sleeper: Sleeper,
         seed: int = 0,
         clock: Callable[[], float] = time.monotonic,
+        world: OutcomesWorld | None = None,
+        embedder: TextEmbedder | None = None,
     ) -> None:
+        self.world = world
+        """Answers recorded prompts as an outcomes file says each model did (see :mod:`.world`)."""
         self.faults = faults
+        self.embedder = embedder
         self.routers = routers
         self.sleeper = sleeper
         self.seed = seed
@@ -187,6 +193,8 @@ class EmulatorService:
             spec.model_id, spec.cache_min_tokens, request.segments, request.cache_points, allow_1h
         )
         reply = respond(request, spec.model_id, self.seed)
+        if self.world is not None:
+            reply = self.world.reply(request, spec.model_id, reply)
         uncached = request.input_tokens - cache.read - cache.write
         timing = model_timing(spec.latency, uncached + cache.write, cache.read, reply.output_tokens)
         trace = invoked_model_arn(model_id, spec.model_id) if router is not None else None
@@ -210,7 +218,7 @@ class EmulatorService:
             raise validation(
                 "Malformed input request: #: expected type: JSONObject, please reformat your input."
             ) from None
-        response, tokens = embed(spec, body)
+        response, tokens = embed(spec, body, self.embedder)
         error = self.faults.check(spec.model_id)
         if error is not None:
             raise error

@@ -1,5 +1,5 @@
-"""Learning from outcomes: the outcomes format, recording app feedback, training and calibrating a router, and
-experiments that compare routing strategies on live traffic.
+"""Learning from outcomes: the outcomes format, recording app feedback, the shadow judge, training and calibrating
+a router, and experiments that compare routing strategies on live traffic.
 
 This package may import ``routing`` and ``caching``; neither imports it.
 """
@@ -15,8 +15,9 @@ from langchain_bedrock_routing.learning.outcomes import (
     parse_outcome,
 )
 from langchain_bedrock_routing.learning.recorder import OutcomeLookupError, OutcomeRecorder
+from langchain_bedrock_routing.learning.shadow import ShadowJudge
 from langchain_bedrock_routing.learning.sinks import JsonlSink, OutcomeWriter, RedisSink
-from langchain_bedrock_routing.learning.tiers import needed_tier, tier_of
+from langchain_bedrock_routing.learning.tiers import needed_tier, tier_of, tier_quality
 from langchain_bedrock_routing.learning.train import TrainingReport, train_router
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "OutcomesFormatError",
     "RedisSink",
     "RoutingExperiment",
+    "ShadowJudge",
     "TrainingReport",
     "convert_pairs",
     "from_pairs",
@@ -37,5 +39,6 @@ __all__ = [
     "needed_tier",
     "parse_outcome",
     "tier_of",
+    "tier_quality",
     "train_router",
 ]

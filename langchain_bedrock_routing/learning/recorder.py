@@ -30,7 +30,7 @@ from langchain_core.outputs import ChatGeneration, LLMResult
 
 from langchain_bedrock_routing.caching.pii import contains_pii
 from langchain_bedrock_routing.callbacks.experiments import ScoreSink
-from langchain_bedrock_routing.core.routing_metadata import ArmAssignment, read_assignment
+from langchain_bedrock_routing.core.routing_metadata import PURPOSE_METADATA_KEY, ArmAssignment, read_assignment
 from langchain_bedrock_routing.errors import BedrockRoutingError
 from langchain_bedrock_routing.learning.outcomes import Outcome, dump_outcome, messages_of
 from langchain_bedrock_routing.learning.sinks import JsonlSink, OutcomeWriter
@@ -102,7 +102,10 @@ class OutcomeRecorder(BaseCallbackHandler):
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        """Keep the conversation of the run (and its experiment arm, if any) until it ends."""
+        """Keep the conversation of the run (and its experiment arm, if any) until it ends (not a shadow judge's
+        own calls)."""
+        if (metadata or {}).get(PURPOSE_METADATA_KEY):
+            return
         pending = _Pending(messages_of(messages[0]) if messages else (), read_assignment(metadata))
         with self._lock:
             _put(self._pending, run_id, pending, self.max_runs)
@@ -148,11 +151,12 @@ class OutcomeRecorder(BaseCallbackHandler):
             )
         if run.assignment is not None:
             self._score_arm(run.assignment, float(score))
-        if self.pii == "skip" and any(contains_pii(text) for _, text in run.messages):
-            with self._lock:
-                self.skipped_pii += 1
-            return None
-        return self._write(run_id, run, float(score), metadata or {})
+        routing = run.routing
+        name = str(routing.get("tier") if self.key == "tier" else routing.get("model_id"))
+        details = {k: routing.get(k) for k in ("tier", "model_id", "classifier", "score")}
+        if run.assignment is not None:
+            details |= {"experiment": run.assignment.experiment, "arm": run.assignment.arm}
+        return self.record(Outcome(run.messages, {name: float(score)}, str(run_id), {**details, **(metadata or {})}))
 
     def _score_arm(self, assignment: ArmAssignment, score: float) -> None:
         for sink in self.stats:
@@ -163,18 +167,22 @@ class OutcomeRecorder(BaseCallbackHandler):
                 with self._lock:
                     self.failures += 1
 
-    def _write(self, run_id: uuid.UUID, run: _Run, score: float, metadata: Mapping[str, Any]) -> Outcome | None:
-        routing = run.routing
-        name = str(routing.get("tier") if self.key == "tier" else routing.get("model_id"))
-        details = {k: routing.get(k) for k in ("tier", "model_id", "classifier", "score")}
-        if run.assignment is not None:
-            details |= {"experiment": run.assignment.experiment, "arm": run.assignment.arm}
+    def record(self, outcome: Outcome) -> Outcome | None:
+        """Append ``outcome`` (stamped ``metadata["recorded"]``) under the recorder's PII policy; the
+        :class:`~langchain_bedrock_routing.learning.shadow.ShadowJudge` writes its verdicts through it.
+
+        Returns the outcome written, or ``None`` when the PII policy skipped it or the sink failed (counted).
+        """
+        if self.pii == "skip" and any(contains_pii(text) for _, text in outcome.messages):
+            with self._lock:
+                self.skipped_pii += 1
+            return None
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        outcome = Outcome(run.messages, {name: score}, str(run_id), {**details, "recorded": stamp, **metadata})
+        outcome = Outcome(outcome.messages, outcome.outcomes, outcome.id, {"recorded": stamp, **outcome.metadata})
         try:
             self.sink.write(dump_outcome(outcome))
         except Exception:  # feedback must never break the app: logged and counted
-            logger.warning("could not record the outcome of run %s", run_id, exc_info=True)
+            logger.warning("could not record the outcome %s", outcome.id, exc_info=True)
             with self._lock:
                 self.failures += 1
             return None

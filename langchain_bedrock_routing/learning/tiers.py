@@ -79,6 +79,11 @@ def filled(scores: Mapping[Tier, float]) -> tuple[float, ...]:
     return tuple(values)
 
 
+def tier_quality(outcome: Outcome, mapping: Mapping[str, Tier] | None = None) -> tuple[float, ...]:
+    """The outcome's score on every tier in ``TIERS`` order (missing tiers filled by the module's rule)."""
+    return filled(tier_scores(outcome, mapping))
+
+
 def quality_matrix(
     outcomes: Sequence[Outcome], mapping: Mapping[str, Tier] | None = None
 ) -> tuple[NDArray[np.float64], list[frozenset[Tier]]]:

@@ -31,6 +31,7 @@ from langchain_bedrock_routing.routing.deadline import DEFAULT_DEADLINE, Deadlin
 from langchain_bedrock_routing.routing.decision import RouteDecision
 from langchain_bedrock_routing.routing.delegates import DelegatePool, DelegateSettings
 from langchain_bedrock_routing.routing.fallback import Cooldown
+from langchain_bedrock_routing.routing.observer import AnswerObserver
 from langchain_bedrock_routing.routing.params import RULES, check_number
 from langchain_bedrock_routing.routing.policy import Plan, plan_route, validate_priority
 from langchain_bedrock_routing.routing.profile import tiers_profile
@@ -117,6 +118,9 @@ class RoutedChatBedrock(BaseChatModel):
     refuses them with ``BudgetUnavailableError``."""
     budget_clock: Callable[[], float] | None = Field(default=None, exclude=True)
     """Unix seconds for budget windows (default ``time.time``)."""
+    shadow: SkipValidation[AnswerObserver | None] = Field(default=None, exclude=True)
+    """A ``learning.ShadowJudge``: a sampled share of cheaper-tier answers is answered again by the strongest tier
+    and graded by a judge model, after the call returns, and the verdict recorded (see docs/learning.md)."""
 
     region_name: str | None = None
     endpoint_url: str | None = Field(default=None, alias="base_url")
@@ -212,6 +216,8 @@ class RoutedChatBedrock(BaseChatModel):
             clock=self.budget_clock,
             lease_s=self.deadline + 60.0,
         )
+        if self.shadow is not None:
+            self.callbacks = self.shadow.attach(self, self.callbacks)
         return self
 
     @property

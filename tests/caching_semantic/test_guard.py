@@ -23,6 +23,8 @@ TRAPS = [
     ("How many users signed up last week?", "How many users signed up last month?", "dates"),
     ("What is the cheapest EC2 instance?", "What is the most expensive EC2 instance?", "opposite"),
     ("How do I enable logging in nginx?", "How do I disable logging in nginx?", "opposite"),
+    ("Is the museum closed on Mondays?", "Is the museum open on Mondays?", "opposite"),  # inflected opposites
+    ("Why was the job stopped?", "Why was the job started?", "opposite"),
     ("What is the total cost?", "What is the average cost?", "scope"),
 ]
 

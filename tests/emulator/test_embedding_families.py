@@ -103,3 +103,31 @@ def test_malformed_bodies_are_validation_errors(
         runtime.invoke_model(modelId=model_id, body=json.dumps(body))
     assert info.value.response["Error"]["Code"] == "ValidationException"
     assert needle in info.value.response["Error"]["Message"]
+
+
+def _one_hot(text: str, dimensions: int) -> list[float]:
+    """A text embedder for the emulator: a unit vector at the text's length (mod dimensions)."""
+    vector = [0.0] * dimensions
+    vector[len(text) % dimensions] = 1.0
+    return vector
+
+
+@pytest.mark.parametrize(
+    ("model_id", "dims"),
+    [
+        ("amazon.titan-embed-text-v2:0", 1024),
+        ("cohere.embed-english-v3", 1024),
+        ("amazon.nova-2-multimodal-embeddings-v1:0", 3072),
+    ],
+)
+def test_an_emulator_embedder_makes_every_text_family_s_vectors(model_id: str, dims: int):
+    with BedrockEmulator(embedder=_one_hot) as emulator:
+        embeddings = BedrockEmbeddings(model_id=model_id, **emulator.client_kwargs())
+        assert embeddings.embed_query("reset my password") == _one_hot("reset my password", dims)
+
+
+def test_an_embedder_of_the_wrong_size_fails_the_request_loudly():
+    with BedrockEmulator(embedder=lambda text, dims: [1.0] * (dims - 1)) as emulator:
+        embeddings = BedrockEmbeddings(model_id="amazon.titan-embed-text-v2:0", **emulator.client_kwargs())
+        with pytest.raises(ClientError, match="internal error: ValueError"):
+            embeddings.embed_query("reset my password")
