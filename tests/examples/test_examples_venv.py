@@ -30,7 +30,7 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "langsmith_tracing.py": ["local LangSmith stand-in", "routing tier=simple model=amazon.nova-micro-v1:0"],
     "rag_document_qa.py": [r"Vector store: InMemoryVectorStore, \d+ chunks of 3 documents", r"exact hit", "API calls"],
-    "learn_routing.py": [r"trained router, easy questions: simple \d+", r"recorded \d+ outcomes"],
+    "learn_routing.py": [r"trained on \d+ outcomes", r"held-out trained: APGR \d\.\d+", r"A/B arm default: \d+ users"],
     "multi_tenant_cache.py": [r"tenant=acme\s+miss", r"tenant=globex\s+hit", "entries in Redis under lbr-example"],
 }
 """Lines each example must print (regular expressions); every example file must have an entry."""
