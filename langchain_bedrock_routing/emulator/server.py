@@ -47,7 +47,8 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     """A threading HTTP server holding the :class:`EmulatorService` it fronts."""
 
     daemon_threads = True
-    request_queue_size = 128
+    request_queue_size = 1024
+    """Pending connections the listening socket holds: a burst of hundreds of concurrent clients connects at once."""
 
     def __init__(self, address: tuple[str, int], service: EmulatorService) -> None:
         super().__init__(address, BedrockHandler)
@@ -167,7 +168,7 @@ class BedrockHandler(BaseHTTPRequestHandler):
         if native is not None:
             self._native(operation, completion, native)
         elif operation == "Converse":
-            service.sleeper.sleep_ms(completion.timing.total_ms)
+            service.sleeper.sleep_reply(completion.timing.total_ms)
             self._send_json(200, completion.response())
         else:
             self._stream(completion, cut)
@@ -187,7 +188,7 @@ class BedrockHandler(BaseHTTPRequestHandler):
     def _native(self, operation: Operation, completion: Completion, native: NativeReply) -> None:
         """An InvokeModel reply (JSON with Bedrock's token-count headers) or its event-stream of ``chunk`` events."""
         timing = completion.timing
-        self.server.service.sleeper.sleep_ms(timing.total_ms)
+        self.server.service.sleeper.sleep_reply(timing.total_ms)
         headers = {
             "X-Amzn-Bedrock-Input-Token-Count": str(completion.input_tokens),
             "X-Amzn-Bedrock-Output-Token-Count": str(completion.reply.output_tokens),

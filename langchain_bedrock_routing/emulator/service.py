@@ -223,7 +223,7 @@ class EmulatorService:
         if error is not None:
             raise error
         latency = round(spec.latency.ttft_ms)
-        self.sleeper.sleep_ms(latency)
+        self.sleeper.sleep_reply(latency)
         return response, spec.model_id, tokens, latency
 
     def record(
