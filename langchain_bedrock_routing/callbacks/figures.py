@@ -74,6 +74,14 @@ def _model_key(model_id: str | None) -> str:
     return UNKNOWN if not model_id else base_model_id(model_id)
 
 
+def _deployment(outcome: RequestOutcome) -> str | None:
+    """The deployment that answered (a router's ``routing["deployment"]``); ``None`` for a cache hit or a plain id."""
+    answer = outcome.answer
+    if answer is None or answer.cached:
+        return None
+    return answer.routing.get("deployment")
+
+
 def percentile(samples: list[float], pct: float) -> float | None:
     """Nearest-rank percentile (``pct`` in (0, 100]) of ``samples``; ``None`` when empty."""
     if not samples:
@@ -253,6 +261,7 @@ class StatsFigures:
         self.models: defaultdict[str, Bucket] = defaultdict(Bucket)
         self.tiers: defaultdict[str, Bucket] = defaultdict(Bucket)
         self.tenants: defaultdict[str, Bucket] = defaultdict(Bucket)
+        self.deployments: defaultdict[str, Bucket] = defaultdict(Bucket)
         self.purposes: defaultdict[str, Bucket] = defaultdict(Bucket)
         """Calls made to learn (shadow judge's ``shadow``, ``judge``), by purpose; not in any other slice."""
         self.routes_by_classifier: Counter[str] = Counter()
@@ -260,8 +269,8 @@ class StatsFigures:
         self.experiments: dict[str, ExperimentFigures] = {}
 
     def add(self, outcome: RequestOutcome) -> None:
-        """Count one request in the total and in its model, tier, tenant and experiment-arm slices (a call with a
-        purpose: in its purpose's slice only)."""
+        """Count one request in the total and in its model, tier, tenant, deployment and experiment-arm slices (a call
+        with a purpose: in its purpose's slice only)."""
         model_key = _model_key(outcome.model_id)
         with self._lock:
             if outcome.purpose is not None:
@@ -272,6 +281,8 @@ class StatsFigures:
                 slices.append(self.tiers[outcome.tier])
             if outcome.tenant is not None:
                 slices.append(self.tenants[outcome.tenant])
+            if (deployment := _deployment(outcome)) is not None:
+                slices.append(self.deployments[deployment])
             if outcome.assignment is not None:
                 experiment = self._experiment(outcome.assignment.experiment, outcome.assignment.control)
                 figures = experiment.arm(outcome.assignment.arm)
@@ -321,8 +332,9 @@ class StatsFigures:
             return price_counterfactual(self.catalog, self.baseline_model, self.answered_usage).total
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe snapshot: ``total``, ``models``, ``tiers``, ``tenants``, ``experiments``, ``purposes`` (shadow
-        and judge calls, not in the others), ``routes`` and ``baseline``."""
+        """JSON-safe snapshot: ``total``, ``models``, ``tiers``, ``tenants``, ``deployments`` (fresh answers by the
+        deployment that gave them), ``experiments``, ``purposes`` (shadow and judge calls, not in the others),
+        ``routes`` and ``baseline``."""
         with self._lock:
             baseline = self.baseline_cost()
             cost = self.total.cost(self.catalog).total
@@ -331,6 +343,7 @@ class StatsFigures:
                 "models": {k: b.as_dict(self.catalog) for k, b in sorted(self.models.items())},
                 "tiers": {k: b.as_dict(self.catalog) for k, b in sorted(self.tiers.items())},
                 "tenants": {k: b.as_dict(self.catalog) for k, b in sorted(self.tenants.items())},
+                "deployments": {k: b.as_dict(self.catalog) for k, b in sorted(self.deployments.items())},
                 "experiments": {k: e.as_dict(self.catalog) for k, e in sorted(self.experiments.items())},
                 "purposes": {k: b.as_dict(self.catalog) for k, b in sorted(self.purposes.items())},
                 "routes": {

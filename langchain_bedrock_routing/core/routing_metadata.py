@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict, cast
 
+from typing_extensions import NotRequired
+
 from langchain_bedrock_routing.catalog import Tier
 
 Priority = Literal["cost", "balanced", "performance", "latency"]
@@ -17,11 +19,13 @@ request again) or ``"judge"`` (grading the cheaper answer). The stats handler co
 
 
 class AttemptRecord(TypedDict):
-    """One model tried for a request: ``error`` is the error code that moved routing on, ``None`` for the answer."""
+    """One model tried for a request: ``error`` is the error code that moved routing on, ``None`` for the answer;
+    ``deployment`` names the deployment called (only when the tier member was one)."""
 
     model_id: str
     tier: Tier
     error: str | None
+    deployment: NotRequired[str]
 
 
 class SkippedModel(TypedDict):
@@ -38,7 +42,9 @@ class RoutingMetadata(TypedDict, total=False):
 
     ``tier`` is the tier of the model that answered (it differs from ``requested_tier`` after a priority shift,
     an escalation or a capability/context/cost filter); ``model_id`` the model that answered (a prompt router's
-    invoked model), ``target`` the configured id; ``score`` in [0, 1]; ``attempts`` in the order tried.
+    invoked model), ``target`` the configured id, ``deployment`` the deployment's name (``model@region`` by default;
+    ``None`` for a plain model id); ``score`` in [0, 1]; ``attempts`` in the order tried; ``limited`` the deployments
+    passed over because the call would have passed their rpm / tpm.
     """
 
     tier: Tier
@@ -53,6 +59,8 @@ class RoutingMetadata(TypedDict, total=False):
     attempts: list[AttemptRecord]
     skipped: list[SkippedModel]
     prompt_cache: bool
+    deployment: str | None
+    limited: list[str]
     experiment: str
     """Set by ``RoutingExperiment``: the experiment that assigned this request (see :class:`ArmAssignment`)."""
     arm: str

@@ -30,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--throttle-rate", type=float, default=0.0, help="probability of ThrottlingException (0..1)")
     parser.add_argument("--error-rate", type=float, default=0.0, help="probability of ServiceUnavailableException")
+    parser.add_argument(
+        "--rpm-quota", type=int, metavar="N", help="throttle each model beyond N requests per minute (a Bedrock quota)"
+    )
     parser.add_argument("--fail-model", action="append", default=[], metavar="ID", help="model that always fails")
     parser.add_argument(
         "--stream-error",
@@ -80,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream_error_after=args.stream_error_after,
             stream_error_rate=args.stream_error_rate,
             stream_error_models=args.stream_error_model,
+            rpm_quota=args.rpm_quota,
             outcomes=args.outcomes,
         )
     except (ValueError, OSError) as exc:

@@ -34,6 +34,7 @@ class BedrockEmulator:
     ``ConverseStreamOutput``: ``modelStreamErrorException``, ``throttlingException`` ...) cuts served ConverseStream
     replies after ``stream_error_after`` content deltas, with probability ``stream_error_rate``, for
     ``stream_error_models`` (empty: all); such requests are logged with that ``error_code`` and not billed.
+    ``rpm_quota`` throttles each model beyond that many requests in the last 60 s (a Bedrock quota).
     Faults are drawn from RNGs seeded by ``seed``. ``prompt_routers`` adds
     custom routers keyed by ARN or router id. ``clock`` (seconds) drives prompt-cache TTLs. ``outcomes`` (an
     outcomes or weak/strong JSONL file) makes the prompts it holds an offline world: each model answers them as well
@@ -59,6 +60,7 @@ class BedrockEmulator:
         stream_error_after: int = 0,
         stream_error_rate: float = 1.0,
         stream_error_models: Iterable[str] = (),
+        rpm_quota: int | None = None,
         outcomes: str | Path | None = None,
         embedder: TextEmbedder | None = None,
         fixed_latency_ms: float | None = None,
@@ -72,8 +74,9 @@ class BedrockEmulator:
             stream_error_after,
             stream_error_rate,
             stream_error_models,
+            rpm_quota,
         )
-        faults = FaultInjector(config, seed)
+        faults = FaultInjector(config, seed, clock)
         self.service = EmulatorService(
             faults=faults,
             routers=PromptRouters(prompt_routers),
@@ -139,6 +142,7 @@ class BedrockEmulator:
         stream_error_after: int = 0,
         stream_error_rate: float = 1.0,
         stream_error_models: Iterable[str] = (),
+        rpm_quota: int | None = None,
     ) -> None:
         """Replace the injected faults (omitted arguments mean no such fault; see the class docstring)."""
         self.service.faults.configure(
@@ -151,6 +155,7 @@ class BedrockEmulator:
                 stream_error_after,
                 stream_error_rate,
                 stream_error_models,
+                rpm_quota,
             )
         )
 

@@ -1,11 +1,13 @@
-"""Injected faults: random throttling and service errors, models made unavailable or not ready, and
-ConverseStream replies cut after some events by an exception event."""
+"""Injected faults: random throttling and service errors, a per-model requests-per-minute quota, models made
+unavailable or not ready, and ConverseStream replies cut after some events by an exception event."""
 
 from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Iterable
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +51,7 @@ class FaultConfig:
 
     ``stream_error`` (one of :data:`STREAM_ERRORS`) cuts a served ConverseStream after ``stream_error_after``
     content deltas, with probability ``stream_error_rate``, for ``stream_error_models`` (empty: every model).
+    ``rpm_quota`` throttles a model's requests beyond that many in the last 60 s, as a Bedrock quota does.
     """
 
     throttle_rate: float = 0.0
@@ -59,6 +62,7 @@ class FaultConfig:
     stream_error_after: int = 0
     stream_error_rate: float = 1.0
     stream_error_models: frozenset[str] = field(default_factory=frozenset)
+    rpm_quota: int | None = None
 
     @classmethod
     def build(
@@ -71,6 +75,7 @@ class FaultConfig:
         stream_error_after: int = 0,
         stream_error_rate: float = 1.0,
         stream_error_models: Iterable[str] = (),
+        rpm_quota: int | None = None,
     ) -> FaultConfig:
         """Validated config; model ids may carry geo prefixes or ARNs (they are reduced to base ids)."""
         stream_models = frozenset(base_model_id(m) for m in stream_error_models)
@@ -84,6 +89,8 @@ class FaultConfig:
             raise ValueError(f"unknown stream_error {stream_error!r}; valid: {', '.join(STREAM_ERRORS)}")
         if isinstance(stream_error_after, bool) or not isinstance(stream_error_after, int) or stream_error_after < 0:
             raise ValueError(f"stream_error_after must be an int >= 0 (content deltas), got {stream_error_after!r}")
+        if rpm_quota is not None and (isinstance(rpm_quota, bool) or not isinstance(rpm_quota, int) or rpm_quota < 1):
+            raise ValueError(f"rpm_quota must be an int >= 1 (requests a minute per model) or None, got {rpm_quota!r}")
         return cls(
             throttle_rate=_rate("throttle_rate", throttle_rate),
             error_rate=_rate("error_rate", error_rate),
@@ -93,6 +100,7 @@ class FaultConfig:
             stream_error_after=stream_error_after,
             stream_error_rate=_rate("stream_error_rate", stream_error_rate),
             stream_error_models=stream_models,
+            rpm_quota=rpm_quota,
         )
 
     def model_sets(self) -> dict[str, list[str]]:
@@ -102,13 +110,15 @@ class FaultConfig:
 
 
 class FaultInjector:
-    """Decides, from seeded RNGs, whether a request to a model fails and how."""
+    """Decides, from seeded RNGs and each model's requests in the last minute, whether a request fails and how."""
 
-    def __init__(self, config: FaultConfig, seed: int = 0) -> None:
+    def __init__(self, config: FaultConfig, seed: int = 0, clock: Callable[[], float] = time.monotonic) -> None:
         self._config = config
         self._rng = random.Random(seed)
         self._stream_rng = random.Random(f"stream-{seed}")
         self._lock = threading.Lock()
+        self._clock = clock
+        self._served: dict[str, deque[float]] = {}
 
     @property
     def config(self) -> FaultConfig:
@@ -132,7 +142,21 @@ class FaultInjector:
             return BedrockError("ThrottlingException", "Too many requests, please wait before trying again.")
         if draw < config.throttle_rate + config.error_rate:
             return BedrockError("ServiceUnavailableException", "Service is temporarily unavailable, try again.")
+        if config.rpm_quota is not None and not self._within_quota(model_id, config.rpm_quota):
+            return BedrockError("ThrottlingException", "Too many requests, please wait before trying again.")
         return None
+
+    def _within_quota(self, model_id: str, quota: int) -> bool:
+        """Count a request to ``model_id`` unless ``quota`` requests were served in the last 60 s."""
+        with self._lock:
+            now = self._clock()
+            served = self._served.setdefault(model_id, deque())
+            while served and served[0] <= now - 60.0:
+                served.popleft()
+            if len(served) >= quota:
+                return False
+            served.append(now)
+            return True
 
     def stream_cut(self, model_id: str) -> StreamCut | None:
         """How a served ConverseStream from ``model_id`` (base id) is cut, or ``None`` to send it whole."""

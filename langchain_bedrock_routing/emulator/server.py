@@ -5,7 +5,7 @@ Bedrock paths: ``POST /model/{modelId}/converse``, ``/converse-stream``, ``/invo
 Admin: ``GET /_emulator/requests`` (the request log as JSON), ``DELETE /_emulator/requests``
 (clear it), ``GET|POST /_emulator/faults`` (read or replace injected faults, JSON body with
 ``throttle_rate``, ``error_rate``, ``fail_models``, ``not_ready_models``, ``stream_error``,
-``stream_error_after``, ``stream_error_rate``, ``stream_error_models``), ``GET /_emulator/health``.
+``stream_error_after``, ``stream_error_rate``, ``stream_error_models``, ``rpm_quota``), ``GET /_emulator/health``.
 A client that hangs up mid-reply is logged at DEBUG, not printed as a traceback.
 """
 

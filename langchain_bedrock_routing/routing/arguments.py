@@ -48,7 +48,7 @@ def check_keywords(given: Mapping[str, object], accepted: frozenset[str]) -> Non
                 f"model with delegate_kwargs={{{key!r}: ...}}"
             )
         raise InvalidRequestError(
-            f"unknown argument {key!r} to RoutedChatBedrock{_suggestion(key, accepted)}; "
+            f"unknown argument {key!r} to RoutedChatBedrock{near_miss(key, accepted)}; "
             f"valid arguments: {', '.join(sorted(accepted))}"
         )
 
@@ -84,13 +84,14 @@ def check_region(region: object) -> None:
     regions = known_regions()
     if isinstance(region, str) and region in regions:
         return
-    near = _suggestion(region, regions) if isinstance(region, str) else ""
+    near = near_miss(region, regions) if isinstance(region, str) else ""
     raise InvalidRequestError(
         f"unknown AWS region {region!r}{near}; known regions: {', '.join(sorted(regions))} "
         "(a newer region needs a newer botocore)"
     )
 
 
-def _suggestion(word: str, choices: Iterable[str]) -> str:
+def near_miss(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean X?)`` for the closest of ``choices`` to ``word``, else an empty string."""
     close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.75)
     return f" (did you mean {close[0]}?)" if close else ""

@@ -29,7 +29,8 @@ async def generate(
         except Exception as error:
             run.failed(attempt, error)
             continue
-        return result, run.succeeded(attempt, result.generations[0].message.response_metadata)
+        message = result.generations[0].message
+        return result, run.succeeded(attempt, message.response_metadata, getattr(message, "usage_metadata", None))
     run.exhausted()
 
 
@@ -66,6 +67,7 @@ async def stream(
             run.interrupted(attempt, error, sent)
         finally:
             await chunks.aclose()
-        yield last_chunk(head[0], run.succeeded(attempt, aggregate.message.response_metadata))
+        usage = getattr(aggregate.message, "usage_metadata", None)
+        yield last_chunk(head[0], run.succeeded(attempt, aggregate.message.response_metadata, usage))
         return
     run.exhausted()

@@ -16,10 +16,11 @@ from langchain_core.runnables import RunnableBinding
 
 from langchain_bedrock_routing.core.routing_metadata import AttemptRecord, Priority, RoutingMetadata
 from langchain_bedrock_routing.errors import AllModelsFailedError, ModelCallError, StreamInterruptedError
+from langchain_bedrock_routing.routing.balance import UNLIMITED, Admission, Balancer
 from langchain_bedrock_routing.routing.deadline import DEFAULT_DEADLINE, Deadline, attempt_timeouts
 from langchain_bedrock_routing.routing.decision import RouteDecision
 from langchain_bedrock_routing.routing.delegates import DelegatePool
-from langchain_bedrock_routing.routing.fallback import Cooldown, retryable_reason
+from langchain_bedrock_routing.routing.fallback import retryable_reason
 from langchain_bedrock_routing.routing.metadata import invoked_model_id, routing_metadata
 from langchain_bedrock_routing.routing.policy import Candidate, Plan
 from langchain_bedrock_routing.routing.prompt_cache import PromptCacheMode, cache_control_for
@@ -28,11 +29,12 @@ from langchain_bedrock_routing.routing.request import RequestProfile
 
 @dataclass(frozen=True)
 class CandidateCall:
-    """One delegate call to make: the candidate, its delegate and the keyword arguments for it."""
+    """One delegate call to make: the candidate, its delegate, the keyword arguments for it, its limit admission."""
 
     candidate: Candidate
     delegate: ChatBedrockConverse
     kwargs: dict[str, Any]
+    admission: Admission = UNLIMITED
 
     @property
     def streams(self) -> bool:
@@ -43,14 +45,14 @@ class CandidateCall:
 
 @dataclass
 class RouteRun:
-    """The candidates of one request in try order (resting models last) and what happened to each."""
+    """The candidates of one request in try order (see :mod:`.balance`) and what happened to each."""
 
     decision: RouteDecision
     priority: Priority
     plan: Plan
     profile: RequestProfile
     pool: DelegatePool
-    cooldown: Cooldown
+    balancer: Balancer
     prompt_cache: PromptCacheMode
     call_kwargs: Mapping[str, Any]
     tools: Sequence[Any] | None = None
@@ -59,56 +61,87 @@ class RouteRun:
     attempts: list[AttemptRecord] = field(default_factory=list)
     untried: list[str] = field(default_factory=list)
     """Candidates not started because the deadline had passed."""
+    limited: list[str] = field(default_factory=list)
+    """Deployments passed over because the call would have passed their rpm / tpm (tried last, if reached)."""
     cut: bool = False
     """True once an attempt's timeouts were cut to the time left before the deadline."""
 
     def __iter__(self) -> Iterator[CandidateCall]:
-        ordered = self.cooldown.order(self.plan.candidates, lambda c: c.target.model_id)
-        for index, candidate in enumerate(ordered):
-            timeouts = attempt_timeouts(self.deadline.left(), self.pool.timeouts, self.pool.tries)
-            if timeouts is None:
-                self.untried = [c.target.model_id for c in ordered[index:]]
-                return
-            self.cut = self.cut or (timeouts != self.pool.timeouts and self.pool.retimable)
-            delegate = self.pool.timed(candidate.target, timeouts)
-            kwargs = dict(self.call_kwargs)
-            if self.tools:
-                try:
-                    binding = delegate.bind_tools(self.tools, tool_choice=self.tool_choice)
-                except ValueError as error:  # this model does not support the requested tool_choice
-                    self._record(candidate, f"ValueError: {error}")
-                    continue
-                if isinstance(binding, RunnableBinding):
-                    kwargs.update(binding.kwargs)
-            if "cache_control" not in kwargs:
-                cache_control = cache_control_for(self.prompt_cache, candidate.target.spec, self.profile)
-                if cache_control is not None:
-                    kwargs["cache_control"] = cache_control
-            yield CandidateCall(candidate, delegate, kwargs)
+        passed: list[Candidate] = []
+        yield from self._calls(self.balancer.order(self.plan.candidates), passed)
+        if not self.untried:
+            yield from self._calls(passed, None)
+
+    def _calls(self, candidates: Sequence[Candidate], passed: list[Candidate] | None) -> Iterator[CandidateCall]:
+        """Calls to ``candidates`` in order, those over a deployment limit set aside in ``passed`` (with ``None``:
+        called anyway); stops when the deadline has passed."""
+        for index, candidate in enumerate(candidates):
+            call = self._prepare(candidate, force=passed is None)
+            if call is None:
+                if self.untried:
+                    self.untried += [c.target.model_id for c in (*candidates[index + 1 :], *(passed or ()))]
+                    return
+                continue
+            if passed is not None and not call.admission.admitted:
+                passed.append(candidate)
+                self.limited.append(candidate.target.key)
+                continue
+            yield call
+
+    def _prepare(self, candidate: Candidate, *, force: bool) -> CandidateCall | None:
+        """The call to ``candidate``, or ``None`` when its tools cannot bind or the deadline has passed (then
+        ``untried`` names it)."""
+        timeouts = attempt_timeouts(self.deadline.left(), self.pool.timeouts, self.pool.tries)
+        if timeouts is None:
+            self.untried = [candidate.target.model_id]
+            return None
+        self.cut = self.cut or (timeouts != self.pool.timeouts and self.pool.retimable)
+        delegate = self.pool.timed(candidate.target, timeouts)
+        kwargs = dict(self.call_kwargs)
+        if self.tools:
+            try:
+                binding = delegate.bind_tools(self.tools, tool_choice=self.tool_choice)
+            except ValueError as error:  # this model does not support the requested tool_choice
+                self._record(candidate, f"ValueError: {error}")
+                return None
+            if isinstance(binding, RunnableBinding):
+                kwargs.update(binding.kwargs)
+        if "cache_control" not in kwargs:
+            cache_control = cache_control_for(self.prompt_cache, candidate.target.spec, self.profile)
+            if cache_control is not None:
+                kwargs["cache_control"] = cache_control
+        admission = self.balancer.admit(candidate.target, self.profile, force=force)
+        return CandidateCall(candidate, delegate, kwargs, admission)
 
     def failed(self, attempt: CandidateCall, error: BaseException) -> None:
         """Record a retryable failure and move on; raise :class:`ModelCallError` for any other error."""
+        self.balancer.settle(attempt.admission, 0)
         reason = retryable_reason(error)
-        model_id = attempt.candidate.target.model_id
+        target = attempt.candidate.target
         if reason is None:
-            raise ModelCallError(model_id, error) from error
-        self.cooldown.failed(model_id)
+            raise ModelCallError(target.model_id, error) from error
+        self.balancer.failed(target, reason)
         self._record(attempt.candidate, reason)
 
     def interrupted(self, attempt: CandidateCall, error: Exception, chunks: int) -> NoReturn:
         """Record a stream that failed after ``chunks`` chunks reached the caller and raise
         :class:`StreamInterruptedError` (a retryable error also counts toward the model's cooldown)."""
         reason = retryable_reason(error)
-        model_id = attempt.candidate.target.model_id
-        if reason is not None:
-            self.cooldown.failed(model_id)
-        self._record(attempt.candidate, reason or _error_name(error))
-        raise StreamInterruptedError(model_id, error, chunks, self.attempts) from error
-
-    def succeeded(self, attempt: CandidateCall, response_metadata: Mapping[str, Any]) -> RoutingMetadata:
-        """Record the success and return ``response_metadata["routing"]`` for the result."""
         target = attempt.candidate.target
-        self.cooldown.succeeded(target.model_id)
+        if reason is not None:
+            self.balancer.failed(target, reason)
+        self._record(attempt.candidate, reason or _error_name(error))
+        raise StreamInterruptedError(target.model_id, error, chunks, self.attempts) from error
+
+    def succeeded(
+        self, attempt: CandidateCall, response_metadata: Mapping[str, Any], usage: Mapping[str, Any] | None = None
+    ) -> RoutingMetadata:
+        """Record the success (``usage``: the answer's ``usage_metadata``, counted against its deployment's limits)
+        and return ``response_metadata["routing"]`` for the result."""
+        target = attempt.candidate.target
+        if usage is not None and isinstance(usage.get("total_tokens"), int):
+            self.balancer.settle(attempt.admission, usage["total_tokens"])
+        self.balancer.succeeded(target)
         self._record(attempt.candidate, None)
         return routing_metadata(
             decision=self.decision,
@@ -118,6 +151,7 @@ class RouteRun:
             model_id=invoked_model_id(target, response_metadata),
             attempts=self.attempts,
             prompt_cache="cache_control" in attempt.kwargs,
+            limited=self.limited,
         )
 
     def exhausted(self) -> NoReturn:
@@ -127,7 +161,11 @@ class RouteRun:
         raise AllModelsFailedError(self.attempts)
 
     def _record(self, candidate: Candidate, error: str | None) -> None:
-        self.attempts.append(AttemptRecord(model_id=candidate.target.model_id, tier=candidate.target.tier, error=error))
+        target = candidate.target
+        record = AttemptRecord(model_id=target.model_id, tier=target.tier, error=error)
+        if target.deployment is not None:
+            record["deployment"] = target.deployment.name
+        self.attempts.append(record)
 
 
 def _error_name(error: BaseException) -> str:

@@ -24,6 +24,7 @@ from langchain_bedrock_routing.core.routing_metadata import PRIORITIES, Priority
 from langchain_bedrock_routing.routing import async_route, chunks
 from langchain_bedrock_routing.routing.arguments import accepted_keywords, check_keywords, check_region
 from langchain_bedrock_routing.routing.attempts import RouteRun
+from langchain_bedrock_routing.routing.balance import Balancer
 from langchain_bedrock_routing.routing.budget import Budget, BudgetGuard, Spend, make_guard, spending
 from langchain_bedrock_routing.routing.classifiers import StickyClassifier, resolve_classifier
 from langchain_bedrock_routing.routing.classifiers.registry import ClassifierSpec
@@ -31,7 +32,9 @@ from langchain_bedrock_routing.routing.classify import aclassify_request, classi
 from langchain_bedrock_routing.routing.deadline import DEFAULT_DEADLINE, Deadline
 from langchain_bedrock_routing.routing.decision import RouteDecision
 from langchain_bedrock_routing.routing.delegates import DelegatePool, DelegateSettings
+from langchain_bedrock_routing.routing.deployments import hide_secrets
 from langchain_bedrock_routing.routing.fallback import Cooldown
+from langchain_bedrock_routing.routing.limits import make_limits
 from langchain_bedrock_routing.routing.observer import AnswerObserver
 from langchain_bedrock_routing.routing.params import RULES, check_number
 from langchain_bedrock_routing.routing.policy import Plan, plan_route, validate_priority
@@ -39,7 +42,7 @@ from langchain_bedrock_routing.routing.profile import tiers_profile
 from langchain_bedrock_routing.routing.prompt_cache import PROMPT_CACHE_MODES, PromptCacheMode
 from langchain_bedrock_routing.routing.request import RequestProfile, validate_cost_cap
 from langchain_bedrock_routing.routing.screen import Screened, held, holding, screen_request
-from langchain_bedrock_routing.routing.targets import Target, resolve_tiers
+from langchain_bedrock_routing.routing.targets import Target, TierMember, resolve_tiers
 from langchain_bedrock_routing.routing.tokens import count_tokens
 
 _CONFIGURABLE = "routing_configurable"
@@ -69,6 +72,11 @@ class RoutedChatBedrock(BaseChatModel):
     after that raises :class:`StreamInterruptedError` (nothing cached). Every result carries
     ``response_metadata["routing"]``.
 
+    A tier member may be a deployment dict (``{"model": ..., "region_name": ..., "endpoint_url": ..., "rpm": 600,
+    "tpm": 400000}``; see :mod:`.deployments`): same-model deployments share the load least busy first, a call that
+    would pass a deployment's ``rpm`` / ``tpm`` goes elsewhere first (windows shared through ``limits_redis_url``),
+    and a region that keeps failing rests with all its deployments (see :mod:`.balance`).
+
     ``prompt_cache="auto"`` passes ``cache_control`` to the delegate only when the stable prefix (system
     messages, tool schemas, earlier turns; estimated) reaches the chosen model's ``cache_min_tokens``
     from the catalog; ``"off"`` (default) never does.
@@ -89,8 +97,9 @@ class RoutedChatBedrock(BaseChatModel):
 
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
 
-    tiers: dict[str, list[str] | str] | None = None
-    """Tier -> ordered model ids / prompt-router ARNs; overrides ``preset`` tier by tier."""
+    tiers: Mapping[str, Sequence[TierMember] | TierMember] | None = None
+    """Tier -> ordered model ids / prompt-router ARNs / deployment dicts (see :mod:`.deployments`); overrides
+    ``preset`` tier by tier."""
     preset: str | None = None
     """A ``routing/presets.json`` preset (``claude``: Haiku 5.5 / Sonnet 5 / Opus 5, ``nova`` ...); default claude."""
     priority: Priority = "balanced"
@@ -111,6 +120,8 @@ class RoutedChatBedrock(BaseChatModel):
     """How long a failing model rests (tried only after every healthy candidate)."""
     output_tokens_estimate: int = 512
     """Reply length assumed for cost/latency estimates when ``max_tokens`` is unset."""
+    limits_redis_url: str | None = None
+    """Redis that shares deployments' rpm / tpm windows across processes (default: counted in process)."""
     budgets: SkipValidation[list[Budget] | None] = None
     """Spend limits per app or tenant over a UTC day or month (see :mod:`.budget`); cache hits never count."""
     budget_redis_url: str | None = Field(default=None, exclude=True)
@@ -158,7 +169,7 @@ class RoutedChatBedrock(BaseChatModel):
     _targets: dict[Tier, tuple[Target, ...]] = PrivateAttr(default_factory=dict)
     _classifier: Runnable[Any, RouteDecision] = PrivateAttr()
     _pool: DelegatePool = PrivateAttr()
-    _cooldown: Cooldown = PrivateAttr()
+    _balancer: Balancer = PrivateAttr()
     _budget: BudgetGuard | None = PrivateAttr(default=None)
     _bedrock: AsyncBedrock = PrivateAttr(default_factory=AsyncBedrock)
 
@@ -171,6 +182,8 @@ class RoutedChatBedrock(BaseChatModel):
         if isinstance(data, Mapping):
             check_keywords(data, accepted_keywords(cls.model_fields))
             check_region(data.get("region_name"))
+            if "tiers" in data:
+                data = {**data, "tiers": hide_secrets(data["tiers"])}
             for name in RULES:
                 if name in data:
                     check_number(name, data[name])
@@ -185,8 +198,12 @@ class RoutedChatBedrock(BaseChatModel):
     @model_validator(mode="after")
     def _configure(self) -> Self:
         validate_cost_cap(self.max_cost_per_request)
-        self._targets = resolve_tiers(self.tiers, self.preset)
-        self._cooldown = Cooldown(self.cooldown_failures, self.cooldown_seconds)
+        self._targets = resolve_tiers(self.tiers, self.preset, default_region=self.region_name)
+        self._balancer = Balancer(
+            Cooldown(self.cooldown_failures, self.cooldown_seconds),
+            make_limits(self.limits_redis_url),
+            self.output_tokens_estimate,
+        )
         self._pool = DelegatePool(
             DelegateSettings(
                 region_name=self.region_name,
@@ -232,7 +249,7 @@ class RoutedChatBedrock(BaseChatModel):
         """Everything that changes answers; part of LangChain's cache key (``llm_string``)."""
         classifier = self.classifier if isinstance(self.classifier, str) else repr(self._classifier)
         return {
-            "tiers": {tier: [t.model_id for t in targets] for tier, targets in self._targets.items()},
+            "tiers": {tier: list(dict.fromkeys(t.model_id for t in ts)) for tier, ts in self._targets.items()},
             "priority": self.priority,
             "classifier": classifier,
             "sticky": self.sticky,
@@ -436,7 +453,7 @@ class RoutedChatBedrock(BaseChatModel):
             plan=plan,
             profile=profile,
             pool=self._pool,
-            cooldown=self._cooldown,
+            balancer=self._balancer,
             prompt_cache=prompt_cache,
             call_kwargs=call_kwargs,
             tools=tools,
@@ -496,7 +513,8 @@ class RoutedChatBedrock(BaseChatModel):
                     run.failed(attempt, error)
                     continue
                 message = result.generations[0].message
-                _mark(message, run.succeeded(attempt, message.response_metadata))
+                usage = getattr(message, "usage_metadata", None)
+                _mark(message, run.succeeded(attempt, message.response_metadata, usage))
                 spend.saw(message)
                 return result
             run.exhausted()

@@ -47,7 +47,9 @@ def routed_stream(run: RouteRun, messages: list[BaseMessage], stop: list[str] | 
             aggregate += chunk
             yield chunk
             sent += 1
-        yield last_chunk(head[0], run.succeeded(attempt, aggregate.message.response_metadata))
+        message = aggregate.message
+        usage = message.usage_metadata if isinstance(message, AIMessageChunk) else None
+        yield last_chunk(head[0], run.succeeded(attempt, message.response_metadata, usage))
         return
     run.exhausted()
 

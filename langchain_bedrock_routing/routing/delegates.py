@@ -1,5 +1,8 @@
 """One ``ChatBedrockConverse`` per target, built on first use and reused, all sharing one boto3 client.
 
+A deployment that names its own region, endpoint or credentials gets a pool of its own with those settings (its
+own clients, shared by the deployments that name the same connection), built on first use and reused.
+
 Delegates are built with ``cache=False`` (the router already consulted LangChain's cache) and with a
 botocore config of ``retries={"max_attempts": max_retries, "mode": "standard"}`` (default one retry) so a
 throttled or unavailable model hands over to the next candidate quickly instead of backing off for
@@ -13,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from botocore.config import Config
@@ -82,11 +85,12 @@ def config_timeouts(config: Any) -> tuple[Timeouts, int]:
 
 
 class DelegatePool:
-    """Lazily built, reused delegates keyed by target id; thread-safe."""
+    """Lazily built, reused delegates keyed by target key (model id or deployment name); thread-safe."""
 
     def __init__(self, settings: DelegateSettings) -> None:
         self._settings = settings
         self._delegates: dict[str, ChatBedrockConverse] = {}
+        self._connections: dict[tuple[tuple[str, Any], ...], DelegatePool] = {}
         self._clients: tuple[Any, Any] | None = None
         self._timed: OrderedDict[Timeouts, Any] = OrderedDict()
         self._lock = threading.Lock()
@@ -104,10 +108,25 @@ class DelegatePool:
     def timed(self, target: Target, timeouts: Timeouts) -> ChatBedrockConverse:
         """The delegate of ``target`` using a client with ``timeouts`` (the shared one when they are the configured
         timeouts, or the client is the user's)."""
-        delegate = self.get(target)
-        if timeouts == self.timeouts or not self.retimable:
+        pool = self._pool_of(target)
+        delegate = pool.get(target)
+        if timeouts == pool.timeouts or not pool.retimable:
             return delegate
-        return delegate.model_copy(update={"client": self._timed_client(timeouts)})
+        return delegate.model_copy(update={"client": pool._timed_client(timeouts)})
+
+    def _pool_of(self, target: Target) -> DelegatePool:
+        """This pool, or the one of the connection ``target``'s deployment names (made on first use)."""
+        connection = () if target.deployment is None else target.deployment.connection
+        if not connection:
+            return self
+        pool = self._connections.get(connection)
+        if pool is None:
+            with self._lock:
+                pool = self._connections.get(connection)
+                if pool is None:
+                    pool = DelegatePool(replace(self._settings, client=None, **_overrides(dict(connection))))
+                    self._connections[connection] = pool
+        return pool
 
     def _timed_client(self, timeouts: Timeouts) -> Any:
         with self._lock:
@@ -122,13 +141,14 @@ class DelegatePool:
 
     def get(self, target: Target) -> ChatBedrockConverse:
         """The delegate of ``target``, built on first use."""
-        delegate = self._delegates.get(target.model_id)
+        pool = self._pool_of(target)
+        delegate = pool._delegates.get(target.key)
         if delegate is None:
-            with self._lock:
-                delegate = self._delegates.get(target.model_id)
+            with pool._lock:
+                delegate = pool._delegates.get(target.key)
                 if delegate is None:
-                    delegate = self._build(target)
-                    self._delegates[target.model_id] = delegate
+                    delegate = pool._build(target)
+                    pool._delegates[target.key] = delegate
         return delegate
 
     def runtime_client(self, overrides: Config | None = None) -> Any:
@@ -184,6 +204,22 @@ class DelegatePool:
         if target.is_router:
             params["base_model"] = target.spec.model_id
         return ChatBedrockConverse(**params)
+
+
+_CREDENTIALS = (
+    "credentials_profile_name",
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "api_key",
+)
+
+
+def _overrides(connection: dict[str, Any]) -> dict[str, Any]:
+    """A deployment's settings over the router's: credentials of its own replace all of the router's."""
+    if any(name in connection for name in _CREDENTIALS):
+        return {**dict.fromkeys(_CREDENTIALS), **connection}
+    return connection
 
 
 class _LazyClient:

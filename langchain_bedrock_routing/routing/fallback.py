@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -46,6 +46,17 @@ def retryable_reason(error: BaseException) -> str | None:
     if isinstance(error, (BotoConnectionError, HTTPClientError, ConnectionClosedError, TimeoutError, ConnectionError)):
         return type(error).__name__
     return None
+
+
+THROTTLING_CODES = frozenset(
+    {"throttlingexception", "toomanyrequestsexception", "servicequotaexceededexception", "http 429"}
+)
+"""Retryable reasons (lower case) that speak of one quota, not of a sick region."""
+
+
+def is_throttling(reason: str) -> bool:
+    """True when a :func:`retryable_reason` is throttling (a quota spent), not an outage."""
+    return reason.lower() in THROTTLING_CODES
 
 
 @dataclass
@@ -90,10 +101,11 @@ class Cooldown:
         with self._lock:
             self._health.pop(model_id, None)
 
-    def order(self, items: Iterable[_T], model_id: Callable[[_T], str]) -> list[_T]:
-        """``items`` with resting models moved to the end (relative order kept)."""
+    def order(self, items: Iterable[_T], keys: Callable[[_T], Sequence[str]]) -> list[_T]:
+        """``items`` with those resting under any of their ``keys`` (model, deployment, region ...) moved to the end
+        (relative order kept)."""
         listed = list(items)
-        resting = [self.cooling(model_id(item)) for item in listed]
+        resting = [any(self.cooling(key) for key in keys(item)) for item in listed]
         return [i for i, r in zip(listed, resting, strict=True) if not r] + [
             i for i, r in zip(listed, resting, strict=True) if r
         ]

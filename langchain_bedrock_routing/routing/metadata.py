@@ -30,8 +30,10 @@ def routing_metadata(
     model_id: str,
     attempts: Sequence[AttemptRecord],
     prompt_cache: bool,
+    limited: Sequence[str] = (),
 ) -> RoutingMetadata:
-    """The routing record: tier and model used, classifier verdict, priority, every attempt and skipped model."""
+    """The routing record: tier, model and deployment used, classifier verdict, priority, every attempt, skipped model
+    and deployment passed over for its limits."""
     return {
         "tier": target.tier,
         "model_id": model_id,
@@ -45,4 +47,6 @@ def routing_metadata(
         "attempts": [AttemptRecord(**a) for a in attempts],
         "skipped": [SkippedModel(**s) for s in plan.skipped],
         "prompt_cache": prompt_cache,
+        "deployment": None if target.deployment is None else target.deployment.name,
+        "limited": list(limited),
     }

@@ -51,13 +51,15 @@ def screen_request(
     plan: Planner,
 ) -> Screened:
     """Screen one call: ``kwargs`` may override ``priority``, ``max_tokens``, ``temperature``, ``top_p`` and pin a
-    ``model``; ``plan`` must find a candidate from the lowest tier (it falls back to every configured tier), else it
-    raises."""
+    ``model`` (its configured deployments when it has some); ``plan`` must find a candidate from the lowest tier (it
+    falls back to every configured tier), else it raises."""
     chosen: Priority = validate_priority(kwargs.get("priority", priority))
     check_call_numbers(kwargs)
     profile = profile_request(messages, kwargs.get("tools"), kwargs.get("max_tokens", max_tokens))
     pinned = None if kwargs.get("model") is None else pinned_target(kwargs["model"])
-    candidates: Mapping[Tier, Sequence[Target]] = targets if pinned is None else {pinned.tier: (pinned,)}
+    candidates: Mapping[Tier, Sequence[Target]] = (
+        targets if pinned is None else {pinned.tier: deployments_of(pinned.model_id, targets) or (pinned,)}
+    )
     try:
         plan(TIERS[0] if pinned is None else pinned.tier, chosen, candidates, profile)
     except NoCandidateError as error:
@@ -84,6 +86,12 @@ def held(messages: list[BaseMessage]) -> Screened | None:
     """The screen kept by :func:`holding` for these same ``messages`` (the same list object), else ``None``."""
     kept = _HELD.get()
     return kept[1] if kept is not None and kept[0] is messages else None
+
+
+def deployments_of(model_id: str, targets: Mapping[Tier, Sequence[Target]]) -> tuple[Target, ...]:
+    """The configured deployments of ``model_id`` (each once), so a pinned model runs where it is deployed."""
+    found = {t.key: t for ts in targets.values() for t in ts if t.deployment is not None and t.model_id == model_id}
+    return tuple(found.values())
 
 
 def pinned_target(model_id: object) -> Target:

@@ -2,7 +2,8 @@
 
 A target is a Bedrock model id (or inference-profile id) from the catalog, or a prompt-router ARN of a
 router the catalog knows; a router is described conservatively by its models (smallest window, every
-capability they share, the highest prices, the slowest latency).
+capability they share, the highest prices, the slowest latency). A tier member given as a dict is a
+deployment of such an id (see :mod:`.deployments`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from langchain_bedrock_routing.catalog import (
     get_catalog,
     prompt_router_id,
 )
+from langchain_bedrock_routing.routing.deployments import Deployment, check_unique, parse_deployment
 
 DEFAULT_PRESET = "claude"
 """The current Claude generation (see ``presets.json``)."""
@@ -38,6 +40,13 @@ class Target:
     spec: ModelSpec
     router_models: tuple[str, ...] = ()
     """For a prompt router: the models it chooses between (empty for a plain model)."""
+    deployment: Deployment | None = None
+    """Where it runs and its quotas, when the tier member was a deployment dict."""
+
+    @property
+    def key(self) -> str:
+        """What delegates, cooldowns and limits are kept by: the deployment's name, else the model id."""
+        return self.model_id if self.deployment is None else self.deployment.name
 
     @property
     def is_router(self) -> bool:
@@ -89,20 +98,28 @@ def cheapest_first(model_ids: Sequence[str], catalog: ModelCatalog) -> tuple[str
     return tuple(model_id for _, model_id in sorted(priced, key=lambda pair: pair[0]))
 
 
+TierMember = str | Mapping[str, Any]
+"""A model id / prompt-router ARN, or a deployment dict (see :mod:`.deployments`)."""
+
+
 def resolve_tiers(
-    tiers: Mapping[str, Sequence[str] | str] | None,
+    tiers: Mapping[str, Sequence[TierMember] | TierMember] | None,
     preset: str | None,
     catalog: ModelCatalog | None = None,
+    default_region: str | None = None,
 ) -> dict[Tier, tuple[Target, ...]]:
     """Every tier's ordered targets: ``preset`` (default ``"claude"``) overridden tier by tier by ``tiers``.
 
-    Raises ``ValueError`` naming the valid choices for an unknown preset, tier or model id, or an empty tier.
+    Raises ``ValueError`` naming the valid choices for an unknown preset, tier, model id or deployment key, an empty
+    tier, or two deployments of one name; ``default_region`` names deployments that give no region.
     """
     catalog = catalog or get_catalog()
     known = presets()
     if preset is not None and preset not in known:
         raise ValueError(f"unknown preset {preset!r}; valid presets: {', '.join(sorted(known))}")
-    merged: dict[str, Sequence[str] | str] = dict(known[preset or DEFAULT_PRESET]) if preset or not tiers else {}
+    merged: dict[str, Sequence[TierMember] | TierMember] = (
+        dict(known[preset or DEFAULT_PRESET]) if preset or not tiers else {}
+    )
     for tier, given in (tiers or {}).items():
         if tier not in TIERS:
             raise ValueError(f"unknown tier {tier!r} in tiers; valid tiers: {', '.join(TIERS)}")
@@ -112,11 +129,21 @@ def resolve_tiers(
         if tier not in merged:
             continue
         entry = merged[tier]
-        ids: tuple[str, ...] = (entry,) if isinstance(entry, str) else tuple(entry)
-        if not ids:
+        members: tuple[TierMember, ...] = (entry,) if isinstance(entry, str | Mapping) else tuple(entry)
+        if not members:
             raise ValueError(f"tier {tier!r} has no model ids; give at least one or leave the tier out")
-        resolved[tier] = tuple(make_target(model_id, tier, catalog) for model_id in ids)
+        resolved[tier] = tuple(_member_target(member, tier, catalog, default_region) for member in members)
+    check_unique([t.deployment for ts in resolved.values() for t in ts if t.deployment is not None])
     return resolved
+
+
+def _member_target(member: TierMember, tier: Tier, catalog: ModelCatalog, default_region: str | None) -> Target:
+    if isinstance(member, str):
+        return make_target(member, tier, catalog)
+    if isinstance(member, Mapping):
+        deployment = parse_deployment(member, tier, default_region)
+        return replace(make_target(deployment.model, tier, catalog), deployment=deployment)
+    raise ValueError(f"tier {tier!r} member {member!r} is neither a model id string nor a deployment dict")
 
 
 def tier_for(tier: Tier, configured: Mapping[Tier, object]) -> Tier:

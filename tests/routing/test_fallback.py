@@ -53,10 +53,10 @@ def test_cooldown_after_repeated_failures_and_recovery():
     assert not cooldown.cooling("a")
     cooldown.failed("a")
     assert cooldown.cooling("a")
-    assert cooldown.order(["a", "b", "c"], str) == ["b", "c", "a"]
+    assert cooldown.order(["a", "b", "c"], lambda k: (k,)) == ["b", "c", "a"]
     clock.now += 31
     assert not cooldown.cooling("a")
-    assert cooldown.order(["a", "b"], str) == ["a", "b"]
+    assert cooldown.order(["a", "b"], lambda k: (k,)) == ["a", "b"]
 
 
 def test_success_resets_the_failure_count():

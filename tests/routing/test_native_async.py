@@ -193,7 +193,7 @@ def test_a_failing_model_falls_back_and_cools_down(emulator: BedrockEmulator):
             (HAIKU, None),
         ]
     assert [a["model_id"] for a in answers[2].response_metadata["routing"]["attempts"]] == [HAIKU]
-    assert router._cooldown.cooling(MICRO)
+    assert router._balancer.cooldown.cooling(MICRO)
 
 
 def test_every_candidate_failing_raises_all_models_failed(emulator: BedrockEmulator):
