@@ -17,6 +17,7 @@ from pathlib import Path
 from types import ModuleType
 
 from benchmarks import (
+    async_concurrency,
     budget_overhead,
     embedded_vs_redis,
     emulator_throughput,
@@ -37,6 +38,7 @@ MODULES: tuple[ModuleType, ...] = (
     workload_savings,
     embedded_vs_redis,
     emulator_throughput,
+    async_concurrency,
     budget_overhead,
 )
 BENCHMARKS: dict[str, Callable[[Context], Report]] = {module.NAME: module.run for module in MODULES}

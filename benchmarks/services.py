@@ -81,8 +81,9 @@ class Context:
 
 
 @contextmanager
-def emulator_process(latency_scale: float = 0.0) -> Iterator[str]:
+def emulator_process(latency_scale: float = 0.0, fixed_latency_ms: float | None = None) -> Iterator[str]:
     """Run the emulator CLI on a free port in a child process; yields its endpoint URL."""
+    fixed = [] if fixed_latency_ms is None else ["--fixed-latency-ms", str(fixed_latency_ms)]
     process = subprocess.Popen(
         [
             sys.executable,
@@ -92,6 +93,7 @@ def emulator_process(latency_scale: float = 0.0) -> Iterator[str]:
             "0",
             "--latency-scale",
             str(latency_scale),
+            *fixed,
         ],
         stdout=subprocess.PIPE,
         text=True,

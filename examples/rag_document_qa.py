@@ -145,9 +145,9 @@ def main() -> None:
         store = vector_store(BedrockEmbeddings(model_id="amazon.titan-embed-text-v2:0", **aws), redis_url)
         chunks = split(documents)
         store.add_documents(chunks)
-        where = f"Redis vector set {INDEX!r}" if redis_url else "InMemoryVectorStore"
+        kind = f"Redis vector set {INDEX!r}" if redis_url else "InMemoryVectorStore"
         print(f"Bedrock: {where}; semantic cache: {'Redis' if redis_url else 'in process'}")
-        print(f"Vector store: {where}, {len(chunks)} chunks of {len(documents)} documents")
+        print(f"Vector store: {kind}, {len(chunks)} chunks of {len(documents)} documents")
         for name, text in documents.items():
             print(f"   {name}: ~{estimate_tokens(text):,} tokens")
         retriever = store.as_retriever(search_kwargs={"k": 3})

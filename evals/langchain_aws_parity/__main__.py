@@ -72,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", type=int, default=25, help="failure causes printed (default 25)")
     parser.add_argument("--list-failures", action="store_true", help="print every failing test and its cause")
     parser.add_argument(
-        "--invoke", action="store_true", help="measure ChatBedrock over InvokeModel (Claude native body) instead"
+        "--invoke",
+        action="store_true",
+        help="measure ChatBedrock / BedrockLLM over InvokeModel (native bodies) instead",
     )
     args = parser.parse_args(argv)
     root = sdist_root(args.sdist)

@@ -21,8 +21,13 @@ SELECTION = (
     "tests/integration_tests/embeddings/test_bedrock_multimodal.py",
 )
 """The Converse chat-model and embeddings tests, as pytest node ids relative to the sdist root."""
-INVOKE_SELECTION = ("tests/integration_tests/chat_models/test_standard.py::TestBedrockStandard",)
-"""The InvokeModel chat tests (``ChatBedrock`` with Claude's native body), measured on request."""
+INVOKE_SELECTION = (
+    "tests/integration_tests/chat_models/test_standard.py::TestBedrockStandard",
+    "tests/integration_tests/chat_models/test_bedrock.py",
+    "tests/integration_tests/llms/test_bedrock.py",
+)
+"""The InvokeModel chat tests (``ChatBedrock`` / ``BedrockLLM`` with each family's native body: Claude, Llama,
+Mistral, DeepSeek ...), measured on request."""
 
 
 def installed_version() -> str:

@@ -10,10 +10,12 @@ from langchain_bedrock_routing.caching.redis_cache import RedisCache
 from langchain_bedrock_routing.caching.semantic_base import DEFAULT_SIMILARITY_THRESHOLD
 from langchain_bedrock_routing.caching.semantic_memory import InMemorySemanticCache
 from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache
+from langchain_bedrock_routing.core.async_embeddings import AsyncBedrockEmbeddings
 from langchain_bedrock_routing.errors import CorruptEntryError, VectorDimensionError, VectorSetsUnavailableError
 
 __all__ = [
     "DEFAULT_SIMILARITY_THRESHOLD",
+    "AsyncBedrockEmbeddings",
     "CacheBase",
     "CachePolicy",
     "CacheStats",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
 from langchain_core.caches import BaseCache
@@ -51,9 +51,27 @@ def lookup(
     except Exception:
         logger.warning("response cache lookup failed; streaming from Bedrock", exc_info=True)
         return None
-    if not hit:
+    return _chat_generations(hit)
+
+
+async def alookup(
+    model: BaseChatModel, messages: Sequence[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
+) -> list[ChatGeneration] | None:
+    """Async :func:`lookup`, through the cache's own ``alookup``."""
+    try:
+        found = _cache_and_key(model, messages, stop, kwargs)
+        if found is None:
+            return None
+        cache, prompt, llm_string = found
+        hit = await cache.alookup(prompt, llm_string)
+    except Exception:
+        logger.warning("response cache lookup failed; streaming from Bedrock", exc_info=True)
         return None
-    generations = [g for g in hit if isinstance(g, ChatGeneration)]
+    return _chat_generations(hit)
+
+
+def _chat_generations(hit: Sequence[Generation] | None) -> list[ChatGeneration] | None:
+    generations = [g for g in hit or () if isinstance(g, ChatGeneration)]
     return generations or None
 
 
@@ -71,6 +89,24 @@ def update(
             cache, prompt, llm_string = found
             generations: list[Generation] = [generation]
             cache.update(prompt, llm_string, generations)
+    except Exception:
+        logger.warning("response cache update failed after a stream", exc_info=True)
+
+
+async def aupdate(
+    model: BaseChatModel,
+    messages: Sequence[BaseMessage],
+    stop: list[str] | None,
+    kwargs: dict[str, Any],
+    generation: ChatGeneration,
+) -> None:
+    """Async :func:`update`, through the cache's own ``aupdate``."""
+    try:
+        found = _cache_and_key(model, messages, stop, kwargs)
+        if found is not None:
+            cache, prompt, llm_string = found
+            generations: list[Generation] = [generation]
+            await cache.aupdate(prompt, llm_string, generations)
     except Exception:
         logger.warning("response cache update failed after a stream", exc_info=True)
 
@@ -93,6 +129,27 @@ def through_cache(
         yield chunk
     if aggregate is not None:
         update(model, messages, stop, kwargs, as_generation(aggregate))
+
+
+async def athrough_cache(
+    model: BaseChatModel,
+    messages: Sequence[BaseMessage],
+    stop: list[str] | None,
+    kwargs: dict[str, Any],
+    source: Callable[[], AsyncIterator[ChatGenerationChunk]],
+) -> AsyncIterator[ChatGenerationChunk]:
+    """Async :func:`through_cache`: the cache's async methods, ``source()`` an async stream."""
+    cached = await alookup(model, messages, stop, kwargs)
+    if cached is not None:
+        for chunk in replay(cached[0]):
+            yield chunk
+        return
+    aggregate: ChatGenerationChunk | None = None
+    async for chunk in source():
+        aggregate = chunk if aggregate is None else aggregate + chunk
+        yield chunk
+    if aggregate is not None:
+        await aupdate(model, messages, stop, kwargs, as_generation(aggregate))
 
 
 def to_chunk(message: BaseMessage, **extra: Any) -> AIMessageChunk:

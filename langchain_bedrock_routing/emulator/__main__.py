@@ -25,6 +25,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--latency-scale", type=float, default=1.0, help="multiplier of modeled latency slept (0 = none)"
     )
+    parser.add_argument(
+        "--fixed-latency-ms", type=float, metavar="MS", help="every Converse/InvokeModel reply takes MS instead"
+    )
     parser.add_argument("--throttle-rate", type=float, default=0.0, help="probability of ThrottlingException (0..1)")
     parser.add_argument("--error-rate", type=float, default=0.0, help="probability of ServiceUnavailableException")
     parser.add_argument("--fail-model", action="append", default=[], metavar="ID", help="model that always fails")
@@ -68,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             host=args.host,
             port=args.port,
             latency_scale=args.latency_scale,
+            fixed_latency_ms=args.fixed_latency_ms,
             throttle_rate=args.throttle_rate,
             error_rate=args.error_rate,
             fail_models=args.fail_model,

@@ -39,7 +39,8 @@ class BedrockEmulator:
     outcomes or weak/strong JSONL file) makes the prompts it holds an offline world: each model answers them as well
     as the file says it did, and a shadow judge's verdicts agree (see :mod:`.world`). ``embedder``
     ``(text, dimensions) -> unit vector`` embeds text for the embedding models (default: hashed n-grams); evals and
-    tests pass a real model's, e.g. ``evals.wordllama_embeddings.titan_embedder``.
+    tests pass a real model's, e.g. ``evals.wordllama_embeddings.titan_embedder``. ``fixed_latency_ms`` makes every
+    Converse / InvokeModel reply take exactly that long instead of its modeled latency.
     """
 
     def __init__(
@@ -60,6 +61,7 @@ class BedrockEmulator:
         stream_error_models: Iterable[str] = (),
         outcomes: str | Path | None = None,
         embedder: TextEmbedder | None = None,
+        fixed_latency_ms: float | None = None,
     ) -> None:
         config = FaultConfig.build(
             throttle_rate,
@@ -75,7 +77,7 @@ class BedrockEmulator:
         self.service = EmulatorService(
             faults=faults,
             routers=PromptRouters(prompt_routers),
-            sleeper=Sleeper(latency_scale),
+            sleeper=Sleeper(latency_scale, fixed_latency_ms),
             seed=seed,
             clock=clock,
             world=None if outcomes is None else OutcomesWorld.load(outcomes),

@@ -39,12 +39,26 @@ def model_timing(profile: LatencyProfile, uncached_input: int, cached_input: int
 
 
 class Sleeper:
-    """Sleeps modeled milliseconds times ``scale`` (no sleeping at all when ``scale`` is 0)."""
+    """Sleeps modeled milliseconds times ``scale`` (no sleeping at all when ``scale`` is 0).
 
-    def __init__(self, scale: float) -> None:
+    ``fixed_ms`` (when set) replaces a whole reply's modeled latency: every Converse and InvokeModel reply waits
+    exactly that long, whatever its tokens (streams keep the scaled per-event waits).
+    """
+
+    def __init__(self, scale: float, fixed_ms: float | None = None) -> None:
         if scale < 0:
             raise ValueError(f"latency_scale must be >= 0, got {scale}")
+        if fixed_ms is not None and not fixed_ms >= 0:
+            raise ValueError(f"fixed_latency_ms must be >= 0, got {fixed_ms}")
         self.scale = scale
+        self.fixed_ms = fixed_ms
+
+    def sleep_reply(self, modeled_ms: float) -> None:
+        """Sleep for a whole reply: ``fixed_ms`` when set, else the scaled ``modeled_ms``."""
+        if self.fixed_ms is None:
+            self.sleep_ms(modeled_ms)
+        elif self.fixed_ms > 0:
+            time.sleep(self.fixed_ms / 1000.0)
 
     def sleep_ms(self, modeled_ms: float) -> None:
         """Sleep ``modeled_ms * scale`` milliseconds."""

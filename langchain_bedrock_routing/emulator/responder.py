@@ -85,12 +85,29 @@ def _result_text(result: dict[str, Any]) -> str:
     return "; ".join(p for p in parts if p) or "no content"
 
 
+def _answered(request: ConverseRequest) -> set[str]:
+    """Names of the tools whose results the conversation already holds."""
+    ids = {
+        b["toolResult"]["toolUseId"]
+        for m in request.messages
+        for b in m.content
+        if isinstance(b.get("toolResult"), dict)
+    }
+    uses = [b["toolUse"] for m in request.messages for b in m.content if isinstance(b.get("toolUse"), dict)]
+    return {use["name"] for use in uses if use["toolUseId"] in ids}
+
+
 def _pick_tool(request: ConverseRequest, prompt: str) -> ToolSpec | None:
+    """The tool to call, else ``None``. Under ``any`` a model holding a tool's result moves on to a tool it has
+    not used yet (an agent's structured-output tool) rather than calling the same one again."""
     tools = request.tools
     if not tools or (request.tool_choice in (None, "auto") and _tool_results(request)):
         return None
     if request.tool_choice not in (None, "auto", "any"):
         return next(t for t in tools if t.name == request.tool_choice)
+    if request.tool_choice == "any":
+        answered = _answered(request)
+        tools = tuple(t for t in tools if t.name not in answered) or tools
     asked = content_stems(prompt)
 
     def score(tool: ToolSpec) -> float:
@@ -104,7 +121,9 @@ def _pick_tool(request: ConverseRequest, prompt: str) -> ToolSpec | None:
 
 
 def _tool_use(request: ConverseRequest, tool: ToolSpec, prompt: str, seed: int, model_id: str) -> dict[str, Any]:
-    facts = PromptFacts.of(prompt)
+    """A ``toolUse`` block; its input is drawn from the prompt, or from the whole conversation (tool results
+    included) once results came back."""
+    facts = PromptFacts.of(" ".join(_texts(request)) if _tool_results(request) else prompt)
     tool_input = value_for(tool.schema, facts)
     if not isinstance(tool_input, dict):
         tool_input = {}

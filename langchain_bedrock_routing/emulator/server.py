@@ -20,11 +20,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
 
-from langchain_bedrock_routing.emulator import anthropic_native
 from langchain_bedrock_routing.emulator.errors import BedrockError, not_found, validation
 from langchain_bedrock_routing.emulator.eventstream import CONTENT_TYPE as EVENTSTREAM
 from langchain_bedrock_routing.emulator.eventstream import chunk_message
 from langchain_bedrock_routing.emulator.faults import FaultConfig, StreamCut
+from langchain_bedrock_routing.emulator.native import NativeReply
 from langchain_bedrock_routing.emulator.requestlog import Operation
 from langchain_bedrock_routing.emulator.service import Completion, EmulatorService, decode_json
 from langchain_bedrock_routing.emulator.streaming import stream_messages, streamed_output_tokens
@@ -47,7 +47,8 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     """A threading HTTP server holding the :class:`EmulatorService` it fronts."""
 
     daemon_threads = True
-    request_queue_size = 128
+    request_queue_size = 1024
+    """Pending connections the listening socket holds: a burst of hundreds of concurrent clients connects at once."""
 
     def __init__(self, address: tuple[str, int], service: EmulatorService) -> None:
         super().__init__(address, BedrockHandler)
@@ -145,7 +146,7 @@ class BedrockHandler(BaseHTTPRequestHandler):
 
     def _operation(self, operation: Operation, model_id: str, body: bytes) -> None:
         service = self.server.service
-        native: dict[str, Any] | None = None
+        native: NativeReply | None = None
         try:
             if operation == "CountTokens" or (operation == "InvokeModel" and not service.is_chat_model(model_id)):
                 self._unbilled_or_embedding(operation, model_id, body)
@@ -167,7 +168,7 @@ class BedrockHandler(BaseHTTPRequestHandler):
         if native is not None:
             self._native(operation, completion, native)
         elif operation == "Converse":
-            service.sleeper.sleep_ms(completion.timing.total_ms)
+            service.sleeper.sleep_reply(completion.timing.total_ms)
             self._send_json(200, completion.response())
         else:
             self._stream(completion, cut)
@@ -184,17 +185,21 @@ class BedrockHandler(BaseHTTPRequestHandler):
         service.record(operation, model_id, status=200, invoked=(invoked_id, tokens, latency))
         self._send_json(200, response)
 
-    def _native(self, operation: Operation, completion: Completion, body: dict[str, Any]) -> None:
+    def _native(self, operation: Operation, completion: Completion, native: NativeReply) -> None:
         """An InvokeModel reply (JSON with Bedrock's token-count headers) or its event-stream of ``chunk`` events."""
         timing = completion.timing
-        self.server.service.sleeper.sleep_ms(timing.total_ms)
+        self.server.service.sleeper.sleep_reply(timing.total_ms)
         headers = {
             "X-Amzn-Bedrock-Input-Token-Count": str(completion.input_tokens),
             "X-Amzn-Bedrock-Output-Token-Count": str(completion.reply.output_tokens),
             "X-Amzn-Bedrock-Invocation-Latency": str(timing.total_ms),
         }
+        cache = completion.cache
+        if cache.read or cache.write:  # prompt caching reports its counts in two more headers
+            headers["X-Amzn-Bedrock-Cache-Read-Input-Token-Count"] = str(cache.read)
+            headers["X-Amzn-Bedrock-Cache-Write-Input-Token-Count"] = str(cache.write)
         if operation == "InvokeModel":
-            self._send(200, json.dumps(body).encode("utf-8"), "application/json", headers)
+            self._send(200, json.dumps(native.body).encode("utf-8"), "application/json", headers)
             return
         metrics = {
             "inputTokenCount": completion.input_tokens,
@@ -202,7 +207,7 @@ class BedrockHandler(BaseHTTPRequestHandler):
             "invocationLatency": timing.total_ms,
             "firstByteLatency": round(timing.ttft_ms),
         }
-        chunks = (chunk_message(event) for event in anthropic_native.stream_events(body, metrics))
+        chunks = (chunk_message(event) for event in native.chunks(metrics))
         self._send(200, b"".join(chunks), EVENTSTREAM)
 
     def _stream(self, completion: Completion, cut: StreamCut | None) -> None:

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_bedrock_routing.catalog import ModelSpec, UnknownModelError, get_catalog
-from langchain_bedrock_routing.emulator import anthropic_native
 from langchain_bedrock_routing.emulator.embeddings import TextEmbedder, embed
 from langchain_bedrock_routing.emulator.errors import BedrockError, validation
 from langchain_bedrock_routing.emulator.faults import FaultInjector
@@ -27,6 +25,7 @@ from langchain_bedrock_routing.emulator.features import (
     refused_field,
 )
 from langchain_bedrock_routing.emulator.latency import Sleeper, Timing, model_timing
+from langchain_bedrock_routing.emulator.native import NativeReply, ServedChat, native_format
 from langchain_bedrock_routing.emulator.prompt_cache import CacheUsage, PromptCache
 from langchain_bedrock_routing.emulator.request import ConverseRequest, parse_converse
 from langchain_bedrock_routing.emulator.requestlog import Operation, RequestLog, RequestRecord
@@ -162,26 +161,22 @@ class EmulatorService:
         """True for a chat model id or prompt router (InvokeModel then takes the model's native chat body)."""
         return self.routers.find(model_id) is not None or model_id in get_catalog()
 
-    def invoke_chat(self, model_id: str, raw_body: bytes) -> tuple[Completion, dict[str, Any]]:
-        """Serve InvokeModel with a chat model's native body (Anthropic Messages for Claude): the completion
-        and the native response body; ``ValidationException`` for other families' bodies."""
+    def invoke_chat(self, model_id: str, raw_body: bytes) -> tuple[Completion, NativeReply]:
+        """Serve InvokeModel with a chat model's native body (its family's format, see
+        :mod:`~langchain_bedrock_routing.emulator.native`): the completion and the native reply."""
         body = decode_json(raw_body, "body")
         if not isinstance(body, dict):
             raise validation("Malformed input request: #: expected type: JSONObject, please reformat your input.")
-        if "anthropic_version" not in body:
-            raise validation(
-                f"The emulator serves InvokeModel chat bodies in the Anthropic Messages format only; "
-                f"use Converse for {model_id}."
-            )
-        completion = self.complete(model_id, parse_converse(anthropic_native.to_converse(body)))
-        usage = anthropic_native.usage(
-            completion.input_tokens, completion.reply.output_tokens, completion.cache.read, completion.cache.write
-        )
-        message_id = "msg_bdrk_" + uuid.uuid4().hex[:24]
-        content = anthropic_native.content_blocks(completion.reply.content)
-        return completion, anthropic_native.message(
-            message_id, completion.invoked_model_id, content, completion.reply.stop_reason, usage
-        )
+        router = self.routers.find(model_id)
+        family_model = router.models[0] if router is not None else _model_spec(model_id).model_id
+        native = native_format(family_model, body)
+        completion = self.complete(model_id, parse_converse(native.to_converse(body)))
+        reply, cache = completion.reply, completion.cache
+        outcome = ServedChat(
+            completion.invoked_model_id, reply.content, reply.stop_reason, completion.input_tokens,
+            reply.output_tokens, cache.read, cache.write,
+        )  # fmt: skip
+        return completion, NativeReply(native, outcome, native.response(outcome))
 
     def complete(self, model_id: str, request: ConverseRequest) -> Completion:
         """Serve a parsed chat request on ``model_id`` (a model or prompt router); raises :class:`BedrockError`."""
@@ -228,7 +223,7 @@ class EmulatorService:
         if error is not None:
             raise error
         latency = round(spec.latency.ttft_ms)
-        self.sleeper.sleep_ms(latency)
+        self.sleeper.sleep_reply(latency)
         return response, spec.model_id, tokens, latency
 
     def record(

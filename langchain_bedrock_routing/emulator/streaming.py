@@ -8,7 +8,6 @@ event, as Bedrock does when a stream fails after it started.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,8 +15,8 @@ from langchain_bedrock_routing.catalog import estimate_tokens
 from langchain_bedrock_routing.emulator.eventstream import event_message, exception_message
 from langchain_bedrock_routing.emulator.faults import StreamCut
 from langchain_bedrock_routing.emulator.service import Completion
+from langchain_bedrock_routing.emulator.text import stream_pieces
 
-_CHUNK = re.compile(r"\S+\s*|\s+")
 WORDS_PER_DELTA = 3
 TOOL_PIECE_CHARS = 12
 _PAD = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -30,13 +29,8 @@ def padding(number: int) -> str:
     return _PAD[: 1 + (number * 37 + 11) % len(_PAD)]
 
 
-def _text_pieces(text: str) -> list[str]:
-    chunks = _CHUNK.findall(text) or [""]
-    return ["".join(chunks[i : i + WORDS_PER_DELTA]) for i in range(0, len(chunks), WORDS_PER_DELTA)]
-
-
 def _deltas(index: int, key: str, text: str, wrap: str | None = None) -> Iterator[_Event]:
-    for piece in _text_pieces(text):
+    for piece in stream_pieces(text, WORDS_PER_DELTA):
         value: Any = {wrap: piece} if wrap else piece
         yield "contentBlockDelta", {"delta": {key: value}, "contentBlockIndex": index}, estimate_tokens(piece)
 

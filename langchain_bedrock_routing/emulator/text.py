@@ -9,6 +9,7 @@ from langchain_bedrock_routing.catalog import estimate_tokens
 _WORD = re.compile(r"[A-Za-z0-9][\w'-]*")
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 _CHUNK = re.compile(r"\S+\s*")
+_PIECE = re.compile(r"\S+\s*|\s+")
 _STOPWORD_TEXT = """a about above after again all also am an and any are as at be because been before being below
     between both but by can could did do does doing down during each few for from further had has
     have having he her here hers him his how i if in into is it its itself just me more most my no
@@ -56,3 +57,10 @@ def truncate_tokens(text: str, max_tokens: int) -> str:
         used += cost
         out.append(chunk)
     return "".join(out).rstrip()
+
+
+def stream_pieces(text: str, per: int = 3) -> list[str]:
+    """``text`` cut into streamed deltas of ``per`` words with their whitespace (they join back to ``text``;
+    an empty text is one empty delta)."""
+    chunks = _PIECE.findall(text) or [""]
+    return ["".join(chunks[i : i + per]) for i in range(0, len(chunks), per)]

@@ -19,14 +19,15 @@ from typing_extensions import Self
 
 from langchain_bedrock_routing.catalog import TIERS, Tier
 from langchain_bedrock_routing.core import stream_cache
+from langchain_bedrock_routing.core.async_bedrock import AsyncBedrock
 from langchain_bedrock_routing.core.routing_metadata import PRIORITIES, Priority, RoutingMetadata
-from langchain_bedrock_routing.routing import chunks
+from langchain_bedrock_routing.routing import async_route, chunks
 from langchain_bedrock_routing.routing.arguments import accepted_keywords, check_keywords, check_region
 from langchain_bedrock_routing.routing.attempts import RouteRun
 from langchain_bedrock_routing.routing.budget import Budget, BudgetGuard, Spend, make_guard, spending
 from langchain_bedrock_routing.routing.classifiers import StickyClassifier, resolve_classifier
 from langchain_bedrock_routing.routing.classifiers.registry import ClassifierSpec
-from langchain_bedrock_routing.routing.classify import classify_request
+from langchain_bedrock_routing.routing.classify import aclassify_request, classify_request
 from langchain_bedrock_routing.routing.deadline import DEFAULT_DEADLINE, Deadline
 from langchain_bedrock_routing.routing.decision import RouteDecision
 from langchain_bedrock_routing.routing.delegates import DelegatePool, DelegateSettings
@@ -81,8 +82,9 @@ class RoutedChatBedrock(BaseChatModel):
     :mod:`.profile`); ``get_num_tokens*`` uses Bedrock CountTokens where the default tier's primary model serves it,
     else the catalog estimate (see :mod:`.tokens`).
 
-    Async calls run the routed sync call in LangChain's executor: langchain-aws and boto3 have no
-    async Bedrock client, so a thread hop is the honest implementation.
+    ``ainvoke``/``astream``/``abatch`` are native async (see :mod:`.async_route`): the same request, fallback,
+    cooldown and deadline as the sync path, sent over a pooled HTTP client on the event loop, no thread per call.
+    Close it with ``await router.aclose()`` or ``async with RoutedChatBedrock(...) as router:``.
     """
 
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
@@ -158,6 +160,7 @@ class RoutedChatBedrock(BaseChatModel):
     _pool: DelegatePool = PrivateAttr()
     _cooldown: Cooldown = PrivateAttr()
     _budget: BudgetGuard | None = PrivateAttr(default=None)
+    _bedrock: AsyncBedrock = PrivateAttr(default_factory=AsyncBedrock)
 
     @model_validator(mode="before")
     @classmethod
@@ -278,6 +281,16 @@ class RoutedChatBedrock(BaseChatModel):
         tier = "medium" if "medium" in self._targets else next(t for t in TIERS if t in self._targets)
         return self._targets[tier][0]
 
+    async def aclose(self) -> None:
+        """Close the async HTTP connections of the running event loop (the router stays usable)."""
+        await self._bedrock.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
     # -- public helpers -------------------------------------------------------------------------------
 
     @property
@@ -395,9 +408,11 @@ class RoutedChatBedrock(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None,
         spend: Spend,
         screened: Screened | None = None,
+        decision: RouteDecision | None = None,
     ) -> RouteRun:
-        """Classify and plan one request (``screened``: its screen, when already made) within ``spend``'s budgets;
-        raises ``ValueError`` (bad input, no candidate) or ``BudgetExceededError`` before any call."""
+        """Classify and plan one request (``screened``: its screen, ``decision``: the classifier's, when already
+        made) within ``spend``'s budgets; raises ``ValueError`` (bad input, no candidate) or ``BudgetExceededError``
+        before any call."""
         deadline = Deadline(kwargs.get("deadline", self.deadline))
         call_kwargs = {k: v for k, v in kwargs.items() if k not in _ROUTER_KWARGS}
         screened = screened or held(messages) or self._screen(messages, kwargs)
@@ -409,7 +424,7 @@ class RoutedChatBedrock(BaseChatModel):
                 reason="model pinned by the caller",
                 classifier="pinned",
             )
-        else:
+        elif decision is None:
             decision = classify_request(self._classifier, messages, kwargs.get(_CONFIGURABLE) or {}, run_manager)
         plan = spend.plan(
             lambda cap: self._plan(decision.tier, priority, screened.targets, profile, cap), self.max_cost_per_request
@@ -428,6 +443,22 @@ class RoutedChatBedrock(BaseChatModel):
             tool_choice=kwargs.get("tool_choice"),
             deadline=deadline,
         )
+
+    async def _aroute(
+        self,
+        messages: list[BaseMessage],
+        kwargs: dict[str, Any],
+        run_manager: AsyncCallbackManagerForLLMRun | None,
+        spend: Spend,
+        screened: Screened | None = None,
+    ) -> RouteRun:
+        """Async :meth:`_route`: the classifier is awaited (an offline one still runs inline)."""
+        screened = screened or held(messages) or self._screen(messages, kwargs)
+        decision = None
+        if screened.pinned is None:
+            configurable = kwargs.get(_CONFIGURABLE) or {}
+            decision = await aclassify_request(self._classifier, messages, configurable, run_manager)
+        return self._route(messages, kwargs, None, spend, screened, decision)
 
     def _plan(
         self,
@@ -470,6 +501,21 @@ class RoutedChatBedrock(BaseChatModel):
                 return result
             run.exhausted()
 
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        with spending(self._budget, kwargs.get(_TENANT)) as spend:
+            run = await self._aroute(messages, kwargs, run_manager, spend)
+            result, routing = await async_route.generate(run, self._bedrock, messages, stop)
+            message = result.generations[0].message
+            _mark(message, routing)
+            spend.saw(message)
+            return result
+
     def _stream(
         self,
         messages: list[BaseMessage],
@@ -495,6 +541,32 @@ class RoutedChatBedrock(BaseChatModel):
             for chunk in chunks.routed_stream(
                 self._route(messages, kwargs, run_manager, spend, screened), messages, stop
             ):
+                spend.saw(chunk.message)
+                yield chunk
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        screened = self._screen(messages, kwargs)
+        source = self._arouted_stream(messages, stop, run_manager, kwargs, screened)
+        async for chunk in stream_cache.athrough_cache(self, messages, stop, kwargs, lambda: source):
+            yield chunk
+
+    async def _arouted_stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        run_manager: AsyncCallbackManagerForLLMRun | None,
+        kwargs: dict[str, Any],
+        screened: Screened,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        with spending(self._budget, kwargs.get(_TENANT)) as spend:
+            run = await self._aroute(messages, kwargs, run_manager, spend, screened)
+            async for chunk in async_route.stream(run, self._bedrock, messages, stop):
                 spend.saw(chunk.message)
                 yield chunk
 

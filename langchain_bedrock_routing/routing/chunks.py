@@ -57,14 +57,14 @@ def _opening(stream: Iterator[ChatGenerationChunk]) -> list[ChatGenerationChunk]
     head: list[ChatGenerationChunk] = []
     for chunk in stream:
         head.append(chunk)
-        if _has_output(chunk):
+        if has_output(chunk):
             break
     if not head:
         raise ValueError("the model's stream ended without any chunk")
     return head
 
 
-def _has_output(chunk: ChatGenerationChunk) -> bool:
+def has_output(chunk: ChatGenerationChunk) -> bool:
     message = chunk.message
     calls = message.tool_call_chunks if isinstance(message, AIMessageChunk) else []
     usage = message.usage_metadata if isinstance(message, AIMessageChunk) else None
@@ -79,12 +79,17 @@ def delegate_chunks(
         result = attempt.delegate._generate(messages, stop=stop, **attempt.kwargs)
         yield ChatGenerationChunk(message=to_chunk(result.generations[0].message))
         return
-    target = attempt.candidate.target
     for chunk in attempt.delegate._stream(messages, stop=stop, **attempt.kwargs):
-        metadata = chunk.message.response_metadata
-        if target.is_router and "model_name" in metadata:
-            metadata["model_name"] = invoked_model_id(target, metadata)
-        yield chunk
+        yield named(attempt, chunk)
+
+
+def named(attempt: CandidateCall, chunk: ChatGenerationChunk) -> ChatGenerationChunk:
+    """``chunk`` with ``model_name`` set to the model that answered (a prompt router names its pick)."""
+    target = attempt.candidate.target
+    metadata = chunk.message.response_metadata
+    if target.is_router and "model_name" in metadata:
+        metadata["model_name"] = invoked_model_id(target, metadata)
+    return chunk
 
 
 def last_chunk(first: ChatGenerationChunk, routing: RoutingMetadata) -> ChatGenerationChunk:

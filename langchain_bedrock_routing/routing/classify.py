@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from langchain_core.callbacks import CallbackManager, CallbackManagerForLLMRun
+from langchain_core.callbacks import (
+    AsyncCallbackManager,
+    AsyncCallbackManagerForLLMRun,
+    BaseCallbackManager,
+    CallbackManager,
+    CallbackManagerForLLMRun,
+)
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable, RunnableConfig
 
@@ -29,9 +35,28 @@ def classify_request(
     return classifier.invoke(messages, config)
 
 
-def _child_callbacks(run_manager: CallbackManagerForLLMRun) -> CallbackManager:
-    """Callbacks for the classifier's run, nested under the chat model's run."""
-    return CallbackManager(
+async def aclassify_request(
+    classifier: Runnable[Any, RouteDecision],
+    messages: list[BaseMessage],
+    configurable: dict[str, Any],
+    run_manager: AsyncCallbackManagerForLLMRun | None,
+) -> RouteDecision:
+    """Async :func:`classify_request`: an offline classifier still runs inline (no executor hop), one that may bill
+    through its ``ainvoke``."""
+    config: RunnableConfig = {"configurable": configurable}
+    if isinstance(classifier, ComplexityClassifier) and not classifier.calls_models:
+        return classifier.classify_messages(messages, config)
+    if run_manager is not None:
+        config["callbacks"] = _child_callbacks(run_manager, AsyncCallbackManager)
+    return await classifier.ainvoke(messages, config)
+
+
+def _child_callbacks(
+    run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun,
+    manager: type[BaseCallbackManager] = CallbackManager,
+) -> BaseCallbackManager:
+    """Callbacks (a ``manager``) for the classifier's run, nested under the chat model's run."""
+    return manager(
         handlers=run_manager.inheritable_handlers,
         inheritable_handlers=run_manager.inheritable_handlers,
         parent_run_id=run_manager.run_id,

@@ -22,6 +22,7 @@ NAMES = (
     "workload_savings",
     "embedded_vs_redis",
     "emulator_throughput",
+    "async_concurrency",
     "budget_overhead",
 )
 

@@ -137,3 +137,15 @@ def test_geo_premium_keeps_unknown_prices_unknown() -> None:
     assert catalog.get("us.anthropic.claude-sonnet-4-6").prices.cache_read == 0.33
     assert catalog.get("us.anthropic.claude-sonnet-4-6").model_id == "anthropic.claude-sonnet-4-6"
     assert get_catalog().get("us.qwen.qwen3-32b-v1:0").prices.input is None
+
+
+def test_embedding_prices_are_sourced_or_unknown() -> None:
+    """Nova Multimodal Embeddings' text rate is on AWS's pricing cache; Titan v1 / image and Cohere Embed rows were
+    found in no AWS source, so their price stays unknown rather than guessed."""
+    catalog = get_catalog()
+    nova = catalog.embedding_model("amazon.nova-2-multimodal-embeddings-v1:0")
+    assert nova.input_price == 0.135
+    assert catalog.embedding_model("amazon.titan-embed-text-v2:0").input_price == 0.02
+    unknown = ["amazon.titan-embed-text-v1", "amazon.titan-embed-image-v1", "cohere.embed-english-v3",
+               "cohere.embed-multilingual-v3", "cohere.embed-v4:0"]  # fmt: skip
+    assert [catalog.embedding_model(m).input_price for m in unknown] == [None] * 5

@@ -18,6 +18,7 @@ from langchain_bedrock_routing import RoutedChatBedrock
 from langchain_bedrock_routing.emulator import BedrockEmulator
 from langchain_bedrock_routing.routing.classifiers import TrainedClassifier
 from langchain_bedrock_routing.routing.classifiers.llm import DEFAULT_MODEL_ID
+from tests.routing.test_native_async import run_recorded
 
 # The rating model (Nova Micro) is in no tier, so its requests are the classifier's alone.
 TIERS = {
@@ -86,3 +87,18 @@ def test_a_trained_routers_bedrock_embeddings_go_to_the_routers_endpoint(
     assert router.classify("design a distributed queue").classifier == "trained"
     assert [r.operation for r in emulator.requests] == ["InvokeModel"]
     assert other_emulator.requests == []
+
+
+def test_a_trained_router_classifies_on_the_event_loop(tmp_path: Path, emulator: BedrockEmulator) -> None:
+    titan = BedrockEmbeddings(model_id="amazon.titan-embed-text-v2:0", **emulator.client_kwargs())
+    texts = ["hi", "thanks", "prove the theorem step by step", "design a distributed database"]
+    path = tmp_path / "router.json"
+    TrainedClassifier(embeddings=titan).fit(texts, ["simple", "simple", "complex", "complex"]).save(path)
+    router = _router(emulator, f"trained:{path}")
+    sync = router.invoke("design a distributed queue").response_metadata["routing"]
+    emulator.clear_requests()
+    reply, used = run_recorded(lambda: router.ainvoke("design a distributed queue"))
+    assert used == []
+    assert reply.response_metadata["routing"]["classifier"] == "trained"
+    assert reply.response_metadata["routing"]["score"] == sync["score"]
+    assert [r.operation for r in emulator.requests] == ["InvokeModel", "Converse"]

@@ -76,3 +76,18 @@ def test_create_agent_with_a_response_format_finishes(emulator: BedrockEmulator)
     result = agent.invoke({"messages": [HumanMessage("What's the weather in Paris?")]}, {"recursion_limit": 20})
     assert result["structured_response"] == Weather(city="Paris", temperature_c=21.0)
     assert len(emulator.requests) == 2
+
+
+def test_create_agent_on_nova_tiers_finishes_with_tool_based_output(emulator: BedrockEmulator) -> None:
+    """Nova has no native structured output, so ``create_agent`` forces a tool (``tool_choice="any"``) with the
+    schema as one more tool: holding the weather result, the model calls the schema tool (it looped on the weather
+    tool until the graph's recursion limit)."""
+    for router in (RoutedChatBedrock(tiers=NOVA, **emulator.client_kwargs()),
+                   RoutedChatBedrock(preset="nova", **emulator.client_kwargs())):  # fmt: skip
+        emulator.clear_requests()
+        agent = create_agent(router, [get_weather], response_format=Weather)
+        result = agent.invoke({"messages": [HumanMessage("What's the weather in Paris?")]}, {"recursion_limit": 20})
+        assert result["structured_response"] == Weather(city="Paris", temperature_c=21.0)
+        assert [m.type for m in result["messages"]] == ["human", "ai", "tool", "ai", "tool"]
+        assert len(emulator.requests) == 2
+        assert all(r.invoked_model_id is not None and "nova" in r.invoked_model_id for r in emulator.requests)

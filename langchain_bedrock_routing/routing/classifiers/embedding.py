@@ -14,7 +14,7 @@ import json
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -50,6 +50,10 @@ def _targets(labels: Sequence[str | bool | float]) -> NDArray[np.float64]:
     return np.asarray(values, dtype=np.float64)
 
 
+def _last_human_text(messages: list[BaseMessage]) -> str:
+    return message_parts(messages[last_human_index(messages)]).text
+
+
 def _sigmoid(z: NDArray[np.float64]) -> NDArray[np.float64]:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
 
@@ -57,6 +61,8 @@ def _sigmoid(z: NDArray[np.float64]) -> NDArray[np.float64]:
 class EmbeddingComplexityClassifier(ScoringClassifier):
     """Scores the last human turn with a logistic model over ``embeddings``; call :meth:`fit` or :meth:`load` first."""
 
+    _decision_name: ClassVar[str] = "embedding"
+    """``classifier`` of the decisions (and first word of their reason)."""
     embeddings: Embeddings = Field(default_factory=lambda: HashingEmbeddings(1024))
     weights: list[float] | None = None
     """One weight per embedding dimension (``None`` until fitted or loaded)."""
@@ -133,8 +139,15 @@ class EmbeddingComplexityClassifier(ScoringClassifier):
 
     def score_texts(self, texts: Sequence[str]) -> NDArray[np.float64]:
         """Scores in [0, 1] of many texts at once (one ``embed_documents`` call)."""
+        return self._scores(self.embeddings.embed_documents(list(texts)))
+
+    async def ascore_texts(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        """Async :meth:`score_texts` (``aembed_documents``)."""
+        return self._scores(await self.embeddings.aembed_documents(list(texts)))
+
+    def _scores(self, vectors: list[list[float]]) -> NDArray[np.float64]:
         weights, calibration = self._require_fitted()
-        x = np.asarray(self.embeddings.embed_documents(list(texts)), dtype=np.float64)
+        x = np.asarray(vectors, dtype=np.float64)
         if x.shape[1] != weights.size:
             raise ValueError(f"embeddings have {x.shape[1]} dimensions but the weights expect {weights.size}")
         scores: NDArray[np.float64] = np.interp(
@@ -144,10 +157,17 @@ class EmbeddingComplexityClassifier(ScoringClassifier):
 
     def classify_messages(self, messages: list[BaseMessage], config: RunnableConfig | None = None) -> RouteDecision:
         """Score the last human turn by its embedding."""
-        score = float(self.score_texts([message_parts(messages[last_human_index(messages)]).text])[0])
-        return self.decide(
-            score, f"embedding score {score:.2f} (harder than {score:.0%} of training examples)", "embedding"
-        )
+        return self._decision(self.score_texts([_last_human_text(messages)]))
+
+    async def aclassify_messages(
+        self, messages: list[BaseMessage], config: RunnableConfig | None = None
+    ) -> RouteDecision:
+        """Async :meth:`classify_messages`, through the embeddings' ``aembed_documents``."""
+        return self._decision(await self.ascore_texts([_last_human_text(messages)]))
+
+    def _decision(self, scores: NDArray[np.float64]) -> RouteDecision:
+        score, name = float(scores[0]), self._decision_name
+        return self.decide(score, f"{name} score {score:.2f} (harder than {score:.0%} of training examples)", name)
 
     def _require_fitted(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         if self.weights is None or self.calibration is None:

@@ -11,17 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from langchain_core.embeddings import Embeddings
-from langchain_core.messages import BaseMessage
-from langchain_core.runnables import RunnableConfig
 from pydantic import ValidationError
 
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
-from langchain_bedrock_routing.routing.classifiers.base import last_human_index, message_parts
 from langchain_bedrock_routing.routing.classifiers.embedding import EmbeddingComplexityClassifier
-from langchain_bedrock_routing.routing.decision import RouteDecision
 
 FORMAT = "bedrock-routing/trained-router/1"
 EMBEDDING_KINDS = ("hashing", "bedrock")
@@ -49,11 +45,11 @@ def embeddings_from_spec(
     if kind == "hashing":
         return HashingEmbeddings(int(spec["dimensions"]))
     if kind == "bedrock":
-        from langchain_aws import BedrockEmbeddings
+        from langchain_bedrock_routing.core.async_embeddings import AsyncBedrockEmbeddings
 
         if client_factory is not None:
             aws["client"] = client_factory(None)
-        return BedrockEmbeddings(model_id=str(spec["model_id"]), **aws)
+        return AsyncBedrockEmbeddings(model_id=str(spec["model_id"]), **aws)
     raise ValueError(f"unknown embeddings kind {kind!r} in the router file; valid kinds: {', '.join(EMBEDDING_KINDS)}")
 
 
@@ -63,6 +59,8 @@ class TrainedClassifier(EmbeddingComplexityClassifier):
     ``metadata`` holds what training recorded (``training``: data, split, tier rule; ``calibration``:
     target, thresholds, held-out APGR and cost/quality). Decisions name the classifier ``"trained"``.
     """
+
+    _decision_name: ClassVar[str] = "trained"
 
     @classmethod
     def load(cls, path: str | Path, embeddings: Embeddings | None = None, **kwargs: Any) -> TrainedClassifier:
@@ -106,10 +104,3 @@ class TrainedClassifier(EmbeddingComplexityClassifier):
             },
         }
         Path(path).write_text(json.dumps(data, separators=(",", ":")) + "\n", "utf-8")
-
-    def classify_messages(self, messages: list[BaseMessage], config: RunnableConfig | None = None) -> RouteDecision:
-        """Score the last human turn; the tier comes from the calibrated thresholds."""
-        score = float(self.score_texts([message_parts(messages[last_human_index(messages)]).text])[0])
-        return self.decide(
-            score, f"trained score {score:.2f} (harder than {score:.0%} of training examples)", "trained"
-        )

@@ -8,12 +8,14 @@ Stream chunks are Anthropic's events (``message_start`` ... ``message_stop``), t
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 from langchain_bedrock_routing.emulator.errors import validation
+from langchain_bedrock_routing.emulator.native.base import METRICS_KEY, Body, ServedChat
+from langchain_bedrock_routing.emulator.text import stream_pieces
 
-Body = dict[str, Any]
 ANTHROPIC_VERSION = "bedrock-2023-05-31"
 _MEDIA_FORMATS = {"image/png": "png", "image/jpeg": "jpeg", "image/gif": "gif", "image/webp": "webp"}
 
@@ -36,13 +38,16 @@ def _block(block: Any, path: str) -> list[Body]:
         converted = {"text": block.get("text")}
     elif kind in ("image", "document"):
         source = block.get("source", {})
+        name = str(block.get("title") or "document")
         if source.get("type") == "text":
-            converted = {"document": {"format": "txt", "name": "document", "source": {"text": source.get("data")}}}
+            converted = {"document": {"format": "txt", "name": name, "source": {"text": source.get("data")}}}
         else:
             media = str(source.get("media_type", ""))
             fmt = _MEDIA_FORMATS.get(media, media.split("/")[-1])
             payload = {"format": fmt, "source": {"bytes": source.get("data")}}
-            converted = {"image": payload} if kind == "image" else {"document": {**payload, "name": "document"}}
+            converted = {"image": payload} if kind == "image" else {"document": {**payload, "name": name}}
+        if kind == "document" and isinstance(block.get("citations"), dict):
+            converted["document"]["citations"] = {"enabled": bool(block["citations"].get("enabled"))}
     elif kind == "tool_use":
         converted = {"toolUse": {"toolUseId": block.get("id"), "name": block.get("name"), "input": block.get("input")}}
     elif kind == "tool_result":
@@ -115,10 +120,32 @@ def content_blocks(content: tuple[Body, ...]) -> list[Body]:
             out.append({"type": "thinking", "thinking": text["text"], "signature": text["signature"]})
         elif "citationsContent" in block:
             cited = block["citationsContent"]
-            out.append({"type": "text", "text": " ".join(c["text"] for c in cited["content"])})
+            text = " ".join(c["text"] for c in cited["content"])
+            out.append({"type": "text", "text": text, "citations": [_citation(c) for c in cited["citations"]]})
         else:
             out.append({"type": "text", "text": block.get("text", "")})
     return out
+
+
+_LOCATIONS = {
+    "documentChar": ("char_location", "start_char_index", "end_char_index"),
+    "documentChunk": ("content_block_location", "start_block_index", "end_block_index"),
+    "documentPage": ("page_location", "start_page_number", "end_page_number"),
+}
+
+
+def _citation(citation: Body) -> Body:
+    """A Converse citation as Anthropic's (``char_location``, ``content_block_location`` or ``page_location``)."""
+    kind, where = next(iter(citation["location"].items()))
+    name, start, end = _LOCATIONS[kind]
+    return {
+        "type": name,
+        "cited_text": "".join(part["text"] for part in citation["sourceContent"]),
+        "document_index": where["documentIndex"],
+        "document_title": citation["title"],
+        start: where["start"],
+        end: where["end"],
+    }
 
 
 def usage(input_tokens: int, output_tokens: int, cache_read: int, cache_write: int) -> Body:
@@ -154,7 +181,7 @@ def _block_events(index: int, block: Body, pieces: int) -> Iterator[Body]:
             yield {"type": "content_block_delta", "index": index, "delta": delta}
     elif block["type"] == "thinking":
         yield {"type": "content_block_start", "index": index, "content_block": {"type": "thinking", "thinking": ""}}
-        for piece in _words(block["thinking"]):
+        for piece in stream_pieces(block["thinking"]):
             yield {
                 "type": "content_block_delta",
                 "index": index,
@@ -164,14 +191,15 @@ def _block_events(index: int, block: Body, pieces: int) -> Iterator[Body]:
         yield {"type": "content_block_delta", "index": index, "delta": delta}
     else:
         yield {"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}}
-        for piece in _words(block["text"]):
+        for citation in block.get("citations", []):
+            yield {
+                "type": "content_block_delta",
+                "index": index,
+                "delta": {"type": "citations_delta", "citation": citation},
+            }
+        for piece in stream_pieces(block["text"]):
             yield {"type": "content_block_delta", "index": index, "delta": {"type": "text_delta", "text": piece}}
     yield {"type": "content_block_stop", "index": index}
-
-
-def _words(text: str, per: int = 3) -> list[str]:
-    parts = text.split(" ")
-    return [" ".join(parts[i : i + per]) + (" " if i + per < len(parts) else "") for i in range(0, len(parts), per)]
 
 
 def stream_events(response: Body, metrics: Body) -> Iterator[Body]:
@@ -182,4 +210,24 @@ def stream_events(response: Body, metrics: Body) -> Iterator[Body]:
         yield from _block_events(index, block, 12)
     delta = {"stop_reason": response["stop_reason"], "stop_sequence": None}
     yield {"type": "message_delta", "delta": delta, "usage": {"output_tokens": response["usage"]["output_tokens"]}}
-    yield {"type": "message_stop", "amazon-bedrock-invocationMetrics": metrics}
+    yield {"type": "message_stop", METRICS_KEY: metrics}
+
+
+class AnthropicMessages:
+    """Claude's native body (Anthropic Messages API, ``anthropic_version`` ``bedrock-2023-05-31``)."""
+
+    name = "Anthropic Messages"
+
+    def to_converse(self, body: Body) -> Body:
+        """The Converse body of an Anthropic Messages ``body``."""
+        return to_converse(body)
+
+    def response(self, outcome: ServedChat) -> Body:
+        """An Anthropic ``message``."""
+        used = usage(outcome.input_tokens, outcome.output_tokens, outcome.cache_read, outcome.cache_write)
+        message_id = "msg_bdrk_" + uuid.uuid4().hex[:24]
+        return message(message_id, outcome.model_id, content_blocks(outcome.content), outcome.stop_reason, used)
+
+    def chunks(self, response: Body, outcome: ServedChat, metrics: Body) -> Iterator[Body]:
+        """Anthropic's streaming events."""
+        return stream_events(response, metrics)
