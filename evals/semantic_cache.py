@@ -7,7 +7,7 @@ paraphrases. Wrong-answer rate: traps served / traps (negation, numbers, swaps, 
 are on the vector-set scale (1 + cosine) / 2. Three protocols, none of which scores a setting on pairs it was
 chosen on: 5-fold cross-validation inside each set; choose on the whole dev set, score on set B; and the reverse.
 
-    .venv/bin/python -m evals.semantic_cache                          # hashing + WordLlama (if [eval] is installed)
+    .venv/bin/python -m evals.semantic_cache                          # hashing, WordLlama, MiniLM (with [eval])
     .venv/bin/python -m evals.semantic_cache --backend redis --json out.json    # on a throwaway Redis 8 (q8)
     .venv/bin/python -m evals.semantic_cache --plot docs/semantic-threshold-curve.png
     .venv/bin/python -m evals.semantic_cache --set tests/data/guard_traps_test.jsonl   # any other pair file
@@ -33,7 +33,7 @@ from langchain_core.load import dumps
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.outputs import ChatGeneration
 
-from evals import wordllama_embeddings
+from evals import minilm_embeddings, wordllama_embeddings
 from evals.semantic_cv import THRESHOLDS, Rates, Scored, Setting, choose, cross_validate, rates
 from langchain_bedrock_routing.caching.guard import REWORDED_MARGIN, Guard, near_miss_reason, reworded
 from langchain_bedrock_routing.caching.semantic_base import DEFAULT_SIMILARITY_THRESHOLD, SemanticCacheBase
@@ -50,10 +50,13 @@ SETS = {"dev": DEV_SET, "B": SET_B, "C": SET_C}
 
 
 def embedders() -> dict[str, Callable[[], Embeddings]]:
-    """The embedders measured: the offline hashing one, and WordLlama when the ``[eval]`` extra is installed."""
+    """The embedders measured: the offline hashing one, and WordLlama and MiniLM when the ``[eval]`` extra is
+    installed."""
     found: dict[str, Callable[[], Embeddings]] = {"hashing": HashingEmbeddings}
     if wordllama_embeddings.available():
         found["wordllama"] = wordllama_embeddings.WordLlamaEmbeddings
+    if minilm_embeddings.available():
+        found["minilm"] = minilm_embeddings.MiniLMEmbeddings
     return found
 
 
@@ -86,8 +89,8 @@ def _served_at(cache: SemanticCacheBase, query: str, pair: dict[str, Any]) -> fl
 
 
 WRONG_ANSWER_BOUND = 0.03
-"""Largest share of traps the guarded cache may serve on pairs its threshold was not chosen on, with WordLlama
-(tests/caching_semantic/test_real_embedder.py enforces it on a slice; docs/caches.md states it)."""
+"""Largest share of traps the guarded cache may serve on pairs its threshold was not chosen on, with WordLlama or
+MiniLM (tests/caching_semantic/test_real_embedder.py enforces it on a slice; docs/caches.md states it)."""
 
 GUARDS: dict[str, tuple[Guard | None, float]] = {
     "off": (None, 0.0),

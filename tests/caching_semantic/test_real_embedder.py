@@ -1,5 +1,5 @@
-"""Semantic-cache quality with a real embedding model offline (WordLlama, the [eval] extra), and the emulator
-serving Titan embeddings from it.
+"""Semantic-cache quality with real embedding models offline (WordLlama and all-MiniLM-L6-v2, the [eval] extra),
+and the emulator serving Titan embeddings from WordLlama.
 
 The quality test runs the cross-validated protocol of evals/semantic_cache.py on a slice (about half of each
 labelled set, by a stable hash of the pair id) and fails when the guarded cache serves more than the documented
@@ -13,10 +13,12 @@ import socket
 import numpy as np
 import pytest
 from langchain_aws import BedrockEmbeddings, ChatBedrockConverse
+from langchain_core.embeddings import Embeddings
 from langchain_core.globals import set_llm_cache
 from langchain_core.outputs import Generation
 
 from evals import wordllama_embeddings
+from evals.minilm_embeddings import MiniLMEmbeddings
 from evals.semantic_cache import SETS, WRONG_ANSWER_BOUND, load_pairs, score_pairs
 from evals.semantic_cv import cross_validate, fold_of, rates
 from evals.wordllama_embeddings import DIMENSIONS, WordLlamaEmbeddings, embed_texts, titan_embedder
@@ -59,9 +61,10 @@ def test_paraphrases_score_higher_than_unrelated_questions():
     assert float(anchor @ unrelated) < 0.35
 
 
-def test_held_out_wrong_answers_on_a_slice_stay_within_the_documented_bound():
+@pytest.mark.parametrize("embeddings", [WordLlamaEmbeddings, MiniLMEmbeddings])
+def test_held_out_wrong_answers_on_a_slice_stay_within_the_documented_bound(embeddings: type[Embeddings]):
     pairs = [p for path in SETS.values() for p in load_pairs(path) if fold_of(p["id"], 2) == 0]
-    scored = score_pairs(InMemorySemanticCache(WordLlamaEmbeddings()), pairs)
+    scored = score_pairs(InMemorySemanticCache(embeddings()), pairs)
     held_out, chosen = cross_validate(scored, ["on+margin"])  # the guard with REWORDED_MARGIN, as recommended
     assert held_out.traps >= 100
     assert held_out.paraphrases >= 100
