@@ -9,7 +9,9 @@ router is the bare model, so both make the same Bedrock call (the router still c
 
 Two more bursts of 512 native calls follow, for information: one on the connections the first opened (a server's
 steady state), and one after ``gc.freeze()`` (start-up objects out of the cyclic collector's full passes; a
-process-wide setting an application may choose, which the library never makes).
+process-wide setting an application may choose, which the library never makes). Last, the floor: one Converse
+request signed once and posted 512 times at once by bare aiohttp on warm connections (the emulator's and the
+network's share of the wall, with next to no client work).
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ import gc
 import os
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
+import aiohttp
 from langchain_core.globals import set_llm_cache
 
 from benchmarks.harness import Figure, Report, Sample, table
 from benchmarks.services import MODEL, REGION, Context, emulator_process
 from langchain_bedrock_routing.catalog import TIERS
+from langchain_bedrock_routing.core.async_bedrock import capture
 from langchain_bedrock_routing.routing import RoutedChatBedrock
 
 NAME = "async_concurrency"
@@ -34,6 +39,7 @@ SMOKE_LATENCY_MS = 20.0
 CONCURRENCY = (32, 128, 512)
 NATIVE, EXECUTOR, BARE = "router ainvoke (native async)", "router in the executor", "bare ChatBedrockConverse"
 WARM, FROZEN = "512 concurrent, native async, warm connections", "512 concurrent, native async, after gc.freeze()"
+FLOOR = "512 concurrent, one pre-signed request by bare aiohttp, warm connections (floor)"
 GOAL_WALL_VS_SINGLE = 1.5
 GOAL_SPEEDUP_AT_128 = 5.0
 
@@ -84,8 +90,27 @@ async def measure(
         extra[FROZEN] = await burst(router.ainvoke, 512)
     finally:
         gc.unfreeze()
+    extra[FLOOR] = await floor(bare.client, 512)
     await router.aclose()
     return sorted(singles)[len(singles) // 2], results, extra
+
+
+async def floor(client: Any, n: int) -> tuple[float, Sample]:
+    """``n`` concurrent POSTs of one Converse request of ``client`` signed once, by bare aiohttp, measured on the
+    second burst (the first opens the connections)."""
+    messages = [{"role": "user", "content": [{"text": prompt(n, 0)}]}]
+    call = capture(client, lambda: client.converse(modelId=MODEL, messages=messages))
+    request = client._endpoint.create_request(call.request_dict, call.operation_model)
+    headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+
+        async def post(_: str) -> None:
+            async with session.post(request.url, headers=headers, data=request.body) as reply:
+                await reply.read()
+                reply.raise_for_status()
+
+        await burst(post, n)
+        return await burst(post, n)
 
 
 def run(ctx: Context) -> Report:
