@@ -90,8 +90,8 @@ async def measure(
         extra[FROZEN] = await burst(router.ainvoke, 512)
     finally:
         gc.unfreeze()
+    await router.aclose()  # its idle connections closed: the floor's emulator serves only the floor's
     extra[FLOOR] = await floor(bare.client, 512)
-    await router.aclose()
     return sorted(singles)[len(singles) // 2], results, extra
 
 
