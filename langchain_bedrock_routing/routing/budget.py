@@ -54,6 +54,9 @@ VIEW_S = 1.0
 its ``near`` fraction (seconds). Only routing decisions use them: every reservation is checked in the ledger."""
 RETRY_LEDGER_S = 5.0
 """After a ledger error, seconds during which calls skip the ledger (open or closed without waiting on it)."""
+LEDGER_TIMEOUT_S = 2.0
+"""Connect and read timeout of the budget Redis, seconds: longer than a cache's, since a ledger that times out lets
+calls through unchecked (or refuses them), and a busy host can hold a round trip for a good part of a second."""
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -440,7 +443,7 @@ def make_guard(
         from langchain_bedrock_routing.core.redis_conn import RedisConnection
         from langchain_bedrock_routing.routing.budget_ledger import RedisLedger
 
-        ledger = RedisLedger(RedisConnection(redis_url).client)
+        ledger = RedisLedger(RedisConnection(redis_url, timeout_s=LEDGER_TIMEOUT_S).client)
     return BudgetGuard(budgets, ledger, on_ledger_error=on_redis_error, clock=clock or time.time, lease_s=lease_s)
 
 

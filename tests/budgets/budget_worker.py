@@ -41,7 +41,7 @@ def run(worker: int, requests: int, limit_usd: float, redis_url: str, now: float
         usage = TokenUsage.from_usage_metadata(reply.usage_metadata)
         cost = price_usage(get_catalog(), reply.response_metadata["routing"]["model_id"], usage).total
         costs.append(float(cost or 0))
-    return {"costs": costs, "refused": refused}
+    return {"costs": costs, "refused": refused, "ledger_errors": llm.budget_guard.counts["ledger_errors"]}
 
 
 def main(worker: int, requests: int, limit_usd: float, redis_url: str, now: float, barrier: Barrier, out: Any) -> None:

@@ -20,7 +20,7 @@ from langchain_bedrock_routing.routing.budget_ledger import RedisLedger
 from .conftest import NOON
 
 WORKERS = 4
-REQUESTS = 12
+REQUESTS = 20  # enough that even calls all routed to the cheapest tier overrun the limit (about $0.0006 each)
 LIMIT_USD = 0.03
 MAX_TOKENS = 200
 OPUS_IN, OPUS_OUT = 5.0, 25.0  # USD per million tokens: the priciest model of the claude preset
@@ -43,6 +43,7 @@ def test_four_processes_never_overrun_one_budget(emulator, redis_url, redis_clie
     for process in workers:
         process.join(timeout=60)
     assert [r for r in results.values() if "error" in r] == []
+    assert [r["ledger_errors"] for r in results.values()] == [0] * WORKERS  # else calls went through unchecked
 
     costs = [c for r in results.values() for c in r["costs"]]
     refused = sum(r["refused"] for r in results.values())
