@@ -6,20 +6,30 @@ the loop's default executor (``run_in_executor(None, router.invoke, ...)``: how 
 client runs), (c) a bare ``ChatBedrockConverse.ainvoke`` (langchain-aws runs it in that executor). Wall time of the
 whole burst and the p99 of one call; the single-call latency is measured first, sequentially. Every tier of the
 router is the bare model, so both make the same Bedrock call (the router still classifies and plans).
+
+Two more bursts of 512 native calls follow, for information: one on the connections the first opened (a server's
+steady state), and one after ``gc.freeze()`` (start-up objects out of the cyclic collector's full passes; a
+process-wide setting an application may choose, which the library never makes). Last, the floor: one Converse
+request signed once and posted 512 times at once by bare aiohttp on warm connections (the emulator's and the
+network's share of the wall, with next to no client work).
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
+import aiohttp
 from langchain_core.globals import set_llm_cache
 
 from benchmarks.harness import Figure, Report, Sample, table
 from benchmarks.services import MODEL, REGION, Context, emulator_process
 from langchain_bedrock_routing.catalog import TIERS
+from langchain_bedrock_routing.core.async_bedrock import capture
 from langchain_bedrock_routing.routing import RoutedChatBedrock
 
 NAME = "async_concurrency"
@@ -28,6 +38,8 @@ SMOKE_LATENCY_MS = 20.0
 """The reply time at ``--size smoke`` (a check that the benchmark runs, not a measurement)."""
 CONCURRENCY = (32, 128, 512)
 NATIVE, EXECUTOR, BARE = "router ainvoke (native async)", "router in the executor", "bare ChatBedrockConverse"
+WARM, FROZEN = "512 concurrent, native async, warm connections", "512 concurrent, native async, after gc.freeze()"
+FLOOR = "512 concurrent, one pre-signed request by bare aiohttp, warm connections (floor)"
 GOAL_WALL_VS_SINGLE = 1.5
 GOAL_SPEEDUP_AT_128 = 5.0
 
@@ -50,8 +62,10 @@ async def burst(call: Callable[[str], Awaitable[object]], n: int) -> tuple[float
     return time.perf_counter() - began, Sample.of(list(durations))
 
 
-async def measure(ctx: Context, url: str) -> tuple[float, dict[str, dict[int, tuple[float, Sample]]]]:
-    """Single-call seconds, then (wall, latencies) per case and N."""
+async def measure(
+    ctx: Context, url: str
+) -> tuple[float, dict[str, dict[int, tuple[float, Sample]]], dict[str, tuple[float, Sample]]]:
+    """Single-call seconds, (wall, latencies) per case and N, then those of the two informational 512 bursts."""
     tiers: dict[str, list[str] | str] = {tier: [MODEL] for tier in TIERS}  # whatever the tier: the bare model's call
     router = RoutedChatBedrock(tiers=tiers, base_url=url, region_name=REGION, timeout=30)
     bare = ctx.converse(cache=False, endpoint_url=url)
@@ -69,8 +83,34 @@ async def measure(ctx: Context, url: str) -> tuple[float, dict[str, dict[int, tu
     for n in CONCURRENCY:
         for name, call in cases.items():
             results[name][n] = await burst(call, n)
-    await router.aclose()
-    return sorted(singles)[len(singles) // 2], results
+    extra = {WARM: await burst(router.ainvoke, 512)}
+    gc.collect()
+    gc.freeze()
+    try:
+        extra[FROZEN] = await burst(router.ainvoke, 512)
+    finally:
+        gc.unfreeze()
+    await router.aclose()  # its idle connections closed: the floor's emulator serves only the floor's
+    extra[FLOOR] = await floor(bare.client, 512)
+    return sorted(singles)[len(singles) // 2], results, extra
+
+
+async def floor(client: Any, n: int) -> tuple[float, Sample]:
+    """``n`` concurrent POSTs of one Converse request of ``client`` signed once, by bare aiohttp, measured on the
+    second burst (the first opens the connections)."""
+    messages = [{"role": "user", "content": [{"text": prompt(n, 0)}]}]
+    call = capture(client, lambda: client.converse(modelId=MODEL, messages=messages))
+    request = client._endpoint.create_request(call.request_dict, call.operation_model)
+    headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+
+        async def post(_: str) -> None:
+            async with session.post(request.url, headers=headers, data=request.body) as reply:
+                await reply.read()
+                reply.raise_for_status()
+
+        await burst(post, n)
+        return await burst(post, n)
 
 
 def run(ctx: Context) -> Report:
@@ -79,7 +119,7 @@ def run(ctx: Context) -> Report:
     report = Report(NAME, f"Async concurrency: concurrent ainvoke misses, every reply {latency_ms:g} ms")
     set_llm_cache(None)
     with emulator_process(fixed_latency_ms=latency_ms) as url:
-        single, results = asyncio.run(measure(ctx, url))
+        single, results, extra = asyncio.run(measure(ctx, url))
     report.add(Figure("one call alone (median of 5)", single * 1000, "ms"))
     native_512 = results[NATIVE][512][0]
     report.add(
@@ -110,12 +150,18 @@ def run(ctx: Context) -> Report:
             rows.append([n, name, wall * 1000, sample.p50_us / 1000, sample.p99_us / 1000])
             report.add(Figure(f"{n} concurrent, {name}: wall", wall * 1000, "ms"))
             report.add(Figure(f"{n} concurrent, {name}: p99", sample.p99_us / 1000, "ms"))
+    for name, (wall, sample) in extra.items():
+        rows.append(
+            [512, name.removeprefix("512 concurrent, "), wall * 1000, sample.p50_us / 1000, sample.p99_us / 1000]
+        )
+        report.add(Figure(f"{name}: wall", wall * 1000, "ms", single * 1000, "one call alone"))
     report.tables.append(table(["N", "case", "wall ms", "p50 ms", "p99 ms"], rows))
     report.details = {
         "single_call_s": single,
         "cases": {
             name: {n: {"wall_s": w, "latency": vars(s)} for n, (w, s) in r.items()} for name, r in results.items()
         },
+        "informational": {name: {"wall_s": w, "latency": vars(s)} for name, (w, s) in extra.items()},
         "latency_ms": LATENCY_MS,
     }
     report.notes.append(

@@ -57,6 +57,10 @@ _Reply: TypeAlias = "tuple[AWSResponse, bytes | aiohttp.ClientResponse]"
 """A reply and its body, or the unread response of an event stream."""
 _CAPTURE_ID = "langchain-bedrock-routing-async-capture"
 _capturing: contextvars.ContextVar[bool] = contextvars.ContextVar("capturing_bedrock_request", default=False)
+_armed: weakref.WeakSet[Any] = weakref.WeakSet()
+"""Event emitters (one per client) that already have the capture stop registered (registering inspects it)."""
+_parsers: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+"""Response parsers per parser factory and protocol (stateless: botocore makes a fresh one per reply)."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,10 @@ def capture(client: Any, start: Callable[[], Any]) -> PreparedCall:
     """The request that ``start()`` (a sync call that ends in one ``client`` API call) would send, without sending
     it. Errors raised before the request is built (botocore's parameter validation, langchain-aws's checks) pass
     through unchanged; ``RuntimeError`` if ``start()`` returns without calling the client."""
-    client.meta.events.register_last("before-call", _stop_at_before_call, unique_id=_CAPTURE_ID)
+    events = client.meta.events
+    if events not in _armed:
+        events.register_last("before-call", _stop_at_before_call, unique_id=_CAPTURE_ID)
+        _armed.add(events)
     token = _capturing.set(True)
     try:
         start()
@@ -270,11 +277,20 @@ def _parse(call: PreparedCall, response: AWSResponse, body: bytes | aiohttp.Clie
     response_dict = convert_to_response_dict(response, operation_model)
     if response.status_code < 300 and operation_model.has_event_stream_output:
         response_dict["body"] = None  # events are decoded as they arrive, see _events
-    parser = endpoint._response_parser_factory.create_parser(operation_model.service_model.resolved_protocol)
+    parser = _parser(endpoint._response_parser_factory, operation_model.service_model.resolved_protocol)
     parsed: dict[str, Any] = parser.parse(response_dict, operation_model.output_shape)
     if response.status_code >= 300:
         endpoint._add_modeled_error_fields(response_dict, parsed, operation_model, parser)
     return parsed
+
+
+def _parser(factory: Any, protocol: str) -> Any:
+    """``factory.create_parser(protocol)``, made once per factory and protocol."""
+    made = _parsers.setdefault(factory, {})
+    parser = made.get(protocol)
+    if parser is None:
+        parser = made[protocol] = factory.create_parser(protocol)
+    return parser
 
 
 async def _events(reply: aiohttp.ClientResponse, events: EventStream) -> AsyncGenerator[dict[str, Any], None]:
