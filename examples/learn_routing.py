@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import random
 import tempfile
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from _bedrock import add_arguments, bedrock
 from langchain_bedrock_routing import RoutedChatBedrock
 from langchain_bedrock_routing.callbacks import get_bedrock_stats_callback
 from langchain_bedrock_routing.catalog import TIERS
+from langchain_bedrock_routing.emulator import generated_world
 from langchain_bedrock_routing.learning import (
     CalibrationTarget,
     Outcome,
@@ -44,36 +44,8 @@ from langchain_bedrock_routing.learning import (
 )
 from langchain_bedrock_routing.routing.classifiers import apgr, routing_curve
 
-HARD = (
-    "the Riemann zeta function", "Byzantine fault tolerance", "quantum error correction", "tax treaty withholding",
-    "protein folding kinetics", "monad transformers", "stochastic calculus", "CRISPR off-target effects",
-)  # fmt: skip
-EASY = (
-    "pancake recipes", "watering houseplants", "the colour of the sky", "birthday card wording",
-    "packing for a beach trip", "naming a pet cat", "tidying a desk", "choosing warm socks",
-)  # fmt: skip
-TEMPLATES = (
-    "What about {t}?",
-    "Tell me about {t}.",
-    "Could you write a detailed, careful, step-by-step explanation of {t}, with examples and caveats?",
-    "I have a question regarding {t}: what should I know first, and what do people get wrong?",
-    "Explain {t} to me like I am new to it.",
-)
 HELD_OUT = 0.3
 """Share of the world's prompts kept out of the served traffic (by a stable hash): the final comparison's."""
-
-
-def generated_world(count: int, seed: int = 7) -> list[dict[str, object]]:
-    """Weak/strong rows: the weak model is right on easy topics 85% of the time, on hard ones 20%; the strong one
-    90% everywhere. Templates are shared, so length and wording carry no signal."""
-    rng = random.Random(seed)
-    rows = []
-    for index in range(count):
-        hard = rng.random() < 0.5
-        prompt = rng.choice(TEMPLATES).format(t=rng.choice(HARD if hard else EASY)) + f" (ticket {index})"
-        weak = float(rng.random() < (0.2 if hard else 0.85))
-        rows.append({"prompt": prompt, "weak_correct": weak, "strong_correct": float(rng.random() < 0.9)})
-    return rows
 
 
 def held_out(record: Outcome) -> bool:

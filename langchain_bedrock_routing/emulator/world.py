@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -117,3 +118,40 @@ def _letter(prompt: str, letters: list[str], right: bool, model_id: str) -> str:
 
 def _hash(*parts: str) -> int:
     return int.from_bytes(hashlib.blake2b("\x00".join(parts).encode("utf-8"), digest_size=8).digest(), "big")
+
+
+GENERATED_HARD_TOPICS = (
+    "the Riemann zeta function", "Byzantine fault tolerance", "quantum error correction", "tax treaty withholding",
+    "protein folding kinetics", "monad transformers", "stochastic calculus", "CRISPR off-target effects",
+)  # fmt: skip
+GENERATED_EASY_TOPICS = (
+    "pancake recipes", "watering houseplants", "the colour of the sky", "birthday card wording",
+    "packing for a beach trip", "naming a pet cat", "tidying a desk", "choosing warm socks",
+)  # fmt: skip
+GENERATED_TEMPLATES = (
+    "What about {t}?",
+    "Tell me about {t}.",
+    "Could you write a detailed, careful, step-by-step explanation of {t}, with examples and caveats?",
+    "I have a question regarding {t}: what should I know first, and what do people get wrong?",
+    "Explain {t} to me like I am new to it.",
+)
+
+
+def generated_world(count: int, seed: int = 7) -> list[dict[str, object]]:
+    """``count`` weak/strong rows (evals/data shape) whose difficulty follows the topic, not the wording or length:
+    the weak model is right on easy topics 85% of the time, on hard ones 20%; the strong one 90% everywhere."""
+    rng = random.Random(seed)
+    rows: list[dict[str, object]] = []
+    for index in range(count):
+        hard = rng.random() < 0.5
+        template = rng.choice(GENERATED_TEMPLATES)
+        topic = rng.choice(GENERATED_HARD_TOPICS if hard else GENERATED_EASY_TOPICS)
+        weak = float(rng.random() < (0.2 if hard else 0.85))
+        rows.append(
+            {
+                "prompt": template.format(t=topic) + f" (ticket {index})",
+                "weak_correct": weak,
+                "strong_correct": float(rng.random() < 0.9),
+            }
+        )
+    return rows
