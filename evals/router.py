@@ -47,7 +47,7 @@ PROTOCOL = (
     "bedrock-routing train's router (learning.train_router, hashing embeddings) on the rows written as an outcomes "
     "file (weak model = simple, strong = complex); 'trained, in-domain' fits it on part of the scored domain itself "
     "(knowledge: MMLU's training split; other domains: two prompt-hash halves, each scored by the router fitted on "
-    "the other). Fits use at most "
+    "the other). Trained and embedding fits use at most "
     f"{cross_domain.EMBEDDING_ROWS_PER_DOMAIN} rows per domain. Scored rows: knowledge = MMLU's {HELD_OUT_PERCENT}% "
     "held-out split (fits use the rest), other domains whole. Overall: 'mean' = the domains' average (each domain "
     "counts once); 'pooled' = every scored row as one set (LODO scores of different folds side by side). The "
