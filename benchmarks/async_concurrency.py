@@ -11,8 +11,8 @@ Two more bursts of 512 native calls follow, for information: one on the connecti
 steady state), and one after ``gc.freeze()`` (start-up objects out of the cyclic collector's full passes; a
 process-wide setting an application may choose, which the library never makes). Then the floor: one Converse
 request signed once and posted 512 times at once by bare aiohttp on warm connections (the emulator's and the
-network's share of the wall, with next to no client work), against the emulator's asyncio front (the one every case
-runs against) and, in a second emulator process, its threading front. Each 512 burst also reports the client
+network's share of the wall, with next to no client work), against a fresh emulator process with the asyncio front
+(the one every case runs against), then one with the threading front. Each 512 burst also reports the client
 process's CPU per call and its cyclic GC's CPU, and the parts of a call are measured alone (see :mod:`.call_cpu`).
 """
 
@@ -111,8 +111,7 @@ async def measure(ctx: Context, url: str) -> Measured:
             run.extra[FROZEN] = await burst(router.ainvoke, 512)
     finally:
         gc.unfreeze()
-    await router.aclose()  # its idle connections closed: the floor's emulator serves only the floor's
-    run.extra[FLOOR], run.spends[FLOOR] = await floor(bare.client, 512)
+    await router.aclose()
     return run
 
 
@@ -143,9 +142,10 @@ def run(ctx: Context) -> Report:
     set_llm_cache(None)
     with emulator_process(fixed_latency_ms=latency_ms, front="asyncio") as url:
         run = asyncio.run(measure(ctx, url))
-    with emulator_process(fixed_latency_ms=latency_ms, front="threads") as url:
-        bare = ctx.converse(cache=False, endpoint_url=url)
-        run.extra[FLOOR_THREADS], run.spends[FLOOR_THREADS] = asyncio.run(floor(bare.client, 512))
+    for name, front in ((FLOOR, "asyncio"), (FLOOR_THREADS, "threads")):  # each on an emulator serving only it
+        with emulator_process(fixed_latency_ms=latency_ms, front=front) as url:
+            bare = ctx.converse(cache=False, endpoint_url=url)
+            run.extra[name], run.spends[name] = asyncio.run(floor(bare.client, 512))
     run.parts = parts_us(bare, prompt(512, 0))  # the router's delegates are such ChatBedrockConverse models
     single, results, extra = run.single, run.results, run.extra
     report.add(Figure("one call alone (median of 5)", single * 1000, "ms"))

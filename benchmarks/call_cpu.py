@@ -14,8 +14,10 @@ from typing import Any
 
 from botocore.awsrequest import AWSResponse, HeadersDict
 from langchain_aws.chat_models.bedrock_converse import _parse_response
-from langchain_core.language_models.fake_chat_models import FakeListChatModel
-from langchain_core.messages import HumanMessage
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
 
 from langchain_bedrock_routing.core.async_bedrock import _parse, _Raw, capture
 
@@ -26,6 +28,32 @@ REPLY = {
     "metrics": {"latencyMs": 500},
 }
 """A Converse reply like the emulator's to the burst's prompts."""
+
+
+class _Idle(BaseChatModel):
+    """A chat model answering at once on the event loop (natively async): what remains is LangChain's own work."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "idle"
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return ChatResult(generations=[ChatGeneration(message=AIMessage("3 + 7 = 10."))])
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return self._generate(messages, stop)
 
 
 @dataclass
@@ -78,10 +106,10 @@ def parts_us(delegate: Any, prompt: str) -> dict[str, float]:
         response._content = body
         return _parse_response(_parse(call, response, body))
 
-    fake = FakeListChatModel(responses=["3 + 7 = 10."])
+    idle = _Idle()
     loop = asyncio.new_event_loop()
     try:
-        langchain = _per_call_us(lambda: loop.run_until_complete(fake.ainvoke(prompt)))
+        langchain = _per_call_us(lambda: loop.run_until_complete(idle.ainvoke(prompt)))
         idle_loop = _per_call_us(lambda: loop.run_until_complete(asyncio.sleep(0)))
     finally:
         loop.close()
@@ -93,5 +121,5 @@ def parts_us(delegate: Any, prompt: str) -> dict[str, float]:
             lambda: client._endpoint.create_request(call.request_dict, call.operation_model)
         ),
         "reply parsed (botocore + langchain-aws)": _per_call_us(parse),
-        "LangChain ainvoke of a model doing nothing": langchain - idle_loop,
+        "LangChain ainvoke of a native async model doing nothing": langchain - idle_loop,
     }

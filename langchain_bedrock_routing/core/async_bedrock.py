@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from botocore import xform_name
-from botocore.awsrequest import AWSResponse, HeadersDict
+from botocore.awsrequest import AWSResponse
 from botocore.endpoint import convert_to_response_dict
 from botocore.eventstream import EventStream, EventStreamBuffer
 from botocore.exceptions import (
@@ -285,7 +285,7 @@ def _tls(client: Any) -> ssl.SSLContext | bool:
 
 def _aws_response(url: str, reply: aiohttp.ClientResponse, body: bytes) -> AWSResponse:
     """The reply as botocore's response; a blob reply (InvokeModel's ``body``) reads from the bytes received."""
-    response = AWSResponse(url, reply.status, HeadersDict(reply.headers.items()), _Raw(body))
+    response = AWSResponse(url, reply.status, reply.headers.items(), _Raw(body))  # it makes the HeadersDict
     response._content = body
     return response
 
