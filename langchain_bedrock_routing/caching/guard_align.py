@@ -1,0 +1,170 @@
+"""The second stage of the semantic-cache decision: which content words of two questions nothing in the other explains.
+
+An embedding scores a free paraphrase ("How fast does light travel?" / "What is the speed of light?") and a trap that
+adds or replaces one word ("the side effects of aspirin" / "the long-term side effects of aspirin") alike. Here each
+content word of one question is *explained* when a word of the other is the same word after inflections and common
+derivations ("differ" / "difference"), a listed synonym or irregular form ("fridge" / "refrigerator", "wrote" /
+"author"), or when it only frames the question ("the best way to", "what makes", "which city is"): the lists are in
+``paraphrase_lexicon.json`` with their source. Numbers, negations, names and scope words are the guard's own checks
+(``guard.py``); this stage sorts what is left unexplained, and the cache asks such questions to score higher
+(:meth:`Alignment.margin`): a *free rewording* (several words changed on both sides) a little, a *minimal edit* (one
+word replaced, or words added on one side only: how a changed scope, entity, topic or polarity looks) more. Pure
+string work on the two texts: no embedding call, no model.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+from langchain_bedrock_routing.caching.guard_slots import same_word
+from langchain_bedrock_routing.caching.guard_words import stem
+
+_DERIVATIONS = (
+    "izations", "ization", "isation", "ations", "ation", "ments", "ment", "nesses", "ness", "ences", "ence",
+    "ances", "ance", "ents", "ent", "ings", "ing", "ities", "ity", "izes", "ize", "ises", "ise", "ies", "ied",
+    "ers", "er", "ed", "es", "ly", "al", "ive", "y", "e", "s",
+)  # fmt: skip
+"""Endings stripped (the first that fits, leaving at least 4 letters): inflections and common derivations."""
+_QUESTION_HEADS = frozenset({"which", "what"})
+
+FREE_MARGIN = 0.03
+"""How much above the threshold (vector-set scale) a free rewording must score: both questions have unexplained
+words, three or more in all."""
+EDIT_MARGIN = 0.06
+"""How much above the threshold a minimal edit must score: one unexplained word on each side, or unexplained words on
+one side only. Both margins were chosen on tests/data/semantic_devset.jsonl and folds 0-1 of
+evals/data/semantic_pairs_b.jsonl with all-MiniLM-L6-v2 (the pair with the most cross-validated true hits at <= 2%
+wrong answers there; see docs/caches.md)."""
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    light_words: frozenset[str]
+    negative_words: frozenset[str]
+    negating_prefixes: tuple[str, ...]
+    negating_suffixes: tuple[str, ...]
+    phrases: dict[tuple[str, ...], str]
+    synonyms: dict[str, str]
+
+
+@cache
+def _lexicon() -> _Lexicon:
+    raw: dict[str, Any] = json.loads(
+        resources.files("langchain_bedrock_routing.caching").joinpath("paraphrase_lexicon.json").read_text("utf-8")
+    )
+    synonyms = {base(word): base(group[0]) for group in raw["synonyms"] for word in group}
+    synonyms.update({word: base(group[0]) for group in raw["synonyms"] for word in group})
+    return _Lexicon(
+        light_words=frozenset(raw["light_words"]),
+        negative_words=frozenset(base(word) for word in raw["negative_words"]),
+        negating_prefixes=tuple(raw["negating_prefixes"]),
+        negating_suffixes=tuple(raw["negating_suffixes"]),
+        phrases={tuple(phrase.split()): word for phrase, word in raw["phrases"].items()},
+        synonyms=synonyms,
+    )
+
+
+@lru_cache(maxsize=16384)
+def base(word: str) -> str:
+    """``word`` without one inflectional or derivational ending and a doubled final consonant ("differences" ->
+    "differ", "summarize" -> "summar", "running" -> "run")."""
+    word = stem(word)
+    for suffix in _DERIVATIONS:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)]
+            break
+    if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "aeiou":
+        word = word[:-1]
+    return word
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """The content words of the query and of the cached question that nothing in the other explains."""
+
+    query_only: tuple[str, ...]
+    cached_only: tuple[str, ...]
+
+    @property
+    def margin(self) -> float:
+        """How much above the similarity threshold the pair must score: 0 when every content word is explained,
+        :data:`FREE_MARGIN` for a free rewording, :data:`EDIT_MARGIN` for a minimal edit."""
+        q, c = len(self.query_only), len(self.cached_only)
+        if q == c == 0:
+            return 0.0
+        return FREE_MARGIN if q and c and q + c >= 3 else EDIT_MARGIN
+
+
+@dataclass(frozen=True)
+class AlignWord:
+    text: str
+    key: str  # the synonym group's word, or the word's base
+    head: bool  # right after "which" / "what": the question's head noun ("which artist painted ...")
+
+
+def content_words(words: Sequence[str], skip: frozenset[str]) -> tuple[AlignWord, ...]:
+    """The content words of lowercased ``words`` (listed phrases joined first), without ``skip`` (function words,
+    negations, number words: the guard compares those), numbers and light words."""
+    lex = _lexicon()
+    joined: list[str] = []
+    i = 0
+    while i < len(words):
+        for size in (4, 3, 2):
+            phrase = tuple(words[i : i + size])
+            if len(phrase) == size and phrase in lex.phrases:
+                joined.append(lex.phrases[phrase])
+                i += size
+                break
+        else:
+            joined.append(words[i])
+            i += 1
+    out: list[AlignWord] = []
+    for i, word in enumerate(joined):
+        if word in skip or word in lex.light_words or word[:1].isdigit() or word.endswith("n't"):
+            continue
+        key = lex.synonyms.get(word) or lex.synonyms.get(base(word)) or base(word)
+        out.append(AlignWord(word, key, i > 0 and joined[i - 1] in _QUESTION_HEADS))
+    return tuple(out)
+
+
+def _explained(word: AlignWord, others: Sequence[AlignWord]) -> bool:
+    return any(word.key == other.key or same_word(word.text, other.text) for other in others)
+
+
+def align(query: Sequence[AlignWord], cached: Sequence[AlignWord]) -> Alignment:
+    """The :class:`Alignment` of two questions' :func:`content_words`. A head noun ("which *city* is the capital")
+    that only one side has is explained when the other side has no unexplained head noun of its own."""
+    q_only = [w for w in query if not _explained(w, cached)]
+    c_only = [w for w in cached if not _explained(w, query)]
+    q_heads, c_heads = any(w.head for w in q_only), any(w.head for w in c_only)
+    if q_heads != c_heads:
+        q_only = [w for w in q_only if not w.head]
+        c_only = [w for w in c_only if not w.head]
+    return Alignment(tuple(dict.fromkeys(w.text for w in q_only)), tuple(dict.fromkeys(w.text for w in c_only)))
+
+
+def polarity_reason(query: Sequence[str], cached: Sequence[str]) -> str | None:
+    """Why two texts' lowercased words differ in polarity: another count of negative words ("avoid", "fail",
+    "unable" ...), or a word negated by a prefix or suffix in the other ("safe" / "unsafe", "sugar" / "sugar-free");
+    else ``None``."""
+    lex = _lexicon()
+    q_negative = sum(base(w) in lex.negative_words for w in query)
+    c_negative = sum(base(w) in lex.negative_words for w in cached)
+    if q_negative != c_negative:
+        return "negative words differ"
+    q_set, c_set = set(query), set(cached)
+    for one, other in ((q_set - c_set, c_set - q_set), (c_set - q_set, q_set - c_set)):
+        for word in sorted(one):
+            for plain in other:
+                if len(plain) < 4:
+                    continue
+                prefixed = any(word == p + plain for p in lex.negating_prefixes)
+                suffixed = any(word in (plain + s, plain + "-" + s) for s in lex.negating_suffixes)
+                if prefixed or suffixed:
+                    return f"negated word: {word!r} vs {plain!r}"
+    return None
