@@ -268,13 +268,10 @@ def near_miss_reason(query: str, cached: str) -> str | None:
         return f"dates differ: {sorted(q.dates)} vs {sorted(c.dates)}"
     if q.negations != c.negations:
         return "negation differs"
-    polarity = polarity_reason(q.lowered, c.lowered)
-    if polarity is not None:
-        return polarity
     entity = _entity_reason(q.tokens, c.tokens, q.entities | c.entities)
     if entity is not None:
         return entity
-    opposite = _opposite_reason(q.words, c.words)
+    opposite = _opposite_reason(q.words, c.words) or polarity_reason(q.lowered, c.lowered)
     if opposite is not None:
         return opposite
     scope = _lexicon().scope_words
