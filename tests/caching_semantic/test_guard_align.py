@@ -65,7 +65,8 @@ def test_a_free_rewording_needs_the_smaller_margin():
 @pytest.mark.parametrize(("query", "cached", "reason"), TRAPS)
 def test_each_trap_kind_is_refused_by_the_guard(query: str, cached: str, reason: str):
     found = near_miss_reason(query, cached)
-    assert found is not None and reason in found
+    assert found is not None
+    assert reason in found
     assert near_miss_reason(cached, query) is not None  # in both directions
 
 
