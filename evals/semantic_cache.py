@@ -195,11 +195,11 @@ def report(scored: dict[str, dict[str, list[Scored]]]) -> dict[str, Any]:
                 print(f"{'':<16}settings chosen per fold: {_settings_text(chosen)}")
                 out[embedder][f"all cv {guard}"] = {"rates": asdict(pooled), "chosen": [asdict(s) for s in chosen]}
         if {"dev", "B", "C"} <= sets.keys():
-            tune = sets["dev"] + [p for p in sets["B"] if fold_of(p.id) in TUNING_FOLDS_OF_B]
-            test = [p for p in sets["B"] if fold_of(p.id) not in TUNING_FOLDS_OF_B] + sets["C"]
+            tuning = sets["dev"] + [p for p in sets["B"] if fold_of(p.id) in TUNING_FOLDS_OF_B]
+            scored_on = [p for p in sets["B"] if fold_of(p.id) not in TUNING_FOLDS_OF_B] + sets["C"]
             for guard in ("guard only", "on"):
-                setting = choose(tune, [guard])
-                held_out = rates(test, setting)
+                setting = choose(tuning, [guard])
+                held_out = rates(scored_on, setting)
                 print(f"{embedder:<9} chosen on dev + B folds 0-1 ({_settings_text([setting])}), scored on B folds "
                       f"2-4 + C: {_rates_text(held_out)}")  # fmt: skip
                 out[embedder][f"strict {guard}"] = {"rates": asdict(held_out), "chosen": asdict(setting)}
