@@ -4,12 +4,13 @@ An embedding scores a free paraphrase ("How fast does light travel?" / "What is 
 adds or replaces one word ("the side effects of aspirin" / "the long-term side effects of aspirin") alike. Here each
 content word of one question is *explained* when a word of the other is the same word after inflections and common
 derivations ("differ" / "difference"), a listed synonym or irregular form ("fridge" / "refrigerator", "wrote" /
-"author"), or when it only frames the question ("the best way to", "what makes", "which city is"): the lists are in
-``paraphrase_lexicon.json`` with their source. Numbers, negations, names and scope words are the guard's own checks
-(``guard.py``); this stage sorts what is left unexplained, and the cache asks such questions to score higher
-(:meth:`Alignment.margin`): a *free rewording* (several words changed on both sides) a little, a *minimal edit* (one
-word replaced, or words added on one side only: how a changed scope, entity, topic or polarity looks) more. Pure
-string work on the two texts: no embedding call, no model.
+"author"), or when it only frames the question ("the best way to", "what makes", "which city is"). The lists are in
+``paraphrase_lexicon.json`` with their source (plus the guard's synonyms, ``guard_lexicon.json``). Numbers,
+negations, names and scope words are the guard's own checks (``guard.py``, which also calls :func:`polarity_reason`).
+The cache asks two questions to score higher (:attr:`Alignment.margin`) when they are a *minimal edit* of each other:
+one word replaced, or words added on one side only, which is how a changed scope, entity, topic or polarity looks; a
+*free rewording* (words changed on both sides, three or more in all) is what paraphrases do, and needs no margin.
+Pure string work on the two texts: no embedding call, no model.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
-from langchain_bedrock_routing.caching.guard_slots import same_word
+from langchain_bedrock_routing.caching.guard_slots import root, same_word
 from langchain_bedrock_routing.caching.guard_words import stem
 
 _DERIVATIONS = (
@@ -32,20 +33,19 @@ _DERIVATIONS = (
 """Endings stripped (the first that fits, leaving at least 4 letters): inflections and common derivations."""
 _QUESTION_HEADS = frozenset({"which", "what"})
 
-FREE_MARGIN = 0.03
-"""How much above the threshold (vector-set scale) a free rewording must score: both questions have unexplained
-words, three or more in all."""
-EDIT_MARGIN = 0.06
-"""How much above the threshold a minimal edit must score: one unexplained word on each side, or unexplained words on
-one side only. Both margins were chosen on tests/data/semantic_devset.jsonl and folds 0-1 of
-evals/data/semantic_pairs_b.jsonl with all-MiniLM-L6-v2 (the pair with the most cross-validated true hits at <= 2%
-wrong answers there; see docs/caches.md)."""
+EDIT_MARGIN = 0.08
+"""How much above the threshold (vector-set scale) a minimal edit must score: one unexplained word on each side, or
+unexplained words on one side only. A free rewording (both sides reworded, three or more unexplained words in all)
+needs no margin: traps change one thing. Chosen with all-MiniLM-L6-v2 on tests/data/semantic_devset.jsonl, folds 0-1
+of evals/data/semantic_pairs_b.jsonl and evals/data/semantic_pairs_d.jsonl (the most cross-validated true hits at <= 2%
+wrong answers there, among margins 0-0.1 for each shape; see docs/caches.md)."""
 
 
 @dataclass(frozen=True)
 class _Lexicon:
     light_words: frozenset[str]
     negative_words: frozenset[str]
+    negative_frames: dict[str, str]
     negating_prefixes: tuple[str, ...]
     negating_suffixes: tuple[str, ...]
     phrases: dict[tuple[str, ...], str]
@@ -54,14 +54,15 @@ class _Lexicon:
 
 @cache
 def _lexicon() -> _Lexicon:
-    raw: dict[str, Any] = json.loads(
-        resources.files("langchain_bedrock_routing.caching").joinpath("paraphrase_lexicon.json").read_text("utf-8")
-    )
-    synonyms = {base(word): base(group[0]) for group in raw["synonyms"] for word in group}
-    synonyms.update({word: base(group[0]) for group in raw["synonyms"] for word in group})
+    files = resources.files("langchain_bedrock_routing.caching")
+    raw: dict[str, Any] = json.loads(files.joinpath("paraphrase_lexicon.json").read_text("utf-8"))
+    groups = raw["synonyms"] + json.loads(files.joinpath("guard_lexicon.json").read_text("utf-8"))["synonyms"]
+    synonyms = {base(word): base(group[0]) for group in groups for word in group}
+    synonyms.update({word: base(group[0]) for group in groups for word in group})
     return _Lexicon(
         light_words=frozenset(raw["light_words"]),
-        negative_words=frozenset(base(word) for word in raw["negative_words"]),
+        negative_words=frozenset(root(word) for word in raw["negative_words"]),
+        negative_frames={root(verb): particle for verb, particle in raw["negative_frames"]},
         negating_prefixes=tuple(raw["negating_prefixes"]),
         negating_suffixes=tuple(raw["negating_suffixes"]),
         phrases={tuple(phrase.split()): word for phrase, word in raw["phrases"].items()},
@@ -92,12 +93,11 @@ class Alignment:
 
     @property
     def margin(self) -> float:
-        """How much above the similarity threshold the pair must score: 0 when every content word is explained,
-        :data:`FREE_MARGIN` for a free rewording, :data:`EDIT_MARGIN` for a minimal edit."""
+        """How much above the similarity threshold the pair must score: :data:`EDIT_MARGIN` for a minimal edit, else
+        0 (every content word explained, or a free rewording)."""
         q, c = len(self.query_only), len(self.cached_only)
-        if q == c == 0:
-            return 0.0
-        return FREE_MARGIN if q and c and q + c >= 3 else EDIT_MARGIN
+        minimal_edit = (q or c) and not (q and c and q + c >= 3)
+        return EDIT_MARGIN if minimal_edit else 0.0
 
 
 @dataclass(frozen=True)
@@ -148,15 +148,29 @@ def align(query: Sequence[AlignWord], cached: Sequence[AlignWord]) -> Alignment:
     return Alignment(tuple(dict.fromkeys(w.text for w in q_only)), tuple(dict.fromkeys(w.text for w in c_only)))
 
 
+FRAME_WINDOW = 5
+"""Words looked at after a frame's verb for its particle ("keep my cat *from* ...")."""
+
+
+def _negatives(words: Sequence[str]) -> int:
+    """How many negative words ``words`` has: listed ones, and frames such as "keep ... from" (= prevent)."""
+    lex = _lexicon()
+    found = 0
+    for i, word in enumerate(words):
+        verb = root(word)
+        particle = lex.negative_frames.get(verb)
+        framed = particle is not None and particle in words[i + 1 : i + 1 + FRAME_WINDOW]
+        found += verb in lex.negative_words or framed
+    return found
+
+
 def polarity_reason(query: Sequence[str], cached: Sequence[str]) -> str | None:
     """Why two texts' lowercased words differ in polarity: another count of negative words ("avoid", "fail",
-    "unable" ...), or a word negated by a prefix or suffix in the other ("safe" / "unsafe", "sugar" / "sugar-free");
-    else ``None``."""
-    lex = _lexicon()
-    q_negative = sum(base(w) in lex.negative_words for w in query)
-    c_negative = sum(base(w) in lex.negative_words for w in cached)
-    if q_negative != c_negative:
+    "unable", "keep ... from" ...), or a word negated by a prefix or suffix in the other ("safe" / "unsafe", "sugar" /
+    "sugar-free"); else ``None``."""
+    if _negatives(query) != _negatives(cached):
         return "negative words differ"
+    lex = _lexicon()
     q_set, c_set = set(query), set(cached)
     for one, other in ((q_set - c_set, c_set - q_set), (c_set - q_set, q_set - c_set)):
         for word in sorted(one):

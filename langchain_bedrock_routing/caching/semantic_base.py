@@ -130,8 +130,8 @@ class SemanticCacheBase(CacheBase):
 
     ``guard``: ``True`` for the built-in near-miss guard, ``False`` for none, or your own
     ``(query, cached_question) -> reason | None``; with a guard, questions whose content words do not line up
-    (:func:`~langchain_bedrock_routing.caching.guard.alignment`) must score its margin above the threshold (0.03 for a
-    free rewording, 0.06 for a one-word edit; see docs/caches.md).
+    (:func:`~langchain_bedrock_routing.caching.guard.alignment`) must score its margin above the threshold (0.08 for a
+    one-word edit or words added on one side only; see docs/caches.md).
     ``max_entries_per_partition`` evicts the oldest.
     Backend and embedding failures are counted misses behind ``breaker``; a Redis without vector sets is raised
     by lookups, before any model call; a partition holding vectors of another dimension is a counted miss.

@@ -12,7 +12,7 @@ from langchain_core.outputs import Generation
 
 from evals.minilm_embeddings import MiniLMEmbeddings
 from langchain_bedrock_routing.caching.guard import alignment, near_miss_reason
-from langchain_bedrock_routing.caching.guard_align import EDIT_MARGIN, FREE_MARGIN, base
+from langchain_bedrock_routing.caching.guard_align import EDIT_MARGIN, base
 from langchain_bedrock_routing.caching.semantic_memory import InMemorySemanticCache
 
 PARAPHRASES = [
@@ -56,10 +56,10 @@ def test_a_minimal_edit_needs_the_edit_margin(query: str, cached: str):
     assert alignment(query, cached).margin == EDIT_MARGIN, alignment(query, cached)
 
 
-def test_a_free_rewording_needs_the_smaller_margin():
+def test_a_free_rewording_needs_no_margin():
     found = alignment("How fast does sound travel through water?", "What is the speed of sound in water?")
     assert (found.query_only, found.cached_only) == (("fast", "travel"), ("speed",))
-    assert found.margin == FREE_MARGIN < EDIT_MARGIN
+    assert found.margin == 0.0
 
 
 @pytest.mark.parametrize(("query", "cached", "reason"), TRAPS)
