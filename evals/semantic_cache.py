@@ -46,10 +46,13 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT / "tests" / "data" / "semantic_devset.jsonl"
 SET_B = ROOT / "evals" / "data" / "semantic_pairs_b.jsonl"
 SET_C = ROOT / "evals" / "data" / "semantic_pairs_c.jsonl"
+SET_D = ROOT / "evals" / "data" / "semantic_pairs_d.jsonl"
 SETS = {"dev": DEV_SET, "B": SET_B, "C": SET_C}
+TUNING_SETS = {"D": SET_D}
+"""Sets only ever tuned on (the second stage's margins; the strict protocol's threshold): never in a held-out figure."""
 TUNING_FOLDS_OF_B = (0, 1)
-"""The folds of set B (``fold_of``) that, with the dev set, the guard and its second stage were designed and tuned on;
-the strict protocol scores B's other folds and set C with a threshold chosen on these."""
+"""The folds of set B (``fold_of``) that, with the dev set and set D, the guard and its second stage were designed and
+tuned on; the strict protocol scores B's other folds and set C with a threshold chosen on these."""
 
 
 def embedders() -> dict[str, Callable[[], Embeddings]]:
@@ -174,8 +177,9 @@ def report(scored: dict[str, dict[str, list[Scored]]]) -> dict[str, Any]:
     """Per embedder: rates at the default threshold and cross-validated ones on each set, then each set scored with
     the setting chosen on the others."""
     out: dict[str, Any] = {}
-    for embedder, sets in scored.items():
+    for embedder, every_set in scored.items():
         out[embedder] = {}
+        sets = {name: pairs for name, pairs in every_set.items() if name not in TUNING_SETS}
         for name, pairs in sets.items():
             for guard in GUARDS:
                 fixed = rates(pairs, Setting(guard, DEFAULT_SIMILARITY_THRESHOLD))
@@ -195,13 +199,13 @@ def report(scored: dict[str, dict[str, list[Scored]]]) -> dict[str, Any]:
                 print(f"{'':<16}settings chosen per fold: {_settings_text(chosen)}")
                 out[embedder][f"all cv {guard}"] = {"rates": asdict(pooled), "chosen": [asdict(s) for s in chosen]}
         if {"dev", "B", "C"} <= sets.keys():
-            tuning = sets["dev"] + [p for p in sets["B"] if fold_of(p.id) in TUNING_FOLDS_OF_B]
+            tuning = sets["dev"] + [p for p in sets["B"] if fold_of(p.id) in TUNING_FOLDS_OF_B] + every_set.get("D", [])
             scored_on = [p for p in sets["B"] if fold_of(p.id) not in TUNING_FOLDS_OF_B] + sets["C"]
             for guard in ("guard only", "on"):
                 setting = choose(tuning, [guard])
                 held_out = rates(scored_on, setting)
-                print(f"{embedder:<9} chosen on dev + B folds 0-1 ({_settings_text([setting])}), scored on B folds "
-                      f"2-4 + C: {_rates_text(held_out)}")  # fmt: skip
+                print(f"{embedder:<9} chosen on dev + B folds 0-1 + D ({_settings_text([setting])}), scored on B "
+                      f"folds 2-4 + C: {_rates_text(held_out)}")  # fmt: skip
                 out[embedder][f"strict {guard}"] = {"rates": asdict(held_out), "chosen": asdict(setting)}
         for test in sets if len(sets) > 1 else ():
             tune = [name for name in sets if name != test]
@@ -214,7 +218,8 @@ def report(scored: dict[str, dict[str, list[Scored]]]) -> dict[str, Any]:
 
 
 def plot(scored: dict[str, dict[str, list[Scored]]], path: Path) -> None:
-    """True-hit and wrong-answer rate against the threshold, per embedder and guard, all sets pooled."""
+    """True-hit and wrong-answer rate against the threshold, per embedder and guard, all sets but the tuning ones
+    pooled."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -222,6 +227,7 @@ def plot(scored: dict[str, dict[str, list[Scored]]], path: Path) -> None:
 
     fig, axes = plt.subplots(1, len(scored), figsize=(5.5 * len(scored), 4), squeeze=False)
     for ax, (embedder, sets) in zip(axes[0], scored.items(), strict=True):
+        sets = {name: pairs for name, pairs in sets.items() if name not in TUNING_SETS}
         pairs = [p for pairs in sets.values() for p in pairs]
         for guard, style in (("on", "-"), ("guard only", "--"), ("off", ":")):
             curve = [rates(pairs, Setting(guard, t)) for t in THRESHOLDS]
@@ -249,9 +255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results here as JSON")
     parser.add_argument("--plot", type=Path, help="write the threshold curve here (PNG; needs matplotlib)")
     args = parser.parse_args(argv)
-    pair_sets = (
-        {path.stem: load_pairs(path) for path in args.set} if args.set else {n: load_pairs(p) for n, p in SETS.items()}
-    )
+    files = {path.stem: path for path in args.set} if args.set else {**SETS, **TUNING_SETS}
+    pair_sets = {name: load_pairs(path) for name, path in files.items()}
     for name, pairs in pair_sets.items():
         counts = Counter(pair["label"] for pair in pairs)
         print(f"set {name}: {len(pairs)} pairs ({counts['hit']} paraphrases, {counts['miss']} traps)")
