@@ -10,8 +10,8 @@ words ("only", "per", "total" ...), then the order and presence of all content w
 word in one slot), negative words ("avoid", "fail") and negating prefixes ("unsafe"). Word lists (and the synonyms the
 slot check accepts) live in ``guard_lexicon.json``. :func:`alignment` is the second stage: how much higher than the
 threshold the pair must score when content words are left unexplained (``guard_align``).
-Cost per candidate pair: ``python evals/guard_timing.py`` (tens of microseconds for a short question seen for the
-first time, a few once its analysis is memoized; about 1 ms for a fresh 30-sentence prompt).
+Cost per candidate pair, with the second stage: ``python evals/guard_timing.py`` (about 120 microseconds for a short
+question seen for the first time, 30 once its analysis is memoized; about 2 ms for a fresh 30-sentence prompt).
 """
 
 from __future__ import annotations

@@ -132,15 +132,20 @@ def content_words(words: Sequence[str], skip: frozenset[str]) -> tuple[AlignWord
     return tuple(out)
 
 
-def _explained(word: AlignWord, others: Sequence[AlignWord]) -> bool:
-    return any(word.key == other.key or same_word(word.text, other.text) for other in others)
+def _unexplained(words: Sequence[AlignWord], others: Sequence[AlignWord]) -> list[AlignWord]:
+    """The words of ``words`` that no word of ``others`` explains: the same key or root by lookup, else (the few
+    words left) a spelling variant one edit away."""
+    keys = {other.key for other in others}
+    roots = {root(other.text) for other in others}
+    left = [w for w in words if w.key not in keys and root(w.text) not in roots]
+    return [w for w in left if not any(same_word(w.text, other.text) for other in others)]
 
 
 def align(query: Sequence[AlignWord], cached: Sequence[AlignWord]) -> Alignment:
     """The :class:`Alignment` of two questions' :func:`content_words`. A head noun ("which *city* is the capital")
     that only one side has is explained when the other side has no unexplained head noun of its own."""
-    q_only = [w for w in query if not _explained(w, cached)]
-    c_only = [w for w in cached if not _explained(w, query)]
+    q_only = _unexplained(query, cached)
+    c_only = _unexplained(cached, query)
     q_heads, c_heads = any(w.head for w in q_only), any(w.head for w in c_only)
     if q_heads != c_heads:
         q_only = [w for w in q_only if not w.head]

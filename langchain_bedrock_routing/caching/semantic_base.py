@@ -22,6 +22,7 @@ from langchain_bedrock_routing.caching.breaker import CircuitBreaker, FailOpen, 
 from langchain_bedrock_routing.caching.coalesce import DEFAULT_COALESCE_WAIT_S
 from langchain_bedrock_routing.caching.envelope import CachedEntry, HitKind
 from langchain_bedrock_routing.caching.guard import Guard, alignment, resolve_guard
+from langchain_bedrock_routing.caching.guard_align import EDIT_MARGIN
 from langchain_bedrock_routing.caching.partition import entry_id, partition_id, split_prompt, without_lone_surrogates
 from langchain_bedrock_routing.caching.policy import CachePolicy
 from langchain_bedrock_routing.errors import VectorDimensionError, VectorSetsUnavailableError
@@ -260,8 +261,10 @@ class SemanticCacheBase(CacheBase):
             return False
         if self.guard is None:
             return True
-        aligned = score >= self.similarity_threshold + alignment(query, cached_question).margin
-        if not aligned or self.guard(query, cached_question) is not None:
+        rejected = self.guard(query, cached_question) is not None
+        if not rejected and score < self.similarity_threshold + EDIT_MARGIN:  # only then can the margin bite
+            rejected = score < self.similarity_threshold + alignment(query, cached_question).margin
+        if rejected:
             with self._counter_lock:
                 self.guard_rejections += 1
             return False
