@@ -42,7 +42,7 @@ wrong answers there, among margins 0-0.1 for each shape; see docs/caches.md)."""
 
 
 @dataclass(frozen=True)
-class _Lexicon:
+class _AlignLexicon:
     light_words: frozenset[str]
     negative_words: frozenset[str]
     negative_frames: dict[str, str]
@@ -53,13 +53,13 @@ class _Lexicon:
 
 
 @cache
-def _lexicon() -> _Lexicon:
+def _lexicon() -> _AlignLexicon:
     files = resources.files("langchain_bedrock_routing.caching")
     raw: dict[str, Any] = json.loads(files.joinpath("paraphrase_lexicon.json").read_text("utf-8"))
     groups = raw["synonyms"] + json.loads(files.joinpath("guard_lexicon.json").read_text("utf-8"))["synonyms"]
     synonyms = {base(word): base(group[0]) for group in groups for word in group}
     synonyms.update({word: base(group[0]) for group in groups for word in group})
-    return _Lexicon(
+    return _AlignLexicon(
         light_words=frozenset(raw["light_words"]),
         negative_words=frozenset(root(word) for word in raw["negative_words"]),
         negative_frames={root(verb): particle for verb, particle in raw["negative_frames"]},
