@@ -173,7 +173,8 @@ def test_corrupt_bytes_in_the_semantic_cache_are_a_counted_miss_and_dropped(
     llm.invoke(QUESTION)
     (answer_key,) = redis_client.keys("lbr:sem:*:r:*")
     redis_client.set(answer_key, garbage)
-    assert "cache" not in llm.invoke("Can you tell me how many moons Mars has?").response_metadata  # paraphrase: corrupt neighbour
+    paraphrase = llm.invoke("Can you tell me how many moons Mars has?")
+    assert "cache" not in paraphrase.response_metadata  # its neighbour is corrupt
     assert cache.stats.corrupt == 1
     assert not redis_client.exists(answer_key)  # the unusable entry was dropped
     assert len(emulator.requests) == 2
