@@ -100,11 +100,11 @@ MiniLM (tests/caching_semantic/test_real_embedder.py enforces it on a slice; doc
 
 GUARDS: dict[str, tuple[Guard | None, bool]] = {
     "off": (None, False),
-    "guard only": (near_miss_reason, False),
+    "checks only": (near_miss_reason, False),
     "on": (near_miss_reason, True),
 }
 """The settings compared, the stricter last: (``guard``, whether the second stage's margins apply). "on" is what the
-caches do with ``guard=True``; "guard only" leaves out the second stage (``guard.alignment``) to show what it adds."""
+caches do with ``guard=True``; "checks only" leaves out the second stage (``guard.alignment``) to show what it adds."""
 
 
 def score_pairs(
@@ -193,7 +193,7 @@ def report(scored: dict[str, dict[str, list[Scored]]]) -> dict[str, Any]:
                 print(f"{'':<16}settings chosen per fold: {_settings_text(chosen)}")
                 out[embedder][f"{name} cv {label}"] = {"rates": asdict(held_out), "chosen": [asdict(s) for s in chosen]}
         if len(sets) > 1:
-            for guard in ("guard only", "on"):
+            for guard in ("checks only", "on"):
                 pooled, chosen = cross_validate([p for pairs in sets.values() for p in pairs], [guard])
                 print(f"{embedder:<9} all   5-fold CV, guard {guard:<10}: {_rates_text(pooled)}")
                 print(f"{'':<16}settings chosen per fold: {_settings_text(chosen)}")
@@ -201,7 +201,7 @@ def report(scored: dict[str, dict[str, list[Scored]]]) -> dict[str, Any]:
         if {"dev", "B", "C"} <= sets.keys():
             tuning = sets["dev"] + [p for p in sets["B"] if fold_of(p.id) in TUNING_FOLDS_OF_B] + every_set.get("D", [])
             scored_on = [p for p in sets["B"] if fold_of(p.id) not in TUNING_FOLDS_OF_B] + sets["C"]
-            for guard in ("guard only", "on"):
+            for guard in ("checks only", "on"):
                 setting = choose(tuning, [guard])
                 held_out = rates(scored_on, setting)
                 print(f"{embedder:<9} chosen on dev + B folds 0-1 + D ({_settings_text([setting])}), scored on B "
@@ -229,7 +229,7 @@ def plot(scored: dict[str, dict[str, list[Scored]]], path: Path) -> None:
     for ax, (embedder, sets) in zip(axes[0], scored.items(), strict=True):
         sets = {name: pairs for name, pairs in sets.items() if name not in TUNING_SETS}
         pairs = [p for pairs in sets.values() for p in pairs]
-        for guard, style in (("on", "-"), ("guard only", "--"), ("off", ":")):
+        for guard, style in (("on", "-"), ("checks only", "--"), ("off", ":")):
             curve = [rates(pairs, Setting(guard, t)) for t in THRESHOLDS]
             g = f"guard {guard}"
             ax.plot(THRESHOLDS, [r.hit_rate for r in curve], style, color="tab:green", label=f"true hits ({g})")

@@ -23,7 +23,7 @@ def test_dev_set_is_large_and_covers_every_trap_kind():
 def test_default_threshold_with_guard_on_the_in_process_cache():
     scored = score_pairs(InMemorySemanticCache(HashingEmbeddings()), load_pairs())
     guarded = rates(scored, Setting("on", DEFAULT_SIMILARITY_THRESHOLD))
-    first_stage = rates(scored, Setting("guard only", DEFAULT_SIMILARITY_THRESHOLD))
+    first_stage = rates(scored, Setting("checks only", DEFAULT_SIMILARITY_THRESHOLD))
     unguarded = rates(scored, Setting("off", DEFAULT_SIMILARITY_THRESHOLD))
     assert first_stage.true_hits == unguarded.true_hits  # the guard's checks cost no paraphrase hits here
     assert first_stage.wrong_rate <= unguarded.wrong_rate / 4
