@@ -60,7 +60,7 @@ def _lexicon() -> _AlignLexicon:
     synonyms = {base(word): base(group[0]) for group in groups for word in group}
     synonyms.update({word: base(group[0]) for group in groups for word in group})
     return _AlignLexicon(
-        light_words=frozenset(raw["light_words"]),
+        light_words=frozenset(raw["light_words"]) | {base(word) for word in raw["light_words"]},
         negative_words=frozenset(root(word) for word in raw["negative_words"]),
         negative_frames={root(verb): particle for verb, particle in raw["negative_frames"]},
         negating_prefixes=tuple(raw["negating_prefixes"]),
@@ -102,14 +102,19 @@ class Alignment:
 
 @dataclass(frozen=True)
 class AlignWord:
+    """A content word: its text, its key (the synonym group's word, or its base), whether it is a head noun (right
+    after "which" / "what": "which *artist* painted ..."), and whether it only frames the question (a light word: it
+    needs no explaining, but explains its synonyms in the other question, "get" / "receive")."""
+
     text: str
-    key: str  # the synonym group's word, or the word's base
-    head: bool  # right after "which" / "what": the question's head noun ("which artist painted ...")
+    key: str
+    head: bool
+    light: bool
 
 
 def content_words(words: Sequence[str], skip: frozenset[str]) -> tuple[AlignWord, ...]:
     """The content words of lowercased ``words`` (listed phrases joined first), without ``skip`` (function words,
-    negations, number words: the guard compares those), numbers and light words."""
+    negations, number words: the guard compares those) and numbers; light words are kept and marked."""
     lex = _lexicon()
     joined: list[str] = []
     i = 0
@@ -125,19 +130,20 @@ def content_words(words: Sequence[str], skip: frozenset[str]) -> tuple[AlignWord
             i += 1
     out: list[AlignWord] = []
     for i, word in enumerate(joined):
-        if word in skip or word in lex.light_words or word[:1].isdigit() or word.endswith("n't"):
+        if word in skip or word[:1].isdigit() or word.endswith("n't"):
             continue
         key = lex.synonyms.get(word) or lex.synonyms.get(base(word)) or base(word)
-        out.append(AlignWord(word, key, i > 0 and joined[i - 1] in _QUESTION_HEADS))
+        light = word in lex.light_words or base(word) in lex.light_words
+        out.append(AlignWord(word, key, i > 0 and joined[i - 1] in _QUESTION_HEADS, light))
     return tuple(out)
 
 
 def _unexplained(words: Sequence[AlignWord], others: Sequence[AlignWord]) -> list[AlignWord]:
-    """The words of ``words`` that no word of ``others`` explains: the same key or root by lookup, else (the few
-    words left) a spelling variant one edit away."""
+    """The words of ``words`` (light ones aside) that no word of ``others`` explains: the same key or root by
+    lookup, else (the few words left) a spelling variant one edit away."""
     keys = {other.key for other in others}
     roots = {root(other.text) for other in others}
-    left = [w for w in words if w.key not in keys and root(w.text) not in roots]
+    left = [w for w in words if not w.light and w.key not in keys and root(w.text) not in roots]
     return [w for w in left if not any(same_word(w.text, other.text) for other in others)]
 
 
