@@ -56,6 +56,18 @@ def test_a_minimal_edit_needs_the_edit_margin(query: str, cached: str):
     assert alignment(query, cached).margin == EDIT_MARGIN, alignment(query, cached)
 
 
+@pytest.mark.parametrize(
+    ("query", "cached"),
+    [
+        ("Which approvals does a refund need?", "Which approvals are needed for a refund?"),  # a light word, inflected
+        ("Which badge do new staff get on day one?", "Which badge do new staff receive on day one?"),  # light synonym
+    ],
+)
+def test_a_light_word_in_any_form_explains_its_counterpart(query: str, cached: str):
+    """Regression: a framing word was dropped on one side only, so its other form or synonym stayed unexplained."""
+    assert alignment(query, cached).margin == 0.0
+
+
 def test_a_free_rewording_needs_no_margin():
     found = alignment("How fast does sound travel through water?", "What is the speed of sound in water?")
     assert (found.query_only, found.cached_only) == (("fast", "travel"), ("speed",))
