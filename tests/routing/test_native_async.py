@@ -303,6 +303,26 @@ def test_titan_embeddings_fetch_the_same_vectors_on_the_loop(emulator: BedrockEm
     assert {(r.operation, r.model_id, r.status) for r in emulator.requests} == {("InvokeModel", titan, 200)}
 
 
+@pytest.mark.parametrize("cohere", ["cohere.embed-english-v3", "cohere.embed-v4:0"])
+def test_cohere_embeddings_fetch_the_same_vectors_on_the_loop(emulator: BedrockEmulator, cohere: str):
+    native = AsyncBedrockEmbeddings(model_id=cohere, **emulator.client_kwargs())
+    plain = BedrockEmbeddings(model_id=cohere, **emulator.client_kwargs())
+    texts = [f"document number {i}\nabout topic {i % 7}" for i in range(100)]  # two batches of at most 96
+
+    async def embed() -> tuple[list[float], list[list[float]]]:
+        query = await native.aembed_query("hello world")
+        documents = await native.aembed_documents(texts)
+        await native.aclose()
+        return query, documents
+
+    (query, documents), used = run_recorded(embed)
+    assert used == []
+    assert [(r.operation, r.status) for r in emulator.requests] == [("InvokeModel", 200)] * 3
+    assert query == plain.embed_query("hello world")
+    assert documents == plain.embed_documents(texts)
+    assert len(documents) == 100
+
+
 def test_embedding_errors_are_botocore_s(emulator: BedrockEmulator):
     emulator.set_faults(fail_models=["amazon.titan-embed-text-v2:0"])
     native = AsyncBedrockEmbeddings(model_id="amazon.titan-embed-text-v2:0", **emulator.client_kwargs())
