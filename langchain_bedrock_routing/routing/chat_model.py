@@ -27,6 +27,7 @@ from langchain_bedrock_routing.routing.attempts import RouteRun
 from langchain_bedrock_routing.routing.balance import Balancer
 from langchain_bedrock_routing.routing.budget import Budget, BudgetGuard, Spend, make_guard, spending
 from langchain_bedrock_routing.routing.classifiers import StickyClassifier, resolve_classifier
+from langchain_bedrock_routing.routing.classifiers.base import aclose_parts
 from langchain_bedrock_routing.routing.classifiers.registry import ClassifierSpec
 from langchain_bedrock_routing.routing.classify import aclassify_request, classify_request
 from langchain_bedrock_routing.routing.deadline import DEFAULT_DEADLINE, Deadline
@@ -299,8 +300,9 @@ class RoutedChatBedrock(BaseChatModel):
         return self._targets[tier][0]
 
     async def aclose(self) -> None:
-        """Close the async HTTP connections of the running event loop (the router stays usable)."""
-        await self._bedrock.aclose()
+        """Close the async HTTP connections of the running event loop, the classifier's too (the router stays
+        usable)."""
+        await aclose_parts(self._bedrock, self._classifier)
 
     async def __aenter__(self) -> Self:
         return self

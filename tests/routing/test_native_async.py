@@ -25,7 +25,10 @@ from langchain_bedrock_routing.core.async_embeddings import AsyncBedrockEmbeddin
 from langchain_bedrock_routing.emulator import BedrockEmulator
 from langchain_bedrock_routing.errors import AllModelsFailedError, StreamInterruptedError
 from langchain_bedrock_routing.routing import ModelCallError, RoutedChatBedrock
+from langchain_bedrock_routing.routing.async_converse import AsyncChatBedrockConverse
 from langchain_bedrock_routing.routing.classifiers import ComplexityClassifier
+from langchain_bedrock_routing.routing.classifiers.banded import BandedClassifier
+from langchain_bedrock_routing.routing.classifiers.llm import LLMComplexityClassifier
 from langchain_bedrock_routing.routing.decision import RouteDecision
 
 from .conftest import NOVA_TIERS
@@ -33,6 +36,7 @@ from .conftest import NOVA_TIERS
 MICRO = "amazon.nova-micro-v1:0"
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 PROMPT = "Hi! What is the capital of France?"
+QUESTION = "Compare two sorting algorithms and explain when each is faster."
 
 
 class RecordingExecutor(ThreadPoolExecutor):
@@ -283,6 +287,76 @@ def test_async_with_closes_the_connections(emulator: BedrockEmulator):
     text, closed = asyncio.run(use())
     assert text
     assert closed
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_the_llm_classifier_rates_on_the_loop_as_on_the_sync_path(emulator: BedrockEmulator, fail: bool):
+    if fail:
+        emulator.set_faults(fail_models=[MICRO])
+    classifier = LLMComplexityClassifier(region_name="us-east-1")
+    sync = classifier.invoke(QUESTION)
+    sync_usage = classifier.usage
+
+    async def rate() -> RouteDecision:
+        decision = await classifier.ainvoke(QUESTION)
+        await classifier.aclose()
+        return decision
+
+    decision, used = run_recorded(rate)
+    assert used == []
+    assert decision == sync
+    assert decision.classifier == ("heuristic" if fail else "llm")
+    usage = classifier.usage
+    assert (usage.calls, usage.failures) == (2 * sync_usage.calls, 2 * sync_usage.failures)
+    assert (usage.input_tokens, usage.output_tokens) == (2 * sync_usage.input_tokens, 2 * sync_usage.output_tokens)
+    assert [r.operation for r in emulator.requests] == ["Converse", "Converse"]
+
+
+def test_a_router_with_the_cascade_classifier_classifies_and_answers_on_the_loop(emulator: BedrockEmulator):
+    cascade = BandedClassifier(bands=((0.0, 1.0),), second=LLMComplexityClassifier(region_name="us-east-1"))
+    router = RoutedChatBedrock(tiers=NOVA_TIERS, classifier=cascade, **emulator.client_kwargs())
+
+    async def ask() -> Any:
+        async with router:
+            return await router.ainvoke(QUESTION)
+
+    answer, used = run_recorded(ask)
+    assert used == []
+    routing = answer.response_metadata["routing"]
+    assert routing["classifier"] == "llm"
+    assert "inside uncertainty band [0.00, 1.00)" in routing["reason"]
+    rating, _answer = emulator.requests  # the rating, then the answer
+    assert (rating.operation, rating.model_id) == ("Converse", MICRO)
+
+
+def test_the_named_llm_classifier_uses_the_router_s_connection_on_the_loop(emulator: BedrockEmulator):
+    router = RoutedChatBedrock(tiers=NOVA_TIERS, classifier="llm", **emulator.client_kwargs())
+
+    async def stream() -> list[AIMessageChunk]:
+        async with router:
+            return [chunk async for chunk in router.astream(QUESTION)]
+
+    chunks, used = run_recorded(stream)
+    assert used == []
+    assert chunks[-1].response_metadata["routing"]["classifier"] == "llm"
+    assert [r.operation for r in emulator.requests] == ["Converse", "ConverseStream"]
+
+
+def test_async_chat_bedrock_converse_streams_on_the_loop_as_the_sync_model(emulator: BedrockEmulator):
+    native = AsyncChatBedrockConverse(model=MICRO, **emulator.client_kwargs())
+    plain = ChatBedrockConverse(model=MICRO, **emulator.client_kwargs())
+
+    async def both() -> tuple[Any, list[AIMessageChunk]]:
+        answer = await native.ainvoke(PROMPT)
+        chunks = [chunk async for chunk in native.astream(PROMPT)]
+        await native.aclose()
+        return answer, chunks
+
+    (answer, chunks), used = run_recorded(both)
+    assert used == []
+    assert answer.content == plain.invoke(PROMPT).content
+    assert "".join(c.text for c in chunks) == "".join(c.text for c in plain.stream(PROMPT))
+    assert answer.usage_metadata == plain.invoke(PROMPT).usage_metadata
 
 
 def test_titan_embeddings_fetch_the_same_vectors_on_the_loop(emulator: BedrockEmulator):

@@ -62,6 +62,15 @@ def message_parts(message: BaseMessage) -> MessageParts:
     return MessageParts(content_text(message.content), images, documents)
 
 
+async def aclose_parts(*parts: object) -> None:
+    """Await ``aclose()`` of each part that has one (models, embeddings, classifiers): their connections of the
+    running event loop."""
+    for part in parts:
+        closing = getattr(part, "aclose", None)
+        if closing is not None:
+            await closing()
+
+
 class TierThresholds(BaseModel):
     """Score cut points: ``score < medium`` is simple, ``medium <= score < complex`` medium, else complex."""
 
@@ -100,8 +109,15 @@ class ComplexityClassifier(RunnableSerializable[ClassifierInput, RouteDecision],
     async def aclassify_messages(
         self, messages: list[BaseMessage], config: RunnableConfig | None = None
     ) -> RouteDecision:
-        """Async :meth:`classify_messages`; the default runs the sync one in the executor."""
+        """Async :meth:`classify_messages`; the default runs the sync one inline when it calls no model (CPU only),
+        else in the executor."""
+        if not self.calls_models:
+            return self.classify_messages(messages, config)
         return await run_in_executor(config, self.classify_messages, messages, config)
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections this classifier's async calls opened on the running event loop (none here)."""
+        await aclose_parts()
 
     def invoke(self, input: ClassifierInput, config: RunnableConfig | None = None, **kwargs: Any) -> RouteDecision:
         """Classify ``input`` (str, PromptValue or messages) as a traced Runnable call."""
