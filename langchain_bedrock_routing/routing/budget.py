@@ -33,6 +33,7 @@ from langchain_core.messages.ai import UsageMetadata, add_usage
 
 from langchain_bedrock_routing.catalog import get_catalog
 from langchain_bedrock_routing.catalog.pricing import TokenUsage, price_usage
+from langchain_bedrock_routing.core.closing import aclose_parts
 from langchain_bedrock_routing.core.routing_metadata import Priority
 from langchain_bedrock_routing.errors import (
     BedrockRoutingError,
@@ -160,6 +161,10 @@ class BudgetGuard:
         self._lock = threading.Lock()
         self._skip_until = 0.0
         self._seen: dict[str, tuple[float, tuple[int, int]]] = {}
+
+    async def aclose(self) -> None:
+        """Close the ledger's async connections of the running event loop (a Redis ledger's client)."""
+        await aclose_parts(self.ledger)
 
     def count(self, name: str) -> None:
         """Add one to ``counts[name]``."""

@@ -252,6 +252,10 @@ class RedisLedger:
             return await asyncio.to_thread(self.settle, keys, expiries, token, amount, now)
         return _pairs(await self._script(client, _SETTLE, keys, [token, amount, *expiries]))
 
+    async def aclose(self) -> None:
+        """Close the async Redis client of the running event loop."""
+        await self.connection.aclose()
+
     async def _script(self, client: AsyncClient, source: str, keys: Sequence[str], args: list[Any]) -> Any:
         """The script's answer (``EVALSHA``, loading it first when the server lacks it), within the timeout."""
         return await self.connection.timed(client.register_script(source)(keys=list(keys), args=args))

@@ -20,6 +20,7 @@ from typing_extensions import Self
 from langchain_bedrock_routing.catalog import TIERS, Tier
 from langchain_bedrock_routing.core import stream_cache
 from langchain_bedrock_routing.core.async_bedrock import AsyncBedrock
+from langchain_bedrock_routing.core.closing import aclose_parts
 from langchain_bedrock_routing.core.routing_metadata import PRIORITIES, Priority, RoutingMetadata
 from langchain_bedrock_routing.routing import async_route, chunks
 from langchain_bedrock_routing.routing.arguments import accepted_keywords, check_keywords, check_region
@@ -28,7 +29,6 @@ from langchain_bedrock_routing.routing.balance import Balancer
 from langchain_bedrock_routing.routing.budget import Budget, BudgetGuard, Spend, aspending, make_guard, spending
 from langchain_bedrock_routing.routing.budget_ledger import Steps
 from langchain_bedrock_routing.routing.classifiers import StickyClassifier, resolve_classifier
-from langchain_bedrock_routing.routing.classifiers.base import aclose_parts
 from langchain_bedrock_routing.routing.classifiers.registry import ClassifierSpec
 from langchain_bedrock_routing.routing.classify import aclassify_request, classify_request
 from langchain_bedrock_routing.routing.deadline import DEFAULT_DEADLINE, Deadline
@@ -301,9 +301,9 @@ class RoutedChatBedrock(BaseChatModel):
         return self._targets[tier][0]
 
     async def aclose(self) -> None:
-        """Close the async HTTP connections of the running event loop, the classifier's too (the router stays
-        usable)."""
-        await aclose_parts(self._bedrock, self._classifier)
+        """Close the async connections of the running event loop: Bedrock's, the classifier's, and the limits' and
+        budgets' Redis clients (the router stays usable)."""
+        await aclose_parts(self._bedrock, self._classifier, self._balancer.limits, self._budget)
 
     async def __aenter__(self) -> Self:
         return self

@@ -8,7 +8,8 @@ from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable, RunnableConfig
 from pydantic import Field, model_validator
 
-from langchain_bedrock_routing.routing.classifiers.base import ComplexityClassifier, aclose_parts
+from langchain_bedrock_routing.core.closing import aclose_parts
+from langchain_bedrock_routing.routing.classifiers.base import ComplexityClassifier
 from langchain_bedrock_routing.routing.classifiers.heuristic import HeuristicComplexityClassifier
 from langchain_bedrock_routing.routing.classifiers.llm import LLMComplexityClassifier
 from langchain_bedrock_routing.routing.decision import RouteDecision

@@ -62,15 +62,6 @@ def message_parts(message: BaseMessage) -> MessageParts:
     return MessageParts(content_text(message.content), images, documents)
 
 
-async def aclose_parts(*parts: object) -> None:
-    """Await ``aclose()`` of each part that has one (models, embeddings, classifiers): their connections of the
-    running event loop."""
-    for part in parts:
-        closing = getattr(part, "aclose", None)
-        if closing is not None:
-            await closing()
-
-
 class TierThresholds(BaseModel):
     """Score cut points: ``score < medium`` is simple, ``medium <= score < complex`` medium, else complex."""
 
@@ -117,7 +108,6 @@ class ComplexityClassifier(RunnableSerializable[ClassifierInput, RouteDecision],
 
     async def aclose(self) -> None:
         """Close the HTTP connections this classifier's async calls opened on the running event loop (none here)."""
-        await aclose_parts()
 
     def invoke(self, input: ClassifierInput, config: RunnableConfig | None = None, **kwargs: Any) -> RouteDecision:
         """Classify ``input`` (str, PromptValue or messages) as a traced Runnable call."""

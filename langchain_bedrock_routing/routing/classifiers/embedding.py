@@ -24,10 +24,10 @@ from numpy.typing import NDArray
 from pydantic import Field
 
 from langchain_bedrock_routing.catalog import TIERS
+from langchain_bedrock_routing.core.closing import aclose_parts
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
 from langchain_bedrock_routing.routing.classifiers.base import (
     ScoringClassifier,
-    aclose_parts,
     last_human_index,
     message_parts,
 )

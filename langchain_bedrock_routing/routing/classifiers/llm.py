@@ -24,10 +24,10 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableSequence
 from pydantic import BaseModel, Field, PrivateAttr
 
 from langchain_bedrock_routing.catalog import UnknownModelError, get_catalog
+from langchain_bedrock_routing.core.closing import aclose_parts
 from langchain_bedrock_routing.routing.classifiers.base import (
     ComplexityClassifier,
     ScoringClassifier,
-    aclose_parts,
     last_human_index,
     message_parts,
 )

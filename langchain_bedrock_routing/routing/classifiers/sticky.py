@@ -18,7 +18,8 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from pydantic import Field, PrivateAttr
 
 from langchain_bedrock_routing.catalog import TIERS
-from langchain_bedrock_routing.routing.classifiers.base import ComplexityClassifier, aclose_parts, message_parts
+from langchain_bedrock_routing.core.closing import aclose_parts
+from langchain_bedrock_routing.routing.classifiers.base import ComplexityClassifier, message_parts
 from langchain_bedrock_routing.routing.classifiers.heuristic import HeuristicComplexityClassifier
 from langchain_bedrock_routing.routing.decision import RouteDecision
 
