@@ -28,7 +28,8 @@ from langchain_bedrock_routing.routing.classifiers import (
 )
 
 EMBEDDING_ROWS_PER_DOMAIN = 3000
-"""Cap on each domain's rows in an embedding fold fit (a hash-ordered sample), so MMLU does not swamp the rest."""
+"""Cap on each domain's rows in an embedding or trained-router fold fit (a hash-ordered sample), so MMLU does not
+swamp the rest."""
 Scores = Callable[[str, Sequence[Row]], NDArray[np.float64]]
 """(held-out domain, its scored rows) -> one routing score per row (higher = strong model)."""
 
@@ -56,12 +57,15 @@ def scores(scorer: Scores, domains: Mapping[str, Sequence[Row]]) -> dict[str, ND
 def margin_sd(
     better: NDArray[np.float64], baseline: NDArray[np.float64], rows: Sequence[Row], resamples: int = 200
 ) -> float:
-    """Bootstrap standard deviation of ``APGR(better) - APGR(baseline)`` over resamples of ``rows`` (seed 0)."""
+    """Bootstrap standard deviation of ``APGR(better) - APGR(baseline)`` over resamples of ``rows`` (seed 0);
+    a resample where the two models tie on average (no gap: APGR undefined) is skipped."""
     draw = np.random.default_rng(0)
     margins = []
     for _ in range(resamples):
         pick = draw.integers(0, len(rows), len(rows))
         sample = [rows[i] for i in pick]
+        if sum(r.strong_correct - r.weak_correct for r in sample) == 0:
+            continue
         margins.append(quality(better[pick], sample).apgr - quality(baseline[pick], sample).apgr)
     return float(np.std(margins))
 
@@ -104,7 +108,7 @@ def embedding_lodo(domains: Mapping[str, Sequence[Row]]) -> Scores:
     """An embedding classifier trained (``evals.train_embedding``'s recipe) on the other domains' fitting rows."""
 
     def score(domain: str, rows: Sequence[Row]) -> NDArray[np.float64]:
-        train = [r for d, others in domains.items() if d != domain for r in _capped(fit_rows(d, list(others)))]
+        train = [r for d, others in domains.items() if d != domain for r in capped(fit_rows(d, list(others)))]
         classifier = EmbeddingComplexityClassifier(embeddings=HashingEmbeddings(train_embedding.DIMENSIONS))
         classifier.fit(
             [r.prompt for r in train],
@@ -118,10 +122,8 @@ def embedding_lodo(domains: Mapping[str, Sequence[Row]]) -> Scores:
     return score
 
 
-def _capped(rows: list[Row]) -> list[Row]:
-    """At most :data:`EMBEDDING_ROWS_PER_DOMAIN` rows, the same ones on every run (ordered by a prompt hash)."""
-    if len(rows) <= EMBEDDING_ROWS_PER_DOMAIN:
+def capped(rows: list[Row], limit: int = EMBEDDING_ROWS_PER_DOMAIN) -> list[Row]:
+    """At most ``limit`` rows, the same ones on every run (ordered by a prompt hash)."""
+    if len(rows) <= limit:
         return rows
-    return sorted(rows, key=lambda r: hashlib.blake2b(r.prompt.encode("utf-8"), digest_size=8).digest())[
-        :EMBEDDING_ROWS_PER_DOMAIN
-    ]
+    return sorted(rows, key=lambda r: hashlib.blake2b(r.prompt.encode("utf-8"), digest_size=8).digest())[:limit]
