@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from langchain_aws import BedrockEmbeddings, ChatBedrockConverse
+from langchain_core.caches import InMemoryCache
 from langchain_core.globals import set_llm_cache
 from langchain_core.messages import AIMessageChunk, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
@@ -310,6 +311,24 @@ def test_the_llm_classifier_rates_on_the_loop_as_on_the_sync_path(emulator: Bedr
     assert (usage.calls, usage.failures) == (2 * sync_usage.calls, 2 * sync_usage.failures)
     assert (usage.input_tokens, usage.output_tokens) == (2 * sync_usage.input_tokens, 2 * sync_usage.output_tokens)
     assert [r.operation for r in emulator.requests] == ["Converse", "Converse"]
+
+
+def test_the_llm_classifier_s_async_repeat_is_served_by_the_langchain_cache(emulator: BedrockEmulator):
+    set_llm_cache(InMemoryCache())
+    classifier = LLMComplexityClassifier(region_name="us-east-1")
+
+    async def twice() -> tuple[RouteDecision, RouteDecision]:
+        first, second = await classifier.ainvoke(QUESTION), await classifier.ainvoke(QUESTION)
+        await classifier.aclose()
+        return first, second
+
+    (first, second), used = run_recorded(twice)
+    assert used == []
+    assert second == first
+    assert len(emulator.requests) == 1
+    usage = classifier.usage
+    assert (usage.calls, usage.cache_hits, usage.failures) == (2, 1, 0)
+    assert usage.input_tokens == emulator.requests[0].input_tokens
 
 
 def test_a_router_with_the_cascade_classifier_classifies_and_answers_on_the_loop(emulator: BedrockEmulator):
