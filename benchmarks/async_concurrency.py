@@ -9,9 +9,11 @@ router is the bare model, so both make the same Bedrock call (the router still c
 
 Two more bursts of 512 native calls follow, for information: one on the connections the first opened (a server's
 steady state), and one after ``gc.freeze()`` (start-up objects out of the cyclic collector's full passes; a
-process-wide setting an application may choose, which the library never makes). Last, the floor: one Converse
+process-wide setting an application may choose, which the library never makes). Then the floor: one Converse
 request signed once and posted 512 times at once by bare aiohttp on warm connections (the emulator's and the
-network's share of the wall, with next to no client work).
+network's share of the wall, with next to no client work), against a fresh emulator process with the asyncio front
+(the one every case runs against), then one with the threading front. Each 512 burst also reports the client
+process's CPU per call and its cyclic GC's CPU, and the parts of a call are measured alone (see :mod:`.call_cpu`).
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ import gc
 import os
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 from langchain_core.globals import set_llm_cache
 
+from benchmarks.call_cpu import Spend, parts_us, spent
 from benchmarks.harness import Figure, Report, Sample, table
 from benchmarks.services import MODEL, REGION, Context, emulator_process
 from langchain_bedrock_routing.catalog import TIERS
@@ -40,6 +44,8 @@ CONCURRENCY = (32, 128, 512)
 NATIVE, EXECUTOR, BARE = "router ainvoke (native async)", "router in the executor", "bare ChatBedrockConverse"
 WARM, FROZEN = "512 concurrent, native async, warm connections", "512 concurrent, native async, after gc.freeze()"
 FLOOR = "512 concurrent, one pre-signed request by bare aiohttp, warm connections (floor)"
+FLOOR_THREADS = "512 concurrent, the same floor against the emulator's threading front"
+FIRST = f"512 concurrent, {NATIVE}"
 GOAL_WALL_VS_SINGLE = 1.5
 GOAL_SPEEDUP_AT_128 = 5.0
 
@@ -62,10 +68,20 @@ async def burst(call: Callable[[str], Awaitable[object]], n: int) -> tuple[float
     return time.perf_counter() - began, Sample.of(list(durations))
 
 
-async def measure(
-    ctx: Context, url: str
-) -> tuple[float, dict[str, dict[int, tuple[float, Sample]]], dict[str, tuple[float, Sample]]]:
-    """Single-call seconds, (wall, latencies) per case and N, then those of the two informational 512 bursts."""
+@dataclass
+class Measured:
+    """One run: single-call seconds, (wall, latencies) per case and N, the informational 512 bursts, the client CPU
+    of each 512 burst and the CPU µs of a call's parts."""
+
+    single: float
+    results: dict[str, dict[int, tuple[float, Sample]]]
+    extra: dict[str, tuple[float, Sample]] = field(default_factory=dict)
+    spends: dict[str, Spend] = field(default_factory=dict)
+    parts: dict[str, float] = field(default_factory=dict)
+
+
+async def measure(ctx: Context, url: str) -> Measured:
+    """Everything but the threading front's floor."""
     tiers: dict[str, list[str] | str] = {tier: [MODEL] for tier in TIERS}  # whatever the tier: the bare model's call
     router = RoutedChatBedrock(tiers=tiers, base_url=url, region_name=REGION, timeout=30)
     bare = ctx.converse(cache=False, endpoint_url=url)
@@ -79,25 +95,29 @@ async def measure(
         BARE: bare.ainvoke,
     }
     singles = [(await burst(router.ainvoke, 1))[0] for _ in range(5)]
-    results: dict[str, dict[int, tuple[float, Sample]]] = {name: {} for name in cases}
+    run = Measured(sorted(singles)[len(singles) // 2], {name: {} for name in cases})
     for n in CONCURRENCY:
         for name, call in cases.items():
-            results[name][n] = await burst(call, n)
-    extra = {WARM: await burst(router.ainvoke, 512)}
+            with spent() as spend:
+                run.results[name][n] = await burst(call, n)
+            if name == NATIVE and n == 512:
+                run.spends[FIRST] = spend
+    with spent() as run.spends[WARM]:
+        run.extra[WARM] = await burst(router.ainvoke, 512)
     gc.collect()
     gc.freeze()
     try:
-        extra[FROZEN] = await burst(router.ainvoke, 512)
+        with spent() as run.spends[FROZEN]:
+            run.extra[FROZEN] = await burst(router.ainvoke, 512)
     finally:
         gc.unfreeze()
-    await router.aclose()  # its idle connections closed: the floor's emulator serves only the floor's
-    extra[FLOOR] = await floor(bare.client, 512)
-    return sorted(singles)[len(singles) // 2], results, extra
+    await router.aclose()
+    return run
 
 
-async def floor(client: Any, n: int) -> tuple[float, Sample]:
-    """``n`` concurrent POSTs of one Converse request of ``client`` signed once, by bare aiohttp, measured on the
-    second burst (the first opens the connections)."""
+async def floor(client: Any, n: int) -> tuple[tuple[float, Sample], Spend]:
+    """``n`` concurrent POSTs of one Converse request of ``client`` signed once, by bare aiohttp, measured (and the
+    client CPU spent) on the second burst (the first opens the connections)."""
     messages = [{"role": "user", "content": [{"text": prompt(n, 0)}]}]
     call = capture(client, lambda: client.converse(modelId=MODEL, messages=messages))
     request = client._endpoint.create_request(call.request_dict, call.operation_model)
@@ -110,7 +130,9 @@ async def floor(client: Any, n: int) -> tuple[float, Sample]:
                 reply.raise_for_status()
 
         await burst(post, n)
-        return await burst(post, n)
+        with spent() as spend:
+            measured = await burst(post, n)
+        return measured, spend
 
 
 def run(ctx: Context) -> Report:
@@ -118,8 +140,14 @@ def run(ctx: Context) -> Report:
     latency_ms = SMOKE_LATENCY_MS if ctx.sizes.name == "smoke" else LATENCY_MS
     report = Report(NAME, f"Async concurrency: concurrent ainvoke misses, every reply {latency_ms:g} ms")
     set_llm_cache(None)
-    with emulator_process(fixed_latency_ms=latency_ms) as url:
-        single, results, extra = asyncio.run(measure(ctx, url))
+    with emulator_process(fixed_latency_ms=latency_ms, front="asyncio") as url:
+        run = asyncio.run(measure(ctx, url))
+    for name, front in ((FLOOR, "asyncio"), (FLOOR_THREADS, "threads")):  # each on an emulator serving only it
+        with emulator_process(fixed_latency_ms=latency_ms, front=front) as url:
+            bare = ctx.converse(cache=False, endpoint_url=url)
+            run.extra[name], run.spends[name] = asyncio.run(floor(bare.client, 512))
+    run.parts = parts_us(bare, prompt(512, 0))  # the router's delegates are such ChatBedrockConverse models
+    single, results, extra = run.single, run.results, run.extra
     report.add(Figure("one call alone (median of 5)", single * 1000, "ms"))
     native_512 = results[NATIVE][512][0]
     report.add(
@@ -156,7 +184,22 @@ def run(ctx: Context) -> Report:
         )
         report.add(Figure(f"{name}: wall", wall * 1000, "ms", single * 1000, "one call alone"))
     report.tables.append(table(["N", "case", "wall ms", "p50 ms", "p99 ms"], rows))
+    cpu_rows: list[list[object]] = []
+    for name, spend in run.spends.items():
+        case = name.removeprefix("512 concurrent, ")
+        cpu_rows.append([case, spend.cpu_s / 512 * 1000, spend.gc_s * 1000, spend.gc_s / 512 * 1000])
+        report.add(Figure(f"{name}: client CPU per call", spend.cpu_s / 512 * 1000, "ms"))
+        report.add(Figure(f"{name}: cyclic GC CPU in the burst", spend.gc_s * 1000, "ms"))
+    report.tables.append(table(["512 burst", "client CPU ms/call", "GC ms in burst", "GC ms/call"], cpu_rows))
+    for part, micros in run.parts.items():
+        report.add(Figure(f"one call's part alone: {part}", micros, "µs"))
+    report.tables.append(table(["part of one call, measured alone", "CPU µs"], [[k, v] for k, v in run.parts.items()]))
+    load = os.getloadavg()
+    report.notes.append(f"Load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (1, 5, 15 min).")
     report.details = {
+        "load_average": load,
+        "client_cpu": {name: vars(spend) for name, spend in run.spends.items()},
+        "parts_us": run.parts,
         "single_call_s": single,
         "cases": {
             name: {n: {"wall_s": w, "latency": vars(s)} for n, (w, s) in r.items()} for name, r in results.items()

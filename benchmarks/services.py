@@ -81,8 +81,11 @@ class Context:
 
 
 @contextmanager
-def emulator_process(latency_scale: float = 0.0, fixed_latency_ms: float | None = None) -> Iterator[str]:
-    """Run the emulator CLI on a free port in a child process; yields its endpoint URL."""
+def emulator_process(
+    latency_scale: float = 0.0, fixed_latency_ms: float | None = None, front: str = "threads"
+) -> Iterator[str]:
+    """Run the emulator CLI on a free port in a child process (HTTP ``front``: threads or asyncio); yields its
+    endpoint URL."""
     fixed = [] if fixed_latency_ms is None else ["--fixed-latency-ms", str(fixed_latency_ms)]
     process = subprocess.Popen(
         [
@@ -93,6 +96,8 @@ def emulator_process(latency_scale: float = 0.0, fixed_latency_ms: float | None 
             "0",
             "--latency-scale",
             str(latency_scale),
+            "--front",
+            front,
             *fixed,
         ],
         stdout=subprocess.PIPE,

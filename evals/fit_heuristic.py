@@ -4,13 +4,15 @@
 
 Protocol: with the length weight fixed at 1 (the unit of the score), a coordinate search over
 :data:`GRID` sets each weight in :data:`FITTED` to maximise the mean APGR over the domains it is
-given, each domain counting equally. :func:`leave_one_domain_out` repeats the fit once per domain
-without that domain, which is how ``make eval-router`` measures the heuristic on a domain it was
-not fitted on. The shipped weights are one fit on every domain's fitting rows (``evals.data.fit_rows``);
-the :data:`TIER_FITTED` weights and the score ``offset`` and ``scale`` (where the default tier cut
-points fall) are then chosen on the hand-labelled dev tier set only (the test half is for figures).
-Weights in :data:`HAND_SET` have no outcome data (multi-turn context, attachments) and keep the
-values stated there.
+given, each domain counting equally, with the :data:`TIER_FITTED` weights in the score as they will
+ship (the fit ranks prompts by the score the classifier computes). :func:`leave_one_domain_out`
+repeats the fit once per domain without that domain, which is how ``make eval-router`` measures
+the heuristic on a domain it was not fitted on. The shipped weights are one fit on every domain's
+fitting rows (``evals.data.fit_rows``); the :data:`TIER_FITTED` weights and the score ``offset``
+and ``scale`` (where the default tier cut points fall) are chosen on the hand-labelled dev tier set
+only (the test half is for figures); the two steps alternate, from tier weights 0, until the tier
+weights stop changing (:func:`fit_with_tiers`). Weights in :data:`HAND_SET` have no outcome data
+(multi-turn context, attachments) and keep the values stated there.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import argparse
 import itertools
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,30 +53,46 @@ TIER_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 OFFSETS = tuple(round(0.05 * i, 2) for i in range(61))
 SCALES = tuple(round(0.02 * i, 2) for i in range(1, 51))
 """Candidate score offsets (0 to 3) and scales (0.02 to 1), chosen on the dev tier half."""
+ROUNDS = 5
+"""At most this many fit-then-calibrate rounds before the tier weights must have settled."""
 SHIPPED = Path(heuristic_module.__file__).with_name(heuristic_module.WEIGHTS_FILE)
 
 
 @dataclass(frozen=True)
 class Outcomes:
-    """One domain's raw (unweighted) feature matrix, columns :data:`COLUMNS`, and each model's outcomes."""
+    """One domain's raw (unweighted) feature matrix, columns :data:`COLUMNS`, and each model's outcomes;
+    ``tiered`` holds the raw :data:`TIER_FITTED` features and ``fixed`` their weighted sum per row (the part of
+    the score the fit does not set)."""
 
     features: NDArray[np.float64]
     weak: NDArray[np.float64]
     strong: NDArray[np.float64]
+    tiered: NDArray[np.float64] | None = None
+    fixed: NDArray[np.float64] | float = 0.0
 
     def apgr(self, weights: NDArray[np.float64]) -> float:
-        """APGR of the router scoring ``features @ weights``."""
-        return apgr(routing_curve(self.features @ weights, self.weak, self.strong))
+        """APGR of the router scoring ``features @ weights + fixed``."""
+        return apgr(routing_curve(self.features @ weights + self.fixed, self.weak, self.strong))
+
+    def fixed_at(self, tier_weights: Mapping[str, float]) -> Outcomes:
+        """These outcomes with ``fixed`` set to the :data:`TIER_FITTED` features at ``tier_weights``."""
+        if self.tiered is None:
+            raise ValueError("these outcomes carry no tier features (build them with outcomes())")
+        fixed = self.tiered @ np.array([tier_weights[name] for name in TIER_FITTED])
+        return replace(self, fixed=fixed)
 
 
 def outcomes(rows: Sequence[Row]) -> Outcomes:
     """Raw features of each row's prompt (the classifier with unit weights) and the two outcome columns."""
-    unit = HeuristicComplexityClassifier(weights=HeuristicWeights.model_validate(dict.fromkeys(COLUMNS, 1.0)))
+    unit = HeuristicComplexityClassifier(
+        weights=HeuristicWeights.model_validate(dict.fromkeys((*COLUMNS, *TIER_FITTED), 1.0))
+    )
     values = [unit.features(convert_to_messages([("human", r.prompt)])) for r in rows]
     return Outcomes(
         np.array([[v[name] for name in COLUMNS] for v in values], dtype=np.float64),
         np.array([r.weak_correct for r in rows], dtype=np.float64),
         np.array([r.strong_correct for r in rows], dtype=np.float64),
+        np.array([[v[name] for name in TIER_FITTED] for v in values], dtype=np.float64),
     )
 
 
@@ -139,6 +157,21 @@ def calibrate(weights: Mapping[str, float], examples: Sequence[TierExample]) -> 
     return best
 
 
+def fit_with_tiers(
+    domains: Mapping[str, Outcomes], examples: Sequence[TierExample]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Outcome weights (with :data:`HAND_SET`) and :func:`calibrate`'s choice on ``examples``, alternated from tier
+    weights 0 until the tier weights repeat; raises ``RuntimeError`` if they have not after :data:`ROUNDS` rounds."""
+    tier_weights = dict.fromkeys(TIER_FITTED, 0.0)
+    for _ in range(ROUNDS):
+        weights = {**fit({d: o.fixed_at(tier_weights) for d, o in domains.items()}), **HAND_SET}
+        tiers = calibrate(weights, examples)
+        if all(tiers[name] == tier_weights[name] for name in TIER_FITTED):
+            return weights, tiers
+        tier_weights = {name: tiers[name] for name in TIER_FITTED}
+    raise RuntimeError(f"tier weights still changing after {ROUNDS} rounds (last {tier_weights})")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Fit on every domain's fitting rows, choose the scale on the dev tiers and write the weights file."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -146,9 +179,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default=str(SHIPPED), help="weights file to write (default: the shipped one)")
     args = parser.parse_args(argv)
     domains = load_domains(args.mmlu)
-    fitted = fit({d: outcomes(fit_rows(d, rows)) for d, rows in domains.items()})
-    weights = {**fitted, **HAND_SET}
-    tiers = calibrate(weights, load_tiers("dev"))
+    raw = {d: outcomes(fit_rows(d, rows)) for d, rows in domains.items()}
+    weights, tiers = fit_with_tiers(raw, load_tiers("dev"))
     provenance: dict[str, Any] = {
         "generated_by": "python -m evals.fit_heuristic",
         "fitted": list(FITTED),
@@ -157,7 +189,9 @@ def main(argv: list[str] | None = None) -> None:
             "knowledge, math": f"{Path(args.mmlu).name} (MMLU, training split only)",
             **{d: f"evals/data/{name}" for d, name in OUTCOME_FILES.items()},
         },
-        "protocol": "length weight 1; coordinate search over the grid maximising mean APGR, each domain equal",
+        "protocol": "length weight 1; coordinate search over the grid maximising mean APGR, each domain equal, "
+        "with asks and tasks in the score at their shipped weights (fit and tier choice alternated until these "
+        "settled)",
         "grid": list(GRID),
         "hand_set": "saturation_tokens, context, depth, image, document: no outcome data (kept from the MMLU-era "
         "defaults)",

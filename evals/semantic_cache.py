@@ -34,8 +34,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.outputs import ChatGeneration
 
 from evals import minilm_embeddings, wordllama_embeddings
-from evals.semantic_cv import THRESHOLDS, Rates, Scored, Setting, choose, cross_validate, rates
-from langchain_bedrock_routing.caching.guard import REWORDED_MARGIN, Guard, near_miss_reason, reworded
+from evals.semantic_cv import THRESHOLDS, Rates, Scored, Setting, choose, cross_validate, fold_of, rates
+from langchain_bedrock_routing.caching.guard import Guard, alignment, near_miss_reason
 from langchain_bedrock_routing.caching.semantic_base import DEFAULT_SIMILARITY_THRESHOLD, SemanticCacheBase
 from langchain_bedrock_routing.caching.semantic_memory import InMemorySemanticCache
 from langchain_bedrock_routing.caching.semantic_redis import RedisSemanticCache
@@ -46,7 +46,13 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT / "tests" / "data" / "semantic_devset.jsonl"
 SET_B = ROOT / "evals" / "data" / "semantic_pairs_b.jsonl"
 SET_C = ROOT / "evals" / "data" / "semantic_pairs_c.jsonl"
+SET_D = ROOT / "evals" / "data" / "semantic_pairs_d.jsonl"
 SETS = {"dev": DEV_SET, "B": SET_B, "C": SET_C}
+TUNING_SETS = {"D": SET_D}
+"""Sets only ever tuned on (the second stage's margins; the strict protocol's threshold): never in a held-out figure."""
+TUNING_FOLDS_OF_B = (0, 1)
+"""The folds of set B (``fold_of``) that, with the dev set and set D, the guard and its second stage were designed and
+tuned on; the strict protocol scores B's other folds and set C with a threshold chosen on these."""
 
 
 def embedders() -> dict[str, Callable[[], Embeddings]]:
@@ -92,40 +98,41 @@ WRONG_ANSWER_BOUND = 0.03
 """Largest share of traps the guarded cache may serve on pairs its threshold was not chosen on, with WordLlama or
 MiniLM (tests/caching_semantic/test_real_embedder.py enforces it on a slice; docs/caches.md states it)."""
 
-GUARDS: dict[str, tuple[Guard | None, float]] = {
-    "off": (None, 0.0),
-    "on": (near_miss_reason, 0.0),
-    "on+margin": (near_miss_reason, REWORDED_MARGIN),
+GUARDS: dict[str, tuple[Guard | None, bool]] = {
+    "off": (None, False),
+    "checks only": (near_miss_reason, False),
+    "on": (near_miss_reason, True),
 }
-"""The guard settings compared, the stricter last: (``guard``, ``reworded_margin``) of the cache."""
+"""The settings compared, the stricter last: (``guard``, whether the second stage's margins apply). "on" is what the
+caches do with ``guard=True``; "checks only" leaves out the second stage (``guard.alignment``) to show what it adds."""
 
 
 def score_pairs(
-    cache: SemanticCacheBase, pairs: list[dict[str, Any]], guards: dict[str, tuple[Guard | None, float]] = GUARDS
+    cache: SemanticCacheBase, pairs: list[dict[str, Any]], guards: dict[str, tuple[Guard | None, bool]] = GUARDS
 ) -> list[Scored]:
-    """Store every pair's cached question, then the similarity each query is served at under each guard (lowered by
-    the guard's margin where the questions are reworded: the score a threshold is compared with)."""
+    """Store every pair's cached question, then the similarity each query is served at under each setting (lowered
+    by the second stage's margin where it applies: the score a threshold is compared with)."""
     for pair in pairs:
         cached = _prompt(pair["cached"], pair.get("cached_system"), pair.get("cached_history"))
         cache.update(cached, f"eval-{pair['id']}", _answer(pair))
-    # Looked up at threshold 0, a margin for reworded questions never bites; it is applied here, so that "served at
-    # threshold t" is "score >= t" as in the cache.
-    is_reworded = [reworded(p["query"], p["cached"]) for p in pairs]
-    original = cache.guard, cache.similarity_threshold, cache.reworded_margin
-    cache.similarity_threshold, cache.reworded_margin = 0.0, 0.0
+    # Looked up at threshold 0, the second stage's margin (0.08) never bites; it is applied here, so that
+    # "served at threshold t" is "score >= t" as in the cache.
+    margins = [alignment(p["query"], p["cached"]).margin for p in pairs]
+    original = cache.guard, cache.similarity_threshold
+    cache.similarity_threshold = 0.0
     scores: dict[str, list[float | None]] = {}
     try:
-        for name, (guard, margin) in guards.items():
+        for name, (guard, second_stage) in guards.items():
             cache.guard = guard
             served = [
                 _served_at(cache, _prompt(p["query"], p.get("query_system"), p.get("query_history")), p) for p in pairs
             ]
             scores[name] = [
-                None if score is None else score - margin if guard is not None and moved else score
-                for score, moved in zip(served, is_reworded, strict=True)
+                None if score is None else score - margin if second_stage else score
+                for score, margin in zip(served, margins, strict=True)
             ]
     finally:
-        cache.guard, cache.similarity_threshold, cache.reworded_margin = original
+        cache.guard, cache.similarity_threshold = original
     return [
         Scored(p["id"], p["category"], p["label"] == "hit", {name: column[i] for name, column in scores.items()})
         for i, p in enumerate(pairs)
@@ -170,8 +177,9 @@ def report(scored: dict[str, dict[str, list[Scored]]]) -> dict[str, Any]:
     """Per embedder: rates at the default threshold and cross-validated ones on each set, then each set scored with
     the setting chosen on the others."""
     out: dict[str, Any] = {}
-    for embedder, sets in scored.items():
+    for embedder, every_set in scored.items():
         out[embedder] = {}
+        sets = {name: pairs for name, pairs in every_set.items() if name not in TUNING_SETS}
         for name, pairs in sets.items():
             for guard in GUARDS:
                 fixed = rates(pairs, Setting(guard, DEFAULT_SIMILARITY_THRESHOLD))
@@ -185,11 +193,20 @@ def report(scored: dict[str, dict[str, list[Scored]]]) -> dict[str, Any]:
                 print(f"{'':<16}settings chosen per fold: {_settings_text(chosen)}")
                 out[embedder][f"{name} cv {label}"] = {"rates": asdict(held_out), "chosen": [asdict(s) for s in chosen]}
         if len(sets) > 1:
-            for guard in ("on", "on+margin"):
+            for guard in ("checks only", "on"):
                 pooled, chosen = cross_validate([p for pairs in sets.values() for p in pairs], [guard])
                 print(f"{embedder:<9} all   5-fold CV, guard {guard:<10}: {_rates_text(pooled)}")
                 print(f"{'':<16}settings chosen per fold: {_settings_text(chosen)}")
                 out[embedder][f"all cv {guard}"] = {"rates": asdict(pooled), "chosen": [asdict(s) for s in chosen]}
+        if {"dev", "B", "C"} <= sets.keys():
+            tuning = sets["dev"] + [p for p in sets["B"] if fold_of(p.id) in TUNING_FOLDS_OF_B] + every_set.get("D", [])
+            scored_on = [p for p in sets["B"] if fold_of(p.id) not in TUNING_FOLDS_OF_B] + sets["C"]
+            for guard in ("checks only", "on"):
+                setting = choose(tuning, [guard])
+                held_out = rates(scored_on, setting)
+                print(f"{embedder:<9} chosen on dev + B folds 0-1 + D ({_settings_text([setting])}), scored on B "
+                      f"folds 2-4 + C: {_rates_text(held_out)}")  # fmt: skip
+                out[embedder][f"strict {guard}"] = {"rates": asdict(held_out), "chosen": asdict(setting)}
         for test in sets if len(sets) > 1 else ():
             tune = [name for name in sets if name != test]
             setting = choose([p for name in tune for p in sets[name]], list(sets[test][0].scores))
@@ -201,7 +218,8 @@ def report(scored: dict[str, dict[str, list[Scored]]]) -> dict[str, Any]:
 
 
 def plot(scored: dict[str, dict[str, list[Scored]]], path: Path) -> None:
-    """True-hit and wrong-answer rate against the threshold, per embedder and guard, all sets pooled."""
+    """True-hit and wrong-answer rate against the threshold, per embedder and guard, all sets but the tuning ones
+    pooled."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -209,8 +227,9 @@ def plot(scored: dict[str, dict[str, list[Scored]]], path: Path) -> None:
 
     fig, axes = plt.subplots(1, len(scored), figsize=(5.5 * len(scored), 4), squeeze=False)
     for ax, (embedder, sets) in zip(axes[0], scored.items(), strict=True):
+        sets = {name: pairs for name, pairs in sets.items() if name not in TUNING_SETS}
         pairs = [p for pairs in sets.values() for p in pairs]
-        for guard, style in (("on+margin", "-"), ("on", "--"), ("off", ":")):
+        for guard, style in (("on", "-"), ("checks only", "--"), ("off", ":")):
             curve = [rates(pairs, Setting(guard, t)) for t in THRESHOLDS]
             g = f"guard {guard}"
             ax.plot(THRESHOLDS, [r.hit_rate for r in curve], style, color="tab:green", label=f"true hits ({g})")
@@ -236,9 +255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results here as JSON")
     parser.add_argument("--plot", type=Path, help="write the threshold curve here (PNG; needs matplotlib)")
     args = parser.parse_args(argv)
-    pair_sets = (
-        {path.stem: load_pairs(path) for path in args.set} if args.set else {n: load_pairs(p) for n, p in SETS.items()}
-    )
+    files = {path.stem: path for path in args.set} if args.set else {**SETS, **TUNING_SETS}
+    pair_sets = {name: load_pairs(path) for name, path in files.items()}
     for name, pairs in pair_sets.items():
         counts = Counter(pair["label"] for pair in pairs)
         print(f"set {name}: {len(pairs)} pairs ({counts['hit']} paraphrases, {counts['miss']} traps)")

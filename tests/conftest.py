@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -95,8 +96,10 @@ from langchain_bedrock_routing.emulator import BedrockEmulator  # noqa: E402  (a
 
 @pytest.fixture(scope="session")
 def emulator_session() -> Iterator[BedrockEmulator]:
-    """One in-process Bedrock emulator (latency_scale=0) for the whole session."""
-    with BedrockEmulator(latency_scale=0.0) as emu:
+    """One in-process Bedrock emulator (latency_scale=0) for the whole session; ``BEDROCK_EMULATOR_FRONT=asyncio``
+    runs the suite against its asyncio HTTP front."""
+    front = os.environ.get("BEDROCK_EMULATOR_FRONT", "threads")
+    with BedrockEmulator(latency_scale=0.0, front=front) as emu:  # type: ignore[arg-type]  # checked by it
         yield emu
 
 

@@ -7,9 +7,11 @@ numbers, dates, negation, named entities (different, or swapped across a directi
 as "to", "from", "than"), opposite words and scope
 words ("only", "per", "total" ...), then the order and presence of all content words (see ``guard_words``: swapped
 "X to Y", words exchanged around another, a changed word in a long text; ``guard_slots``: one template with another
-word in one slot). Word lists (and the synonyms the slot check accepts) live in ``guard_lexicon.json``.
-Cost per candidate pair: ``python evals/guard_timing.py`` (tens of microseconds for a short question seen for the
-first time, a few once its analysis is memoized; about 1 ms for a fresh 30-sentence prompt).
+word in one slot), negative words ("avoid", "fail") and negating prefixes ("unsafe"). Word lists (and the synonyms the
+slot check accepts) live in ``guard_lexicon.json``. :func:`alignment` is the second stage: how much higher than the
+threshold the pair must score when content words are left unexplained (``guard_align``).
+Cost per candidate pair, with the second stage: ``python evals/guard_timing.py`` (about 120 microseconds for a short
+question seen for the first time, 30 once its analysis is memoized; about 2 ms for a fresh 30-sentence prompt).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from functools import cache, cached_property, lru_cache
 from importlib import resources
 from typing import Any, NamedTuple
 
-from langchain_bedrock_routing.caching.guard_slots import root, same_word, substitution_reason
+from langchain_bedrock_routing.caching.guard_align import Alignment, AlignWord, align, content_words, polarity_reason
+from langchain_bedrock_routing.caching.guard_slots import root, substitution_reason
 from langchain_bedrock_routing.caching.guard_words import (
     Content,
     Relation,
@@ -229,6 +232,8 @@ class _Analysis:
     content: Content
     relations: frozenset[Relation]
     surrogates: tuple[str, ...]
+    lowered: tuple[str, ...]
+    align_words: tuple[AlignWord, ...]
 
 
 @lru_cache(maxsize=4096)
@@ -238,6 +243,7 @@ def _analyse(text: str) -> _Analysis:
     tokens = _tokens(text)
     words = frozenset(t.lower for t in tokens)
     stems = content_stems(tokens, lex.not_content)
+    lowered = tuple(t.lower for t in tokens)
     return _Analysis(
         tokens,
         _numbers(text, tokens),
@@ -248,6 +254,8 @@ def _analyse(text: str) -> _Analysis:
         content(stems),
         relations(tokens, stems, lex.directional_words),
         () if text.isascii() else tuple(sorted(_LONE_SURROGATES.findall(text))),
+        lowered,
+        content_words(lowered, lex.not_content),
     )
 
 
@@ -263,7 +271,7 @@ def near_miss_reason(query: str, cached: str) -> str | None:
     entity = _entity_reason(q.tokens, c.tokens, q.entities | c.entities)
     if entity is not None:
         return entity
-    opposite = _opposite_reason(q.words, c.words)
+    opposite = _opposite_reason(q.words, c.words) or polarity_reason(q.lowered, c.lowered)
     if opposite is not None:
         return opposite
     scope = _lexicon().scope_words
@@ -278,26 +286,10 @@ def near_miss_reason(query: str, cached: str) -> str | None:
     )
 
 
-REWORDED_MARGIN = 0.05
-"""The ``reworded_margin`` recommended for a real embedding model: how much more similar (vector-set scale) than the
-threshold two :func:`reworded` questions must be. An embedding scores "the side effects of aspirin" and "the
-long-term side effects of aspirin" like two paraphrases, while questions with the same content words rarely differ in
-meaning (chosen on tests/data/semantic_devset.jsonl and two of the five folds of evals/data/semantic_pairs_b.jsonl
-with WordLlama, see docs/caches.md). The caches' default is 0: no margin."""
-
-
-def reworded(query: str, cached: str) -> bool:
-    """True when one question has a content word the other lacks, after the lexicon's synonyms and inflections
-    ("repairing" / "repair", "colour" / "color") are matched."""
-    q, c = _analyse(query), _analyse(cached)
-    synonyms = _lexicon().synonyms
-    q_words = {synonyms.get(w, w) for w in q.content.counts}
-    c_words = {synonyms.get(w, w) for w in c.content.counts}
-    if q_words == c_words:
-        return False
-    return not all(any(same_word(w, x) for x in c_words) for w in q_words) or not all(
-        any(same_word(w, x) for x in q_words) for w in c_words
-    )
+def alignment(query: str, cached: str) -> Alignment:
+    """The second stage: the content words of each question that nothing in the other explains (see
+    ``guard_align``); its :attr:`~Alignment.margin` is how much above the threshold the pair must score."""
+    return align(_analyse(query).align_words, _analyse(cached).align_words)
 
 
 def resolve_guard(guard: bool | Guard) -> Guard | None:

@@ -21,7 +21,8 @@ from langchain_bedrock_routing.caching.base import CacheBase, validate_unit_inte
 from langchain_bedrock_routing.caching.breaker import CircuitBreaker, FailOpen, logger
 from langchain_bedrock_routing.caching.coalesce import DEFAULT_COALESCE_WAIT_S
 from langchain_bedrock_routing.caching.envelope import CachedEntry, HitKind
-from langchain_bedrock_routing.caching.guard import Guard, resolve_guard, reworded
+from langchain_bedrock_routing.caching.guard import Guard, alignment, resolve_guard
+from langchain_bedrock_routing.caching.guard_align import EDIT_MARGIN
 from langchain_bedrock_routing.caching.partition import entry_id, partition_id, split_prompt, without_lone_surrogates
 from langchain_bedrock_routing.caching.policy import CachePolicy
 from langchain_bedrock_routing.errors import VectorDimensionError, VectorSetsUnavailableError
@@ -129,9 +130,9 @@ class SemanticCacheBase(CacheBase):
     """Settings and decisions shared by the semantic caches (see the module docstring for the scale).
 
     ``guard``: ``True`` for the built-in near-miss guard, ``False`` for none, or your own
-    ``(query, cached_question) -> reason | None``; with a guard, questions whose content words differ
-    (:func:`~langchain_bedrock_routing.caching.guard.reworded`) must score ``reworded_margin`` above the threshold
-    (default 0; ``guard.REWORDED_MARGIN``, 0.05, is recommended for a real embedding model, see docs/caches.md).
+    ``(query, cached_question) -> reason | None``; with a guard, questions whose content words do not line up
+    (:func:`~langchain_bedrock_routing.caching.guard.alignment`) must score its margin above the threshold (0.08 for a
+    one-word edit or words added on one side only; see docs/caches.md).
     ``max_entries_per_partition`` evicts the oldest.
     Backend and embedding failures are counted misses behind ``breaker``; a Redis without vector sets is raised
     by lookups, before any model call; a partition holding vectors of another dimension is a counted miss.
@@ -152,7 +153,6 @@ class SemanticCacheBase(CacheBase):
         max_entries_per_partition: int | None = None,
         tenant: str | None = None,
         guard: bool | Guard = True,
-        reworded_margin: float = 0.0,
         policy: CachePolicy | None = None,
         breaker: CircuitBreaker | None = None,
         coalesce: bool = False,
@@ -164,7 +164,6 @@ class SemanticCacheBase(CacheBase):
         self.similarity_threshold = validate_unit_interval(similarity_threshold, "similarity_threshold")
         self.max_entries_per_partition = validate_max_entries(max_entries_per_partition)
         self.guard: Guard | None = resolve_guard(guard)
-        self.reworded_margin = validate_unit_interval(reworded_margin, "reworded_margin")
         self.embedder = EmbeddingMemo(embeddings)
         self.guard_rejections = 0
         self._counter_lock = threading.Lock()
@@ -257,13 +256,15 @@ class SemanticCacheBase(CacheBase):
 
     def accepts(self, query: str, cached_question: str, score: float) -> bool:
         """True when ``score`` reaches the threshold and the guard (if any) sees no near-miss trap; with a guard,
-        questions that are :func:`reworded` must reach the threshold plus ``reworded_margin``."""
+        the score must also reach the threshold plus the pair's :func:`alignment` margin."""
         if score < self.similarity_threshold:
             return False
         if self.guard is None:
             return True
-        close = score >= self.similarity_threshold + self.reworded_margin
-        if self.guard(query, cached_question) is not None or (not close and reworded(query, cached_question)):
+        rejected = self.guard(query, cached_question) is not None
+        if not rejected and score < self.similarity_threshold + EDIT_MARGIN:  # only then can the margin bite
+            rejected = score < self.similarity_threshold + alignment(query, cached_question).margin
+        if rejected:
             with self._counter_lock:
                 self.guard_rejections += 1
             return False

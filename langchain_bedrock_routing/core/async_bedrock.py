@@ -14,7 +14,10 @@ so the async path reuses the sync client's own machinery and only the HTTP excha
    event-stream parser as bytes arrive.
 
 Timeouts are the client's ``connect_timeout`` / ``read_timeout`` (a deadline-cut client's, when given one); the wait
-for a reply's head counts only the time the event loop ran on schedule (see :data:`STALL_FACTOR`).
+for a reply's head counts only the time the event loop ran on schedule (see :data:`STALL_FACTOR`). Requests go through
+the proxy the client's own HTTP session would use (``Config(proxies=...)``, else ``HTTP(S)_PROXY`` / ``NO_PROXY`` as
+botocore read them when the client was made), with the credentials of the proxy URL; ``Config(proxies_config=...)``
+(a proxy CA bundle or client certificate, TLS forwarding) is not applied on this path.
 """
 
 from __future__ import annotations
@@ -28,10 +31,11 @@ from collections.abc import AsyncGenerator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeAlias, TypeVar
+from urllib.parse import urlsplit
 
 import aiohttp
 from botocore import xform_name
-from botocore.awsrequest import AWSResponse, HeadersDict
+from botocore.awsrequest import AWSResponse
 from botocore.endpoint import convert_to_response_dict
 from botocore.eventstream import EventStream, EventStreamBuffer
 from botocore.exceptions import (
@@ -39,10 +43,12 @@ from botocore.exceptions import (
     ConnectTimeoutError,
     EndpointConnectionError,
     HTTPClientError,
+    ProxyConnectionError,
     ReadTimeoutError,
 )
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.hooks import first_non_none_response
+from yarl import URL
 
 from langchain_bedrock_routing.core.loop_deadline import LoopDeadline
 
@@ -226,10 +232,19 @@ class AsyncBedrock:
         head_s = config.connect_timeout + config.read_timeout
         session = self._session(call.client)
         headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
-        with _botocore_errors(request.url):
+        proxy, proxy_headers = _proxy(call.client, request.url)
+        if proxy_headers and not request.url.startswith("https:"):  # a plain-HTTP request carries them itself
+            headers.update(proxy_headers)
+        with _botocore_errors(request.url, proxy):
             async with LoopDeadline(head_s, head_s * STALL_FACTOR):  # connecting, until the reply's head
                 reply = await session.request(
-                    request.method, request.url, headers=headers, data=request.body or b"", timeout=timeout
+                    request.method,
+                    URL(request.url, encoded=True),  # the path as signed (yarl would decode "%3A" to ":")
+                    headers=headers,
+                    data=request.body or b"",
+                    timeout=timeout,
+                    proxy=proxy,
+                    proxy_headers=proxy_headers,
                 )
             try:
                 if stream and reply.status < 300:
@@ -248,6 +263,19 @@ def _abandon(session: aiohttp.ClientSession) -> None:
         session.connector._closed = True
 
 
+def _proxy(client: Any, url: str) -> tuple[str | None, dict[str, str] | None]:
+    """The proxy (without credentials) botocore's HTTP session of ``client`` would send ``url`` through, and the
+    headers it would send the proxy (``Proxy-Authorization`` from the proxy URL's credentials: on the ``CONNECT`` of
+    an HTTPS request, on the request itself otherwise); ``None``s without."""
+    config = getattr(client._endpoint.http_session, "_proxy_config", None)
+    proxy = config.proxy_url_for(url) if config is not None else None
+    if config is None or not proxy:
+        return None, None
+    parts = urlsplit(proxy)
+    bare = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+    return bare, config.proxy_headers_for(proxy)
+
+
 def _tls(client: Any) -> ssl.SSLContext | bool:
     """TLS verification as the client's: off, or against its CA bundle (botocore's ``verify``)."""
     verify = getattr(client._endpoint.http_session, "_verify", True)
@@ -258,7 +286,7 @@ def _tls(client: Any) -> ssl.SSLContext | bool:
 
 def _aws_response(url: str, reply: aiohttp.ClientResponse, body: bytes) -> AWSResponse:
     """The reply as botocore's response; a blob reply (InvokeModel's ``body``) reads from the bytes received."""
-    response = AWSResponse(url, reply.status, HeadersDict(reply.headers.items()), _Raw(body))
+    response = AWSResponse(url, reply.status, reply.headers.items(), _Raw(body))  # it makes the HeadersDict
     response._content = body
     return response
 
@@ -309,10 +337,12 @@ async def _events(reply: aiohttp.ClientResponse, events: EventStream) -> AsyncGe
 
 
 @contextmanager
-def _botocore_errors(url: str) -> Iterator[None]:
+def _botocore_errors(url: str, proxy: str | None = None) -> Iterator[None]:
     """aiohttp errors raised as the botocore errors the sync client raises (all retryable for the router)."""
     try:
         yield
+    except aiohttp.ClientProxyConnectionError as error:
+        raise ProxyConnectionError(proxy_url=proxy, error=error) from error
     except aiohttp.ConnectionTimeoutError as error:
         raise ConnectTimeoutError(endpoint_url=url, error=error) from error
     except (aiohttp.ServerTimeoutError, asyncio.TimeoutError) as error:

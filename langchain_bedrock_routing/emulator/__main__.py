@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from langchain_bedrock_routing.cli_support import add_version
-from langchain_bedrock_routing.emulator.app import BedrockEmulator
+from langchain_bedrock_routing.emulator.app import FRONTS, BedrockEmulator
 from langchain_bedrock_routing.emulator.faults import STREAM_ERRORS
 
 
@@ -27,6 +27,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--fixed-latency-ms", type=float, metavar="MS", help="every Converse/InvokeModel reply takes MS instead"
+    )
+    parser.add_argument(
+        "--front",
+        choices=FRONTS,
+        default="threads",
+        help="HTTP server: a thread per connection, or one asyncio event loop for many concurrent slow calls",
     )
     parser.add_argument("--throttle-rate", type=float, default=0.0, help="probability of ThrottlingException (0..1)")
     parser.add_argument("--error-rate", type=float, default=0.0, help="probability of ServiceUnavailableException")
@@ -85,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream_error_models=args.stream_error_model,
             rpm_quota=args.rpm_quota,
             outcomes=args.outcomes,
+            front=args.front,
         )
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)

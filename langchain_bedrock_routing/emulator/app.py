@@ -7,8 +7,10 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
+from typing import Literal, TypeAlias
 
 from langchain_bedrock_routing.catalog import PromptRouterSpec
+from langchain_bedrock_routing.emulator.aio_server import AsyncioHTTPServer
 from langchain_bedrock_routing.emulator.embeddings import TextEmbedder
 from langchain_bedrock_routing.emulator.faults import FaultConfig, FaultInjector
 from langchain_bedrock_routing.emulator.latency import Sleeper
@@ -22,6 +24,10 @@ REGION = "us-east-1"
 """The region clients name when they call the emulator (it serves every region alike)."""
 DUMMY_CREDENTIAL = "emulator"
 """Access key id and secret handed to clients: botocore must sign, the emulator checks no signature."""
+Front: TypeAlias = Literal["threads", "asyncio"]
+"""The HTTP front: a thread per connection (``ThreadingHTTPServer``), or one asyncio event loop (aiohttp)."""
+FRONTS: tuple[Front, ...] = ("threads", "asyncio")
+_Server: TypeAlias = "EmulatorHTTPServer | AsyncioHTTPServer"
 
 
 class BedrockEmulator:
@@ -41,7 +47,9 @@ class BedrockEmulator:
     as the file says it did, and a shadow judge's verdicts agree (see :mod:`.world`). ``embedder``
     ``(text, dimensions) -> unit vector`` embeds text for the embedding models (default: hashed n-grams); evals and
     tests pass a real model's, e.g. ``evals.wordllama_embeddings.titan_embedder``. ``fixed_latency_ms`` makes every
-    Converse / InvokeModel reply take exactly that long instead of its modeled latency.
+    Converse / InvokeModel reply take exactly that long instead of its modeled latency. ``front`` picks the HTTP
+    server: ``"threads"`` (a thread per connection) or ``"asyncio"`` (one event loop: replies wait without holding a
+    thread, for hundreds of concurrent slow calls); both serve the same replies.
     """
 
     def __init__(
@@ -64,7 +72,10 @@ class BedrockEmulator:
         outcomes: str | Path | None = None,
         embedder: TextEmbedder | None = None,
         fixed_latency_ms: float | None = None,
+        front: Front = "threads",
     ) -> None:
+        if front not in FRONTS:
+            raise ValueError(f"unknown front {front!r}; choose one of {', '.join(FRONTS)}")
         config = FaultConfig.build(
             throttle_rate,
             error_rate,
@@ -87,7 +98,8 @@ class BedrockEmulator:
             embedder=embedder,
         )
         self._address = (host, port)
-        self._server: EmulatorHTTPServer | None = None
+        self._front = front
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -162,7 +174,8 @@ class BedrockEmulator:
     def start(self) -> BedrockEmulator:
         """Bind and serve in a daemon thread; returns ``self``."""
         if self._server is None:
-            self._server = EmulatorHTTPServer(self._address, self.service)
+            front = AsyncioHTTPServer if self._front == "asyncio" else EmulatorHTTPServer
+            self._server = front(self._address, self.service)
             self._thread = threading.Thread(target=self._server.serve_forever, name="bedrock-emulator", daemon=True)
             self._thread.start()
         return self
@@ -182,7 +195,7 @@ class BedrockEmulator:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def _require_server(self) -> EmulatorHTTPServer:
+    def _require_server(self) -> _Server:
         if self._server is None:
             raise RuntimeError("the emulator is not running; call start() or use it as a context manager")
         return self._server

@@ -7,7 +7,6 @@ stretches how long the emulator really sleeps (0 = never sleeps).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from langchain_bedrock_routing.catalog import LatencyProfile
@@ -39,7 +38,7 @@ def model_timing(profile: LatencyProfile, uncached_input: int, cached_input: int
 
 
 class Sleeper:
-    """Sleeps modeled milliseconds times ``scale`` (no sleeping at all when ``scale`` is 0).
+    """How long the emulator waits: modeled milliseconds times ``scale`` (no waiting at all when ``scale`` is 0).
 
     ``fixed_ms`` (when set) replaces a whole reply's modeled latency: every Converse and InvokeModel reply waits
     exactly that long, whatever its tokens (streams keep the scaled per-event waits).
@@ -53,14 +52,10 @@ class Sleeper:
         self.scale = scale
         self.fixed_ms = fixed_ms
 
-    def sleep_reply(self, modeled_ms: float) -> None:
-        """Sleep for a whole reply: ``fixed_ms`` when set, else the scaled ``modeled_ms``."""
-        if self.fixed_ms is None:
-            self.sleep_ms(modeled_ms)
-        elif self.fixed_ms > 0:
-            time.sleep(self.fixed_ms / 1000.0)
+    def reply_seconds(self, modeled_ms: float) -> float:
+        """Seconds a whole reply waits: ``fixed_ms`` when set, else the scaled ``modeled_ms``."""
+        return self.seconds(modeled_ms) if self.fixed_ms is None else self.fixed_ms / 1000.0
 
-    def sleep_ms(self, modeled_ms: float) -> None:
-        """Sleep ``modeled_ms * scale`` milliseconds."""
-        if self.scale > 0 and modeled_ms > 0:
-            time.sleep(modeled_ms * self.scale / 1000.0)
+    def seconds(self, modeled_ms: float) -> float:
+        """``modeled_ms * scale`` in seconds (0 when nothing is slept)."""
+        return modeled_ms * self.scale / 1000.0 if self.scale > 0 and modeled_ms > 0 else 0.0

@@ -207,7 +207,8 @@ class EmulatorService:
         return count_tokens(_model_spec(model_id), decode_json(raw_body, "body"))
 
     def invoke(self, model_id: str, raw_body: bytes) -> tuple[dict[str, Any], str, int, int]:
-        """Serve an embeddings InvokeModel (Titan, Cohere, Nova): (body, base model id, input tokens, latency ms)."""
+        """Serve an embeddings InvokeModel (Titan, Cohere, Nova): (body, base model id, input tokens, modeled
+        latency ms, which the reply waits)."""
         catalog = get_catalog()
         try:
             spec = catalog.embedding_model(model_id)
@@ -222,9 +223,7 @@ class EmulatorService:
         error = self.faults.check(spec.model_id)
         if error is not None:
             raise error
-        latency = round(spec.latency.ttft_ms)
-        self.sleeper.sleep_reply(latency)
-        return response, spec.model_id, tokens, latency
+        return response, spec.model_id, tokens, round(spec.latency.ttft_ms)
 
     def record(
         self,

@@ -23,9 +23,11 @@ def test_dev_set_is_large_and_covers_every_trap_kind():
 def test_default_threshold_with_guard_on_the_in_process_cache():
     scored = score_pairs(InMemorySemanticCache(HashingEmbeddings()), load_pairs())
     guarded = rates(scored, Setting("on", DEFAULT_SIMILARITY_THRESHOLD))
+    first_stage = rates(scored, Setting("checks only", DEFAULT_SIMILARITY_THRESHOLD))
     unguarded = rates(scored, Setting("off", DEFAULT_SIMILARITY_THRESHOLD))
-    assert guarded.true_hits == unguarded.true_hits  # the guard costs no paraphrase hits here
-    assert guarded.hit_rate >= 0.75
-    assert guarded.wrong_rate <= unguarded.wrong_rate / 4
+    assert first_stage.true_hits == unguarded.true_hits  # the guard's checks cost no paraphrase hits here
+    assert first_stage.wrong_rate <= unguarded.wrong_rate / 4
+    assert guarded.hit_rate >= 0.7  # the second stage asks reworded questions to score higher
+    assert guarded.wrong <= first_stage.wrong / 2
     assert "document" not in guarded.wrong_by_kind  # partitions, not the guard, keep documents apart
     assert "history" not in unguarded.wrong_by_kind

@@ -22,7 +22,8 @@ from evals.minilm_embeddings import MiniLMEmbeddings
 from evals.semantic_cache import SETS, WRONG_ANSWER_BOUND, load_pairs, score_pairs
 from evals.semantic_cv import cross_validate, fold_of, rates
 from evals.wordllama_embeddings import DIMENSIONS, WordLlamaEmbeddings, embed_texts, titan_embedder
-from langchain_bedrock_routing.caching.guard import REWORDED_MARGIN, reworded
+from langchain_bedrock_routing.caching.guard import alignment
+from langchain_bedrock_routing.caching.guard_align import EDIT_MARGIN
 from langchain_bedrock_routing.caching.semantic_memory import InMemorySemanticCache
 from langchain_bedrock_routing.emulator import BedrockEmulator
 
@@ -65,7 +66,7 @@ def test_paraphrases_score_higher_than_unrelated_questions():
 def test_held_out_wrong_answers_on_a_slice_stay_within_the_documented_bound(embeddings: type[Embeddings]):
     pairs = [p for path in SETS.values() for p in load_pairs(path) if fold_of(p["id"], 2) == 0]
     scored = score_pairs(InMemorySemanticCache(embeddings()), pairs)
-    held_out, chosen = cross_validate(scored, ["on+margin"])  # the guard with REWORDED_MARGIN, as recommended
+    held_out, chosen = cross_validate(scored, ["on"])  # the guard and its second stage, as the caches run them
     assert held_out.traps >= 100
     assert held_out.paraphrases >= 100
     assert held_out.wrong_rate <= WRONG_ANSWER_BOUND, held_out
@@ -92,24 +93,17 @@ def test_the_emulator_serves_titan_embeddings_from_the_real_model():
     assert len(chats) == 2  # the first question and the trap; the paraphrase cost nothing
 
 
-def test_reworded_questions_need_the_margin_above_the_threshold():
+def test_a_one_word_edit_needs_the_second_stages_margin_above_the_threshold():
     cached, narrower, same_words = (
         "What are the side effects of aspirin?",
         "What are the long-term side effects of aspirin?",  # 0.953 with WordLlama
         "What side effects does aspirin have?",
     )
-    assert reworded(narrower, cached)
-    assert not reworded(same_words, cached)
-    assert not reworded("How do I repair my cars?", "How do I fix my car?")  # a listed synonym, a plural
-    served = {}
-    for margin in (0.0, REWORDED_MARGIN):
-        cache = InMemorySemanticCache(WordLlamaEmbeddings(), similarity_threshold=0.92, reworded_margin=margin)
-        cache.update(cached, "llm", [Generation(text="answer")])
-        served[margin] = [cache.lookup(q, "llm") is not None for q in (narrower, same_words)]
-    assert served == {0.0: [True, True], REWORDED_MARGIN: [False, True]}
-
-
-@pytest.mark.parametrize("margin", [-0.1, 1.5, True, "0.05"])
-def test_a_margin_outside_the_unit_interval_is_refused(margin: object):
-    with pytest.raises(ValueError, match="reworded_margin"):
-        InMemorySemanticCache(WordLlamaEmbeddings(), reworded_margin=margin)  # type: ignore[arg-type]
+    assert alignment(narrower, cached).margin == EDIT_MARGIN
+    assert alignment(same_words, cached).margin == 0.0
+    cache = InMemorySemanticCache(WordLlamaEmbeddings(), similarity_threshold=0.92)
+    cache.update(cached, "llm", [Generation(text="answer")])
+    assert [cache.lookup(q, "llm") is not None for q in (narrower, same_words)] == [False, True]
+    unguarded = InMemorySemanticCache(WordLlamaEmbeddings(), similarity_threshold=0.92, guard=False)
+    unguarded.update(cached, "llm", [Generation(text="answer")])
+    assert unguarded.lookup(narrower, "llm") is not None  # the embedding alone scores it like a paraphrase

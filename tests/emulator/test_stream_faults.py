@@ -18,6 +18,7 @@ from langchain_aws import ChatBedrockConverse
 from langchain_bedrock_routing.catalog import estimate_tokens
 from langchain_bedrock_routing.emulator import BedrockEmulator
 from langchain_bedrock_routing.emulator.faults import STREAM_ERRORS
+from langchain_bedrock_routing.emulator.server import EmulatorHTTPServer
 from langchain_bedrock_routing.testing.ports import free_port
 
 from .conftest import user
@@ -201,9 +202,11 @@ def test_cli_rejects_an_unknown_stream_error():
 
 
 def test_a_client_hanging_up_is_logged_at_debug_not_printed(
-    emulator: BedrockEmulator, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ):
-    server = emulator._require_server()
+    with BedrockEmulator(front="threads") as emulator:
+        server = emulator._require_server()
+    assert isinstance(server, EmulatorHTTPServer)
     caplog.set_level(logging.DEBUG, logger="langchain_bedrock_routing.emulator.server")
     for error in (BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "reset by peer")):
         try:

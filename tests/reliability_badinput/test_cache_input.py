@@ -99,7 +99,7 @@ def test_wrong_dimension_embeddings_against_an_existing_vector_set_is_answered_a
     llm.invoke(QUESTION)  # fills the partition's vector set with 384-dimensional vectors
     narrow = RedisSemanticCache(FixedDimEmbeddings(8), redis_url=redis_url)
     set_llm_cache(narrow)
-    assert llm.invoke("How many moons orbit Mars?").content
+    assert llm.invoke("Can you tell me how many moons Mars has?").content
     assert len(emulator.requests) == 2
     assert narrow.stats.error_misses == 1
     assert "VectorDimensionError: the embeddings give 8-dimensional vectors but the vector set" in caplog.text
@@ -112,7 +112,7 @@ def test_another_namespace_takes_the_other_dimension(redis_url: str, router: Rou
     llm.invoke(QUESTION)
     other = RedisSemanticCache(FixedDimEmbeddings(8), redis_url=redis_url, namespace="dim8")
     set_llm_cache(other)
-    assert llm.invoke("How many moons orbit Mars?").content
+    assert llm.invoke("Can you tell me how many moons Mars has?").content
     assert other.stats.stores == 1
 
 
@@ -173,7 +173,8 @@ def test_corrupt_bytes_in_the_semantic_cache_are_a_counted_miss_and_dropped(
     llm.invoke(QUESTION)
     (answer_key,) = redis_client.keys("lbr:sem:*:r:*")
     redis_client.set(answer_key, garbage)
-    assert "cache" not in llm.invoke("How many moons orbit Mars?").response_metadata  # paraphrase: corrupt neighbour
+    paraphrase = llm.invoke("Can you tell me how many moons Mars has?")
+    assert "cache" not in paraphrase.response_metadata  # its neighbour is corrupt
     assert cache.stats.corrupt == 1
     assert not redis_client.exists(answer_key)  # the unusable entry was dropped
     assert len(emulator.requests) == 2
@@ -189,7 +190,7 @@ def test_wrong_dimension_in_the_in_process_cache_is_the_same_counted_miss(
     llm = router()
     llm.invoke(QUESTION)
     embeddings.dim = 8
-    assert llm.invoke("How many moons orbit Mars?").content
+    assert llm.invoke("Can you tell me how many moons Mars has?").content
     assert len(emulator.requests) == 2
     assert cache.stats.error_misses == 1
     assert "8-dimensional vectors but this partition of the in-process cache holds 16-dimensional" in caplog.text
@@ -210,7 +211,7 @@ def test_wrong_dimension_found_after_a_paid_call_keeps_the_answer(
     llm = router()
     llm.invoke(QUESTION)
     embeddings.dim = 8
-    reply = llm.invoke("How many moons orbit Mars?", config={"metadata": {"cache": "refresh"}})
+    reply = llm.invoke("Can you tell me how many moons Mars has?", config={"metadata": {"cache": "refresh"}})
     assert reply.content
     assert len(emulator.requests) == 2
     assert cache.stats.errors == 1

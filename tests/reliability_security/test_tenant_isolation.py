@@ -19,7 +19,7 @@ from langchain_bedrock_routing.emulator import BedrockEmulator
 from .conftest import CacheFactory
 
 QUESTION = "What is the capital of France?"
-PARAPHRASE = "What is the capital city of France?"
+PARAPHRASE = "Can you tell me the capital of France?"
 LLM = "routed-llm-string"
 LOOK_ALIKE = "\u0430cme"  # Cyrillic a: renders like "acme"
 
