@@ -6,6 +6,7 @@ similarity it was served at is its score (see ``evals/semantic_cv.py``). True-hi
 paraphrases. Wrong-answer rate: traps served / traps (negation, numbers, swaps, entities, scope ...). Thresholds
 are on the vector-set scale (1 + cosine) / 2. Three protocols, none of which scores a setting on pairs it was
 chosen on: 5-fold cross-validation inside each set; choose on the whole dev set, score on set B; and the reverse.
+The strict protocol chooses on the tuning pairs only and also scores set E, written blind to the guard.
 
     .venv/bin/python -m evals.semantic_cache                          # hashing, WordLlama, MiniLM (with [eval])
     .venv/bin/python -m evals.semantic_cache --backend redis --json out.json    # on a throwaway Redis 8 (q8)
@@ -47,12 +48,17 @@ DEV_SET = ROOT / "tests" / "data" / "semantic_devset.jsonl"
 SET_B = ROOT / "evals" / "data" / "semantic_pairs_b.jsonl"
 SET_C = ROOT / "evals" / "data" / "semantic_pairs_c.jsonl"
 SET_D = ROOT / "evals" / "data" / "semantic_pairs_d.jsonl"
+SET_E = ROOT / "evals" / "data" / "semantic_pairs_e.jsonl"
 SETS = {"dev": DEV_SET, "B": SET_B, "C": SET_C}
 TUNING_SETS = {"D": SET_D}
 """Sets only ever tuned on (the second stage's margins; the strict protocol's threshold): never in a held-out figure."""
 TUNING_FOLDS_OF_B = (0, 1)
 """The folds of set B (``fold_of``) that, with the dev set and set D, the guard and its second stage were designed and
 tuned on; the strict protocol scores B's other folds and set C with a threshold chosen on these."""
+HELD_OUT_SETS = {"E": SET_E}
+"""Sets written blind to the guard and only ever scored, by the strict protocol (never cross-validated, never tuned
+on): its figures on them are printed on their own as well."""
+NOT_CROSS_VALIDATED = TUNING_SETS.keys() | HELD_OUT_SETS.keys()
 
 
 def embedders() -> dict[str, Callable[[], Embeddings]]:
@@ -179,7 +185,7 @@ def report(scored: dict[str, dict[str, list[Scored]]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for embedder, every_set in scored.items():
         out[embedder] = {}
-        sets = {name: pairs for name, pairs in every_set.items() if name not in TUNING_SETS}
+        sets = {name: pairs for name, pairs in every_set.items() if name not in NOT_CROSS_VALIDATED}
         for name, pairs in sets.items():
             for guard in GUARDS:
                 fixed = rates(pairs, Setting(guard, DEFAULT_SIMILARITY_THRESHOLD))
@@ -200,13 +206,20 @@ def report(scored: dict[str, dict[str, list[Scored]]]) -> dict[str, Any]:
                 out[embedder][f"all cv {guard}"] = {"rates": asdict(pooled), "chosen": [asdict(s) for s in chosen]}
         if {"dev", "B", "C"} <= sets.keys():
             tuning = sets["dev"] + [p for p in sets["B"] if fold_of(p.id) in TUNING_FOLDS_OF_B] + every_set.get("D", [])
-            scored_on = [p for p in sets["B"] if fold_of(p.id) not in TUNING_FOLDS_OF_B] + sets["C"]
+            blind_names = [name for name in HELD_OUT_SETS if name in every_set]
+            blind = [p for name in blind_names for p in every_set[name]]
+            scored_on = [p for p in sets["B"] if fold_of(p.id) not in TUNING_FOLDS_OF_B] + sets["C"] + blind
+            also = "".join(f" + {name}" for name in blind_names)
             for guard in ("checks only", "on"):
                 setting = choose(tuning, [guard])
                 held_out = rates(scored_on, setting)
                 print(f"{embedder:<9} chosen on dev + B folds 0-1 + D ({_settings_text([setting])}), scored on B "
-                      f"folds 2-4 + C: {_rates_text(held_out)}")  # fmt: skip
+                      f"folds 2-4 + C{also}: {_rates_text(held_out)}")  # fmt: skip
                 out[embedder][f"strict {guard}"] = {"rates": asdict(held_out), "chosen": asdict(setting)}
+                if blind:
+                    alone, label = rates(blind, setting), "+".join(blind_names)
+                    print(f"{'':<16}of which {label} alone: {_rates_text(alone)}")
+                    out[embedder][f"strict {guard} {label}"] = {"rates": asdict(alone), "chosen": asdict(setting)}
         for test in sets if len(sets) > 1 else ():
             tune = [name for name in sets if name != test]
             setting = choose([p for name in tune for p in sets[name]], list(sets[test][0].scores))
@@ -218,8 +231,8 @@ def report(scored: dict[str, dict[str, list[Scored]]]) -> dict[str, Any]:
 
 
 def plot(scored: dict[str, dict[str, list[Scored]]], path: Path) -> None:
-    """True-hit and wrong-answer rate against the threshold, per embedder and guard, all sets but the tuning ones
-    pooled."""
+    """True-hit and wrong-answer rate against the threshold, per embedder and guard, all sets but the tuning and
+    blind ones pooled."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -227,7 +240,7 @@ def plot(scored: dict[str, dict[str, list[Scored]]], path: Path) -> None:
 
     fig, axes = plt.subplots(1, len(scored), figsize=(5.5 * len(scored), 4), squeeze=False)
     for ax, (embedder, sets) in zip(axes[0], scored.items(), strict=True):
-        sets = {name: pairs for name, pairs in sets.items() if name not in TUNING_SETS}
+        sets = {name: pairs for name, pairs in sets.items() if name not in NOT_CROSS_VALIDATED}
         pairs = [p for pairs in sets.values() for p in pairs]
         for guard, style in (("on", "-"), ("checks only", "--"), ("off", ":")):
             curve = [rates(pairs, Setting(guard, t)) for t in THRESHOLDS]
@@ -255,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results here as JSON")
     parser.add_argument("--plot", type=Path, help="write the threshold curve here (PNG; needs matplotlib)")
     args = parser.parse_args(argv)
-    files = {path.stem: path for path in args.set} if args.set else {**SETS, **TUNING_SETS}
+    files = {path.stem: path for path in args.set} if args.set else {**SETS, **TUNING_SETS, **HELD_OUT_SETS}
     pair_sets = {name: load_pairs(path) for name, path in files.items()}
     for name, pairs in pair_sets.items():
         counts = Counter(pair["label"] for pair in pairs)
