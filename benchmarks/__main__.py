@@ -18,6 +18,7 @@ from types import ModuleType
 
 from benchmarks import (
     async_concurrency,
+    async_redis_guards,
     budget_overhead,
     embedded_vs_redis,
     emulator_throughput,
@@ -40,6 +41,7 @@ MODULES: tuple[ModuleType, ...] = (
     emulator_throughput,
     async_concurrency,
     budget_overhead,
+    async_redis_guards,
 )
 BENCHMARKS: dict[str, Callable[[Context], Report]] = {module.NAME: module.run for module in MODULES}
 DEFAULT_RESULTS = Path(__file__).resolve().parent / "results"

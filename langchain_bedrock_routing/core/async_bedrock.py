@@ -217,6 +217,7 @@ class AsyncBedrock:
                     raise caught
                 assert outcome is not None
                 if parsed is not None:  # the modeled ClientError (ThrottlingException ...), as the sync call raises
+                    parsed.setdefault("ResponseMetadata", {})["RetryAttempts"] = attempts - 1  # "(reached max retries"
                     code = parsed.get("Error", {}).get("Code")
                     raise client.exceptions.from_code(code)(parsed, call.operation_model.name)
                 return outcome

@@ -1,16 +1,19 @@
-"""Bedrock embeddings (Titan and the other single-text models) with native async ``aembed_query``/``aembed_documents``.
+"""Bedrock embeddings (Titan, Cohere and the other ``InvokeModel`` families) with native async ``aembed_query`` /
+``aembed_documents``.
 
 langchain-aws's ``BedrockEmbeddings`` runs its async methods in the event loop's executor. This subclass sends the
-same ``InvokeModel`` request on the loop (see :func:`~.async_bedrock.replayed`): langchain-aws builds the body and
-parses the reply, so vectors are identical. Cohere models, which embed documents in batches, keep langchain-aws's
-own async path for ``aembed_documents``.
+same ``InvokeModel`` requests on the loop (see :func:`~.async_bedrock.replayed`): langchain-aws builds the bodies and
+parses the replies, so vectors are identical. Cohere models embed documents in batches (langchain-aws's own split:
+96 texts a request), one concurrent request per batch.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 
 from langchain_aws import BedrockEmbeddings
+from langchain_aws.embeddings.bedrock import _batch_cohere_embedding_texts
 from pydantic import PrivateAttr
 
 from langchain_bedrock_routing.core.async_bedrock import AsyncBedrock, replayed
@@ -29,11 +32,19 @@ class AsyncBedrockEmbeddings(BedrockEmbeddings):
         return vector
 
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
-        """One concurrent request per text (Cohere: langchain-aws's batched path)."""
+        """The vectors ``embed_documents(texts)`` returns: one concurrent request per text (Cohere: per batch)."""
         if self._inferred_provider == "cohere":
-            vectors: list[list[float]] = await super().aembed_documents(texts)
-            return vectors
+            batches = _batch_cohere_embedding_texts([t.replace(os.linesep, " ") for t in texts], self._is_cohere_v4)
+            embedded = await asyncio.gather(*(self._aembed_batch(batch) for batch in batches))
+            return [vector for vectors in embedded for vector in vectors]
         return list(await asyncio.gather(*(self.aembed_query(text) for text in texts)))
+
+    async def _aembed_batch(self, texts: list[str]) -> list[list[float]]:
+        """One Cohere request: ``embed_documents`` of texts that fit in one batch."""
+        vectors: list[list[float]] = await replayed(
+            self._bedrock, self.client, lambda client: self.model_copy(update={"client": client}).embed_documents(texts)
+        )
+        return vectors
 
     async def aclose(self) -> None:
         """Close the running event loop's HTTP connections."""

@@ -23,7 +23,7 @@ async def generate(
     run: RouteRun, bedrock: AsyncBedrock, messages: list[BaseMessage], stop: list[str] | None
 ) -> tuple[ChatResult, RoutingMetadata]:
     """The first candidate's answer and its routing metadata; raises as ``RoutedChatBedrock._generate``."""
-    for attempt in run:
+    async for attempt in run:
         try:
             result = await async_delegate.generate(bedrock, attempt, messages, stop)
         except Exception as error:
@@ -38,7 +38,7 @@ async def stream(
     run: RouteRun, bedrock: AsyncBedrock, messages: list[BaseMessage], stop: list[str] | None
 ) -> AsyncGenerator[ChatGenerationChunk, None]:
     """The first candidate whose stream produces output, then a closing chunk with the routing metadata."""
-    for attempt in run:
+    async for attempt in run:
         chunks = async_delegate.stream(bedrock, attempt, messages, stop)
         head: list[ChatGenerationChunk] = []
         try:

@@ -2,11 +2,13 @@
 
 Shared by the invoke and stream paths so both fall back, cool down and explain themselves the same way, and
 keep to the request's deadline: each attempt's timeouts are cut to the time left, and no candidate starts after it.
+The walk is written once: it yields an :class:`_Admit` where a deployment's limits must be asked, and iterating a
+:class:`RouteRun` (``for`` or ``async for``, the latter awaiting a window shared through Redis) answers it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -25,6 +27,7 @@ from langchain_bedrock_routing.routing.metadata import invoked_model_id, routing
 from langchain_bedrock_routing.routing.policy import Candidate, Plan
 from langchain_bedrock_routing.routing.prompt_cache import PromptCacheMode, cache_control_for
 from langchain_bedrock_routing.routing.request import RequestProfile
+from langchain_bedrock_routing.routing.targets import Target
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,18 @@ class CandidateCall:
         """False when the delegate's model cannot stream this call (then it is generated in one piece)."""
         disabled = self.delegate.disable_streaming
         return not (disabled is True or (disabled == "tool_calling" and bool(self.kwargs.get("tools"))))
+
+
+@dataclass(frozen=True)
+class _Admit:
+    """The walk's question: may ``target`` be called now (``force``: count it anyway)? Answered with an
+    :class:`Admission`."""
+
+    target: Target
+    force: bool
+
+
+_Walk = Generator["_Admit | CandidateCall", "Admission | None", None]
 
 
 @dataclass
@@ -67,16 +82,36 @@ class RouteRun:
     """True once an attempt's timeouts were cut to the time left before the deadline."""
 
     def __iter__(self) -> Iterator[CandidateCall]:
+        walk = self._walk()
+        answer: Admission | None = None
+        while (step := _next(walk, answer)) is not None:
+            if isinstance(step, _Admit):
+                answer = self.balancer.admit(step.target, self.profile, force=step.force)
+            else:
+                answer = None
+                yield step
+
+    async def __aiter__(self) -> AsyncIterator[CandidateCall]:
+        walk = self._walk()
+        answer: Admission | None = None
+        while (step := _next(walk, answer)) is not None:
+            if isinstance(step, _Admit):
+                answer = await self.balancer.aadmit(step.target, self.profile, force=step.force)
+            else:
+                answer = None
+                yield step
+
+    def _walk(self) -> _Walk:
         passed: list[Candidate] = []
         yield from self._calls(self.balancer.order(self.plan.candidates), passed)
         if not self.untried:
             yield from self._calls(passed, None)
 
-    def _calls(self, candidates: Sequence[Candidate], passed: list[Candidate] | None) -> Iterator[CandidateCall]:
+    def _calls(self, candidates: Sequence[Candidate], passed: list[Candidate] | None) -> _Walk:
         """Calls to ``candidates`` in order, those over a deployment limit set aside in ``passed`` (with ``None``:
         called anyway); stops when the deadline has passed."""
         for index, candidate in enumerate(candidates):
-            call = self._prepare(candidate, force=passed is None)
+            call = yield from self._prepare(candidate, force=passed is None)
             if call is None:
                 if self.untried:
                     self.untried += [c.target.model_id for c in (*candidates[index + 1 :], *(passed or ()))]
@@ -88,7 +123,9 @@ class RouteRun:
                 continue
             yield call
 
-    def _prepare(self, candidate: Candidate, *, force: bool) -> CandidateCall | None:
+    def _prepare(
+        self, candidate: Candidate, *, force: bool
+    ) -> Generator[_Admit, Admission | None, CandidateCall | None]:
         """The call to ``candidate``, or ``None`` when its tools cannot bind or the deadline has passed (then
         ``untried`` names it)."""
         timeouts = attempt_timeouts(self.deadline.left(), self.pool.timeouts, self.pool.tries)
@@ -110,7 +147,8 @@ class RouteRun:
             cache_control = cache_control_for(self.prompt_cache, candidate.target.spec, self.profile)
             if cache_control is not None:
                 kwargs["cache_control"] = cache_control
-        admission = self.balancer.admit(candidate.target, self.profile, force=force)
+        admission = yield _Admit(candidate.target, force)
+        assert admission is not None
         return CandidateCall(candidate, delegate, kwargs, admission)
 
     def failed(self, attempt: CandidateCall, error: BaseException) -> None:
@@ -166,6 +204,14 @@ class RouteRun:
         if target.deployment is not None:
             record["deployment"] = target.deployment.name
         self.attempts.append(record)
+
+
+def _next(walk: _Walk, answer: Admission | None) -> _Admit | CandidateCall | None:
+    """The walk's next step after sending it ``answer``; ``None`` when it is over."""
+    try:
+        return walk.send(answer)
+    except StopIteration:
+        return None
 
 
 def _error_name(error: BaseException) -> str:

@@ -84,6 +84,16 @@ class Balancer:
         )
         return Admission(reservation is not None, reservation)
 
+    async def aadmit(self, target: Target, profile: RequestProfile, *, force: bool = False) -> Admission:
+        """Async :meth:`admit`: a window shared through Redis is asked on the running event loop."""
+        deployment = target.deployment
+        if deployment is None:
+            return UNLIMITED
+        reservation = await self.limits.areserve(
+            deployment.name, self.estimated_tokens(profile), deployment.rpm, deployment.tpm, force=force
+        )
+        return Admission(reservation is not None, reservation)
+
     def settle(self, admission: Admission, tokens: int) -> None:
         """Count the call's real ``tokens`` (0 for a failed call) instead of its estimate."""
         if admission.reservation is not None:

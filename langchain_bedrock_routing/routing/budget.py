@@ -10,6 +10,9 @@ largest candidate's estimated cost (catalog prices, estimated input plus ``max_t
 when the call ends the reservation is settled to the real cost, priced like the statistics do
 (:func:`~langchain_bedrock_routing.catalog.pricing.price_usage`), and the rest released. So concurrent calls
 across processes never overrun a budget, except where a reply outruns its estimate (unset ``max_tokens``).
+
+The checks are written once as ledger *steps* (see :mod:`.budget_ledger`): the sync path makes their ledger calls
+in line (:func:`spending`), the async path awaits them on the event loop (:func:`aspending`, ``redis.asyncio``).
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ import math
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar, get_args
@@ -30,6 +33,7 @@ from langchain_core.messages.ai import UsageMetadata, add_usage
 
 from langchain_bedrock_routing.catalog import get_catalog
 from langchain_bedrock_routing.catalog.pricing import TokenUsage, price_usage
+from langchain_bedrock_routing.core.closing import aclose_parts
 from langchain_bedrock_routing.core.routing_metadata import Priority
 from langchain_bedrock_routing.errors import (
     BedrockRoutingError,
@@ -38,7 +42,15 @@ from langchain_bedrock_routing.errors import (
     CostCapExceededError,
     InvalidRequestError,
 )
-from langchain_bedrock_routing.routing.budget_ledger import Ledger, MemoryLedger
+from langchain_bedrock_routing.routing.budget_ledger import (
+    Ledger,
+    LedgerCall,
+    LedgerFailure,
+    MemoryLedger,
+    Steps,
+    arun_steps,
+    run_steps,
+)
 from langchain_bedrock_routing.routing.policy import Plan
 
 Window = Literal["day", "month"]
@@ -150,6 +162,10 @@ class BudgetGuard:
         self._skip_until = 0.0
         self._seen: dict[str, tuple[float, tuple[int, int]]] = {}
 
+    async def aclose(self) -> None:
+        """Close the ledger's async connections of the running event loop (a Redis ledger's client)."""
+        await aclose_parts(self.ledger)
+
     def count(self, name: str) -> None:
         """Add one to ``counts[name]``."""
         with self._lock:
@@ -181,13 +197,21 @@ class BudgetGuard:
 
     def open(self, tenant: str | None) -> Spend:
         """Check this request's budgets: raise :class:`BudgetExceededError` if one is spent, else its :class:`Spend`."""
+        return run_steps(self.ledger, self.opening(tenant))
+
+    async def aopen(self, tenant: str | None) -> Spend:
+        """Async :meth:`open`."""
+        return await arun_steps(self.ledger, self.opening(tenant))
+
+    def opening(self, tenant: str | None) -> Steps[Spend]:
+        """The steps of :meth:`open`."""
         now = self.clock()
         slots = self.slots(tenant, now)
         if not slots:
             return Spend(self, [])
         self.count("checked")
         try:
-            figures = self.viewed(slots) or self.read(slots)
+            figures = self.viewed(slots) or (yield from self.reading(slots))
         except _LedgerDownError:
             self.count("unchecked")
             return Spend(self, [])
@@ -196,9 +220,9 @@ class BudgetGuard:
             self.count("cheaper")
         return spend
 
-    def read(self, slots: Sequence[_Slot]) -> list[tuple[int, int]]:
+    def reading(self, slots: Sequence[_Slot]) -> Steps[list[tuple[int, int]]]:
         """The ledger's figures of ``slots`` (remembered); raises :class:`BudgetExceededError` if one is spent."""
-        figures = self._ledger_call(lambda: self.ledger.read([s.key for s in slots], self.clock()))
+        figures: list[tuple[int, int]] = yield from self.ledger_call("read", [s.key for s in slots], self.clock())
         self.remember(slots, figures)
         for slot, (spent, held) in zip(slots, figures, strict=True):
             if spent + held >= slot.limit:
@@ -238,22 +262,22 @@ class BudgetGuard:
             resets_at=_iso(slot.resets_at),
         )
 
-    def _ledger_call(self, call: Callable[[], T]) -> T:
-        """``call()``; on a ledger error (or while resting after one) fail open (raise :class:`_LedgerDownError`) or
-        closed (raise :class:`BudgetUnavailableError`)."""
+    def ledger_call(self, method: Literal["read", "reserve", "settle"], *args: Any) -> Steps[Any]:
+        """The ledger's answer to ``method(*args)``; on a ledger error (or while resting after one) fail open (raise
+        :class:`_LedgerDownError`) or closed (raise :class:`BudgetUnavailableError`)."""
         if time.monotonic() >= self._skip_until:
-            try:
-                return call()
-            except Exception as error:  # redis-py errors, sockets, a script the server refused ...
-                self.count("ledger_errors")
-                self._skip_until = time.monotonic() + RETRY_LEDGER_S
-                logger.warning(
-                    "budget ledger unreachable (%s); failing %s for %.0f s (budget_on_redis_error=%r)",
-                    error,
-                    self.on_ledger_error,
-                    RETRY_LEDGER_S,
-                    self.on_ledger_error,
-                )
+            answer = yield LedgerCall(method, args)
+            if not isinstance(answer, LedgerFailure):
+                return answer
+            self.count("ledger_errors")
+            self._skip_until = time.monotonic() + RETRY_LEDGER_S
+            logger.warning(
+                "budget ledger unreachable (%s); failing %s for %.0f s (budget_on_redis_error=%r)",
+                answer.error,
+                self.on_ledger_error,
+                RETRY_LEDGER_S,
+                self.on_ledger_error,
+            )
         if self.on_ledger_error == "closed":
             raise BudgetUnavailableError(
                 "the budget ledger (Redis) is unreachable and budget_on_redis_error='closed' refuses calls it cannot "
@@ -292,15 +316,23 @@ class Spend:
         """``"cost"`` when a budget is near its limit, else ``priority``."""
         return "cost" if self.near else priority
 
-    def plan(self, make: Callable[[float | None], Plan], router_cap: float | None) -> Plan:
+    def run(self, steps: Steps[T]) -> T:
+        """What ``steps`` (of this request's budgets, e.g. :meth:`planning`) return, their ledger calls made here."""
+        return run_steps(self.guard.ledger, steps)
+
+    async def arun(self, steps: Steps[T]) -> T:
+        """Async :meth:`run`: the ledger calls awaited on the running event loop."""
+        return await arun_steps(self.guard.ledger, steps)
+
+    def planning(self, make: Callable[[float | None], Plan], router_cap: float | None) -> Steps[Plan]:
         """``make(cap)`` with ``cap`` what the budgets have left (USD; ``None`` without budgets), then reserve the
         plan's largest estimated cost; raises :class:`BudgetExceededError` when nothing fits. A refused reservation
         (figures seen earlier, or another worker was first) is planned and tried once more on figures read now."""
         plan = self._planned(make, router_cap)
-        refusal = self._reserve(plan)
-        if refusal is not None and self._refresh():
+        refusal = yield from self._reserve(plan)
+        if refusal is not None and (yield from self._refresh()):
             plan = self._planned(make, router_cap)
-            refusal = self._reserve(plan)
+            refusal = yield from self._reserve(plan)
         if refusal is not None:
             index, spent, held, amount = refusal
             raise self.guard.exceeded(self.slots[index], spent, held, amount)
@@ -315,16 +347,16 @@ class Spend:
                 raise
             raise self._refusal(_nano(error.cheapest_usd)) from None
 
-    def _refresh(self) -> bool:
+    def _refresh(self) -> Steps[bool]:
         """Take the ledger's figures now (raises :class:`BudgetExceededError` if a budget is spent); ``False`` when
         it cannot be read."""
         try:
-            self._figures(self.guard.read(self.slots))
+            self._figures((yield from self.guard.reading(self.slots)))
         except _LedgerDownError:
             return False
         return True
 
-    def _reserve(self, plan: Plan) -> tuple[int, int, int, int] | None:
+    def _reserve(self, plan: Plan) -> Steps[tuple[int, int, int, int] | None]:
         """Reserve ``plan``'s largest estimated cost; ``None`` when held (or unchecked), else ``(index, spent, held,
         amount)`` of the refusing budget."""
         if not self.slots:
@@ -333,16 +365,15 @@ class Spend:
         slots, now = self.slots, self.guard.clock()
         lease = now + self.guard.lease_s
         try:
-            refusal = self.guard._ledger_call(
-                lambda: self.guard.ledger.reserve(
-                    [s.key for s in slots],
-                    [s.limit for s in slots],
-                    [s.expires_at for s in slots],
-                    self.token,
-                    amount,
-                    now,
-                    lease,
-                )
+            refusal = yield from self.guard.ledger_call(
+                "reserve",
+                [s.key for s in slots],
+                [s.limit for s in slots],
+                [s.expires_at for s in slots],
+                self.token,
+                amount,
+                now,
+                lease,
             )
         except _LedgerDownError:
             self.guard.count("unchecked")
@@ -371,15 +402,20 @@ class Spend:
     def close(self) -> None:
         """Settle: the priced usage seen; the whole reservation for an answer without usage (unknown cost); nothing
         for a call that produced no answer."""
+        self.run(self._closing())
+
+    async def aclose(self) -> None:
+        """Async :meth:`close`."""
+        await self.arun(self._closing())
+
+    def _closing(self) -> Steps[None]:
         if not self.slots or (self.reserved is None and not self.answered):
             return
         cost = self._cost()
         slots = self.slots
         try:
-            figures = self.guard._ledger_call(
-                lambda: self.guard.ledger.settle(
-                    [s.key for s in slots], [s.expires_at for s in slots], self.token, cost, self.guard.clock()
-                )
+            figures = yield from self.guard.ledger_call(
+                "settle", [s.key for s in slots], [s.expires_at for s in slots], self.token, cost, self.guard.clock()
             )
             self.guard.remember(slots, figures)
         except (_LedgerDownError, BudgetUnavailableError):
@@ -421,6 +457,16 @@ def spending(guard: BudgetGuard | None, tenant: object) -> Iterator[Spend]:
         spend.close()
 
 
+@asynccontextmanager
+async def aspending(guard: BudgetGuard | None, tenant: object) -> AsyncIterator[Spend]:
+    """Async :func:`spending`: the budgets read, reserved and settled on the running event loop."""
+    spend = Spend(_NO_GUARD, []) if guard is None else await guard.aopen(validate_tenant(tenant))
+    try:
+        yield spend
+    finally:
+        await spend.aclose()
+
+
 def make_guard(
     budgets: Sequence[Budget] | None,
     redis_url: str | None,
@@ -443,7 +489,7 @@ def make_guard(
         from langchain_bedrock_routing.core.redis_conn import RedisConnection
         from langchain_bedrock_routing.routing.budget_ledger import RedisLedger
 
-        ledger = RedisLedger(RedisConnection(redis_url, timeout_s=LEDGER_TIMEOUT_S).client)
+        ledger = RedisLedger(RedisConnection(redis_url, timeout_s=LEDGER_TIMEOUT_S))
     return BudgetGuard(budgets, ledger, on_ledger_error=on_redis_error, clock=clock or time.time, lease_s=lease_s)
 
 

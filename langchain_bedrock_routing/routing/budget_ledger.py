@@ -5,16 +5,24 @@ and one lease per reservation that lapses at ``lease_until`` (so a worker that d
 :meth:`reserve` takes an amount from every given entry or from none: it refuses when any entry's
 ``spent + reserved + amount`` would pass that entry's limit. :meth:`settle` drops the lease and adds the real cost.
 In Redis each operation is one Lua script over keys sharing a hash tag, so it is atomic and Cluster-safe.
+
+Every method has an async twin (``aread``, ``areserve``, ``asettle``): in Redis the same scripts sent by a
+``redis.asyncio`` client on the running event loop. Budget logic is written once as *steps* (generators that yield
+:class:`LedgerCall` and receive the answer, or a :class:`LedgerFailure`), run by :func:`run_steps` or
+:func:`arun_steps`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Literal, Protocol, TypeAlias, TypeVar
 
-from langchain_bedrock_routing.core.redis_conn import SyncClient
+from langchain_bedrock_routing.core.redis_conn import AsyncClient, RedisConnection, SyncClient
+
+T = TypeVar("T")
 
 Refusal = tuple[int, int, int]
 """``(index of the refusing entry, its spent, its reserved)`` in nano-USD."""
@@ -43,6 +51,75 @@ class Ledger(Protocol):
     ) -> list[tuple[int, int]]:
         """Release ``token``'s hold (if its lease still stands), add ``amount`` to each key's spend; return
         ``(spent, reserved)`` of each key after that."""
+
+    async def aread(self, keys: Sequence[str], now: float) -> list[tuple[int, int]]:
+        """Async :meth:`read`."""
+
+    async def areserve(
+        self,
+        keys: Sequence[str],
+        limits: Sequence[int],
+        expiries: Sequence[int],
+        token: str,
+        amount: int,
+        now: float,
+        lease_until: float,
+    ) -> Refusal | None:
+        """Async :meth:`reserve`."""
+
+    async def asettle(
+        self, keys: Sequence[str], expiries: Sequence[int], token: str, amount: int, now: float
+    ) -> list[tuple[int, int]]:
+        """Async :meth:`settle`."""
+
+
+@dataclass(frozen=True)
+class LedgerCall:
+    """One ledger operation a step needs: the :class:`Ledger` method and its arguments."""
+
+    method: Literal["read", "reserve", "settle"]
+    args: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class LedgerFailure:
+    """What a step receives instead of an answer when its ledger call raised."""
+
+    error: Exception
+
+
+Steps: TypeAlias = Generator[LedgerCall, Any, T]
+"""Budget logic that yields each :class:`LedgerCall` and is sent its answer (or a :class:`LedgerFailure`)."""
+
+
+def run_steps(ledger: Ledger, steps: Steps[T]) -> T:
+    """What ``steps`` return, their ledger calls made here."""
+    answer: Any = None
+    try:
+        while True:
+            call = steps.send(answer)
+            try:
+                answer = getattr(ledger, call.method)(*call.args)
+            except Exception as error:  # redis-py errors, sockets, a script the server refused ...
+                answer = LedgerFailure(error)
+    except StopIteration as stop:
+        result: T = stop.value
+        return result
+
+
+async def arun_steps(ledger: Ledger, steps: Steps[T]) -> T:
+    """Async :func:`run_steps`: each ledger call awaited on the running event loop."""
+    answer: Any = None
+    try:
+        while True:
+            call = steps.send(answer)
+            try:
+                answer = await getattr(ledger, "a" + call.method)(*call.args)
+            except Exception as error:  # redis.asyncio errors, a LoopDeadline timeout ...
+                answer = LedgerFailure(error)
+    except StopIteration as stop:
+        result: T = stop.value
+        return result
 
 
 _PURGE = """
@@ -105,18 +182,24 @@ return figures
 
 
 class RedisLedger:
-    """Budget windows in Redis hashes (one per budget, scope and window), changed only by Lua scripts."""
+    """Budget windows in Redis hashes (one per budget, scope and window), changed only by Lua scripts.
 
-    def __init__(self, client: SyncClient) -> None:
-        self.client = client
-        self._reserve = client.register_script(_RESERVE)
-        self._settle = client.register_script(_SETTLE)
+    Given a sync client only, the async methods run the sync ones in a worker thread; given a
+    :class:`RedisConnection` made from a URL, they use its ``redis.asyncio`` client of the running loop."""
+
+    def __init__(self, client: SyncClient | RedisConnection) -> None:
+        self.connection = client if isinstance(client, RedisConnection) else RedisConnection(client=client)
+
+    @property
+    def client(self) -> SyncClient:
+        """The sync client."""
+        return self.connection.client
 
     def read(self, keys: Sequence[str], now: float) -> list[tuple[int, int]]:
         pipe = self.client.pipeline(transaction=False)
         for key in keys:
             pipe.hmget(key, ["spent", "reserved"])
-        return [(int(spent or 0), int(reserved or 0)) for spent, reserved in pipe.execute()]
+        return _figures(pipe.execute())
 
     def reserve(
         self,
@@ -128,15 +211,74 @@ class RedisLedger:
         now: float,
         lease_until: float,
     ) -> Refusal | None:
-        args: list[str | int | float] = [now, token, amount, lease_until, *limits, *expiries]
-        answer = [int(x) for x in self._reserve(keys=list(keys), args=args)]
-        return None if answer[0] == 0 else (answer[0] - 1, answer[1], answer[2])
+        args = _reserve_args(limits, expiries, token, amount, now, lease_until)
+        return _refusal(self.client.register_script(_RESERVE)(keys=list(keys), args=args))
 
     def settle(
         self, keys: Sequence[str], expiries: Sequence[int], token: str, amount: int, now: float
     ) -> list[tuple[int, int]]:
-        flat = [int(x) for x in self._settle(keys=list(keys), args=[token, amount, *expiries])]
-        return list(zip(flat[::2], flat[1::2], strict=True))
+        return _pairs(self.client.register_script(_SETTLE)(keys=list(keys), args=[token, amount, *expiries]))
+
+    async def aread(self, keys: Sequence[str], now: float) -> list[tuple[int, int]]:
+        client = self.connection.async_client()
+        if client is None:
+            return await asyncio.to_thread(self.read, keys, now)
+        pipe = client.pipeline(transaction=False)
+        for key in keys:
+            pipe.hmget(key, ["spent", "reserved"])
+        return _figures(await self.connection.timed(pipe.execute()))
+
+    async def areserve(
+        self,
+        keys: Sequence[str],
+        limits: Sequence[int],
+        expiries: Sequence[int],
+        token: str,
+        amount: int,
+        now: float,
+        lease_until: float,
+    ) -> Refusal | None:
+        client = self.connection.async_client()
+        if client is None:
+            return await asyncio.to_thread(self.reserve, keys, limits, expiries, token, amount, now, lease_until)
+        args = _reserve_args(limits, expiries, token, amount, now, lease_until)
+        return _refusal(await self._script(client, _RESERVE, keys, args))
+
+    async def asettle(
+        self, keys: Sequence[str], expiries: Sequence[int], token: str, amount: int, now: float
+    ) -> list[tuple[int, int]]:
+        client = self.connection.async_client()
+        if client is None:
+            return await asyncio.to_thread(self.settle, keys, expiries, token, amount, now)
+        return _pairs(await self._script(client, _SETTLE, keys, [token, amount, *expiries]))
+
+    async def aclose(self) -> None:
+        """Close the async Redis client of the running event loop."""
+        await self.connection.aclose()
+
+    async def _script(self, client: AsyncClient, source: str, keys: Sequence[str], args: list[Any]) -> Any:
+        """The script's answer (``EVALSHA``, loading it first when the server lacks it), within the timeout."""
+        return await self.connection.timed(client.register_script(source)(keys=list(keys), args=args))
+
+
+def _reserve_args(
+    limits: Sequence[int], expiries: Sequence[int], token: str, amount: int, now: float, lease_until: float
+) -> list[Any]:
+    return [now, token, amount, lease_until, *limits, *expiries]
+
+
+def _refusal(answer: Sequence[Any]) -> Refusal | None:
+    figures = [int(x) for x in answer]
+    return None if figures[0] == 0 else (figures[0] - 1, figures[1], figures[2])
+
+
+def _pairs(answer: Sequence[Any]) -> list[tuple[int, int]]:
+    flat = [int(x) for x in answer]
+    return list(zip(flat[::2], flat[1::2], strict=True))
+
+
+def _figures(replies: Sequence[Sequence[Any]]) -> list[tuple[int, int]]:
+    return [(int(spent or 0), int(reserved or 0)) for spent, reserved in replies]
 
 
 @dataclass
@@ -206,3 +348,23 @@ class MemoryLedger:
                 entry.spent += amount
                 figures.append((entry.spent, entry.reserved(now)))
             return figures
+
+    async def aread(self, keys: Sequence[str], now: float) -> list[tuple[int, int]]:
+        return self.read(keys, now)
+
+    async def areserve(
+        self,
+        keys: Sequence[str],
+        limits: Sequence[int],
+        expiries: Sequence[int],
+        token: str,
+        amount: int,
+        now: float,
+        lease_until: float,
+    ) -> Refusal | None:
+        return self.reserve(keys, limits, expiries, token, amount, now, lease_until)
+
+    async def asettle(
+        self, keys: Sequence[str], expiries: Sequence[int], token: str, amount: int, now: float
+    ) -> list[tuple[int, int]]:
+        return self.settle(keys, expiries, token, amount, now)

@@ -20,12 +20,14 @@ from typing_extensions import Self
 from langchain_bedrock_routing.catalog import TIERS, Tier
 from langchain_bedrock_routing.core import stream_cache
 from langchain_bedrock_routing.core.async_bedrock import AsyncBedrock
+from langchain_bedrock_routing.core.closing import aclose_parts
 from langchain_bedrock_routing.core.routing_metadata import PRIORITIES, Priority, RoutingMetadata
 from langchain_bedrock_routing.routing import async_route, chunks
 from langchain_bedrock_routing.routing.arguments import accepted_keywords, check_keywords, check_region
 from langchain_bedrock_routing.routing.attempts import RouteRun
 from langchain_bedrock_routing.routing.balance import Balancer
-from langchain_bedrock_routing.routing.budget import Budget, BudgetGuard, Spend, make_guard, spending
+from langchain_bedrock_routing.routing.budget import Budget, BudgetGuard, Spend, aspending, make_guard, spending
+from langchain_bedrock_routing.routing.budget_ledger import Steps
 from langchain_bedrock_routing.routing.classifiers import StickyClassifier, resolve_classifier
 from langchain_bedrock_routing.routing.classifiers.registry import ClassifierSpec
 from langchain_bedrock_routing.routing.classify import aclassify_request, classify_request
@@ -299,8 +301,9 @@ class RoutedChatBedrock(BaseChatModel):
         return self._targets[tier][0]
 
     async def aclose(self) -> None:
-        """Close the async HTTP connections of the running event loop (the router stays usable)."""
-        await self._bedrock.aclose()
+        """Close the async connections of the running event loop: Bedrock's, the classifier's, and the limits' and
+        budgets' Redis clients (the router stays usable)."""
+        await aclose_parts(self._bedrock, self._classifier, self._balancer.limits, self._budget)
 
     async def __aenter__(self) -> Self:
         return self
@@ -430,6 +433,18 @@ class RoutedChatBedrock(BaseChatModel):
         """Classify and plan one request (``screened``: its screen, ``decision``: the classifier's, when already
         made) within ``spend``'s budgets; raises ``ValueError`` (bad input, no candidate) or ``BudgetExceededError``
         before any call."""
+        return spend.run(self._routing(messages, kwargs, run_manager, spend, screened, decision))
+
+    def _routing(
+        self,
+        messages: list[BaseMessage],
+        kwargs: dict[str, Any],
+        run_manager: CallbackManagerForLLMRun | None,
+        spend: Spend,
+        screened: Screened | None,
+        decision: RouteDecision | None,
+    ) -> Steps[RouteRun]:
+        """The steps of :meth:`_route` (its budget ledger calls yielded: see :mod:`.budget_ledger`)."""
         deadline = Deadline(kwargs.get("deadline", self.deadline))
         call_kwargs = {k: v for k, v in kwargs.items() if k not in _ROUTER_KWARGS}
         screened = screened or held(messages) or self._screen(messages, kwargs)
@@ -443,7 +458,7 @@ class RoutedChatBedrock(BaseChatModel):
             )
         elif decision is None:
             decision = classify_request(self._classifier, messages, kwargs.get(_CONFIGURABLE) or {}, run_manager)
-        plan = spend.plan(
+        plan = yield from spend.planning(
             lambda cap: self._plan(decision.tier, priority, screened.targets, profile, cap), self.max_cost_per_request
         )
         prompt_cache: PromptCacheMode = "auto" if self.prompt_cache == "auto" else "off"
@@ -475,7 +490,7 @@ class RoutedChatBedrock(BaseChatModel):
         if screened.pinned is None:
             configurable = kwargs.get(_CONFIGURABLE) or {}
             decision = await aclassify_request(self._classifier, messages, configurable, run_manager)
-        return self._route(messages, kwargs, None, spend, screened, decision)
+        return await spend.arun(self._routing(messages, kwargs, None, spend, screened, decision))
 
     def _plan(
         self,
@@ -526,7 +541,7 @@ class RoutedChatBedrock(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        with spending(self._budget, kwargs.get(_TENANT)) as spend:
+        async with aspending(self._budget, kwargs.get(_TENANT)) as spend:
             run = await self._aroute(messages, kwargs, run_manager, spend)
             result, routing = await async_route.generate(run, self._bedrock, messages, stop)
             message = result.generations[0].message
@@ -582,7 +597,7 @@ class RoutedChatBedrock(BaseChatModel):
         kwargs: dict[str, Any],
         screened: Screened,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        with spending(self._budget, kwargs.get(_TENANT)) as spend:
+        async with aspending(self._budget, kwargs.get(_TENANT)) as spend:
             run = await self._aroute(messages, kwargs, run_manager, spend, screened)
             async for chunk in async_route.stream(run, self._bedrock, messages, stop):
                 spend.saw(chunk.message)

@@ -9,10 +9,12 @@ In Redis each deployment is one hash ``<prefix>{<name>}`` with fields ``r:<secon
 and updated by one atomic Lua script on the server's clock; the key expires a minute after its last use. Each script
 touches one key, so Redis Cluster works (a cluster node's URL is recognised by ``INFO cluster``). When Redis fails,
 the limits fall back to the process's own count (logged) and Redis is tried again after :data:`REDIS_RETRY_S`.
+:meth:`Limits.areserve` is the same on the event loop (the same script sent by a ``redis.asyncio`` client).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import redis
+import redis.asyncio
 
 from langchain_bedrock_routing.core.redis_conn import RedisConnection
 
@@ -65,6 +68,10 @@ class Limits(Protocol):
         self, name: str, tokens: int, rpm: int | None, tpm: int | None, *, force: bool = False
     ) -> Reservation | None: ...
 
+    async def areserve(
+        self, name: str, tokens: int, rpm: int | None, tpm: int | None, *, force: bool = False
+    ) -> Reservation | None: ...
+
     def settle(self, reservation: Reservation, tokens: int) -> None: ...
 
 
@@ -97,6 +104,12 @@ class LocalLimits:
                 return None
             self._add(name, now, 1, tokens)
             return Reservation(name, now, tokens)
+
+    async def areserve(
+        self, name: str, tokens: int, rpm: int | None, tpm: int | None, *, force: bool = False
+    ) -> Reservation | None:
+        """:meth:`reserve` (in process: no I/O to await)."""
+        return self.reserve(name, tokens, rpm, tpm, force=force)
 
     def settle(self, reservation: Reservation, tokens: int) -> None:
         """Replace a reservation's estimated tokens by ``tokens`` (while its second is still in the window)."""
@@ -158,6 +171,8 @@ class RedisLimits:
         self._clock = clock
         self._down_until = 0.0
         self._script: Any = None
+        self._checked = False
+        """True once the server was asked whether it runs in cluster mode."""
 
     def usage(self, name: str) -> Usage:
         """The usage the last Redis reply about ``name`` gave (plus this process's corrections since)."""
@@ -168,17 +183,43 @@ class RedisLimits:
     ) -> Reservation | None:
         """Count one request of ``tokens`` in Redis unless it would pass a limit there (``force``: anyway)."""
         if self._clock() >= self._down_until:
-            with self._lock:
-                corrections = self._pending.pop(name, [])
             try:
-                args = [WINDOW_S, tokens, rpm or 0, tpm or 0, 1 if force else 0, *corrections]
-                admitted, second, requests, used = self._registered()(keys=[self._key(name)], args=args)
+                reply = self._registered()(keys=[self._key(name)], args=self._args(name, tokens, rpm, tpm, force))
             except redis.RedisError as error:
                 self._failed(error)
             else:
-                self._seen[name] = Usage(int(requests), int(used))
-                return Reservation(name, int(second), tokens, shared=True) if admitted else None
+                return self._reserved(name, tokens, reply)
         return self._local.reserve(name, tokens, rpm, tpm, force=force)
+
+    async def areserve(
+        self, name: str, tokens: int, rpm: int | None, tpm: int | None, *, force: bool = False
+    ) -> Reservation | None:
+        """Async :meth:`reserve`: the script sent on the running event loop (a Redis that does not answer within
+        the connection's timeout counts as failing)."""
+        if self._clock() >= self._down_until:
+            try:
+                reply = await self._ascript([self._key(name)], self._args(name, tokens, rpm, tpm, force))
+            except (redis.RedisError, TimeoutError) as error:
+                self._failed(error)
+            else:
+                return self._reserved(name, tokens, reply)
+        return self._local.reserve(name, tokens, rpm, tpm, force=force)
+
+    async def aclose(self) -> None:
+        """Close the async Redis client of the running event loop."""
+        await self._connection.aclose()
+
+    def _args(self, name: str, tokens: int, rpm: int | None, tpm: int | None, force: bool) -> list[int]:
+        """The script's arguments, with the token corrections waiting for ``name`` (taken: sent now)."""
+        with self._lock:
+            corrections = self._pending.pop(name, [])
+        return [WINDOW_S, tokens, rpm or 0, tpm or 0, 1 if force else 0, *corrections]
+
+    def _reserved(self, name: str, tokens: int, reply: list[Any]) -> Reservation | None:
+        """The reservation the script's reply grants (``None``: refused), its usage remembered."""
+        admitted, second, requests, used = reply
+        self._seen[name] = Usage(int(requests), int(used))
+        return Reservation(name, int(second), tokens, shared=True) if admitted else None
 
     def settle(self, reservation: Reservation, tokens: int) -> None:
         """Correct a reservation's tokens to ``tokens`` where it was counted (Redis: with the next reservation)."""
@@ -197,16 +238,38 @@ class RedisLimits:
     def _registered(self) -> Any:
         """The script on this connection's client: a cluster client when the server runs in cluster mode."""
         if self._script is None:
-            client = self._connection.client
-            clustered = isinstance(client, redis.Redis) and client.info("cluster").get("cluster_enabled")
-            if clustered and not self._connection.is_cluster:
-                url = self._connection.url
-                self._connection = RedisConnection(url, cluster=True, timeout_s=self._connection.timeout_s)
+            if not self._checked:
                 client = self._connection.client
-            self._script = client.register_script(_RESERVE)
+                self._use_cluster(
+                    isinstance(client, redis.Redis) and bool(client.info("cluster").get("cluster_enabled"))
+                )
+            self._script = self._connection.client.register_script(_RESERVE)
         return self._script
 
-    def _failed(self, error: redis.RedisError) -> None:
+    async def _ascript(self, keys: list[str], args: list[int]) -> Any:
+        """The script's reply from this connection's async client of the running loop (a cluster client when the
+        server runs in cluster mode); with only a sync client given, from that client in a worker thread."""
+        client = self._connection.async_client()
+        if client is None:
+            return await asyncio.to_thread(lambda: self._registered()(keys=keys, args=args))
+        if not self._checked:
+            info = (
+                await self._connection.timed(client.info("cluster")) if isinstance(client, redis.asyncio.Redis) else {}
+            )
+            if self._use_cluster(bool(info.get("cluster_enabled"))):
+                client = self._connection.async_client()
+                assert client is not None  # a connection made from a URL
+        return await self._connection.timed(client.register_script(_RESERVE)(keys=keys, args=args))
+
+    def _use_cluster(self, clustered: bool) -> bool:
+        """Switch to a cluster connection when the server at the URL runs in cluster mode; True when switched."""
+        self._checked = True
+        if not clustered or self._connection.is_cluster:
+            return False
+        self._connection = RedisConnection(self._connection.url, cluster=True, timeout_s=self._connection.timeout_s)
+        return True
+
+    def _failed(self, error: Exception) -> None:
         logger.warning("rate limits count in process for %.0f s: Redis failed: %s", REDIS_RETRY_S, error)
         self._down_until = self._clock() + REDIS_RETRY_S
 

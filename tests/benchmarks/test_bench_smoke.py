@@ -24,6 +24,7 @@ NAMES = (
     "emulator_throughput",
     "async_concurrency",
     "budget_overhead",
+    "async_redis_guards",
 )
 
 

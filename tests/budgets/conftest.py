@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from langchain_core.runnables import RunnableLambda
+from langchain_core.messages import BaseMessage
+from langchain_core.runnables import RunnableConfig, RunnableLambda
 
 from langchain_bedrock_routing.routing import budget
+from langchain_bedrock_routing.routing.classifiers import ComplexityClassifier
 from langchain_bedrock_routing.routing.decision import RouteDecision
 
 TIERS = {
@@ -38,3 +40,10 @@ def medium() -> RunnableLambda:
 def _fresh_process_ledger(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test starts with an empty in-process ledger (routers without a Redis URL share one per process)."""
     monkeypatch.setattr(budget, "_process_ledger", [])
+
+
+class Medium(ComplexityClassifier):
+    """An offline classifier that always answers ``medium`` (run inline on the async path: no executor hop)."""
+
+    def classify_messages(self, messages: list[BaseMessage], config: RunnableConfig | None = None) -> RouteDecision:
+        return RouteDecision(tier="medium", score=0.5, reason="fixed", classifier="fixed")

@@ -22,8 +22,9 @@ from langchain_bedrock_routing import (
 )
 from langchain_bedrock_routing.routing.budget import window_bounds
 from langchain_bedrock_routing.routing.budget_ledger import RedisLedger
+from tests.routing.test_native_async import run_recorded
 
-from .conftest import LONG, NOON, TIERS, Clock, medium
+from .conftest import LONG, NOON, TIERS, Clock, Medium, medium
 
 
 def router(clock: Clock, budgets: list[Budget] | None = None, **kwargs) -> RoutedChatBedrock:
@@ -312,3 +313,78 @@ def test_a_stale_view_is_read_again_before_a_refusal(emulator, redis_url, redis_
     [status] = llm.budget_guard.status()
     assert status["spent_usd"] <= 0.05
     assert status["reserved_usd"] == 0
+
+
+def test_async_calls_reserve_and_settle_in_redis_on_the_loop(emulator, redis_url, redis_client):
+    budgets = [Budget("app", 10.0), Budget("team", 5.0, per="tenant")]
+    llm = router(Clock(), budgets, budget_redis_url=redis_url, classifier=Medium())
+    llm.budget_guard.view_s = 3600.0  # the view stays fresh however slow this machine is
+    acme = {"metadata": {"tenant_id": "acme"}}
+
+    async def calls() -> None:
+        await llm.ainvoke(LONG, config=acme)
+        "".join([chunk.text async for chunk in llm.astream("Stream this: " + LONG, config=acme)])
+        await llm.budget_guard.ledger.connection.aclose()
+
+    with get_bedrock_stats_callback() as stats:
+        llm.invoke("question 0", config=acme)  # reads both budgets and loads the two scripts
+        redis_client.config_resetstat()
+        _, used = run_recorded(calls)
+    assert used == []
+    assert _commands(redis_client, "hmget") == 0  # the figures seen at the last settlement stood in for a read
+    assert _commands(redis_client, "evalsha") == 4  # reserve + settle per call
+    app, team = llm.budget_guard.status("acme")
+    assert stats.total_cost is not None
+    assert app["spent_usd"] == team["spent_usd"] == pytest.approx(float(stats.total_cost), abs=2e-9)
+    assert app["reserved_usd"] == team["reserved_usd"] == 0
+    assert llm.budget_guard.counts == {**llm.budget_guard.counts, "checked": 3, "ledger_errors": 0, "unchecked": 0}
+
+
+def test_async_calls_are_refused_by_a_budget_spent_in_redis(emulator, redis_url):
+    llm = router(Clock(), [Budget("team-a", 0.02, per="tenant")], budget_redis_url=redis_url, classifier=Medium())
+    sync_error = spend_until_refused(llm, tenant="acme")
+    calls = len(emulator.requests)
+
+    async def refused() -> BudgetExceededError:
+        with pytest.raises(BudgetExceededError) as error:
+            await llm.ainvoke("one more", config={"metadata": {"tenant_id": "acme"}})
+        return error.value
+
+    error, used = run_recorded(refused)
+    assert used == []
+    assert len(emulator.requests) == calls  # refused before Bedrock
+    assert (error.budget, error.scope, error.resets_at) == (sync_error.budget, sync_error.scope, sync_error.resets_at)
+    assert error.spent_usd == pytest.approx(llm.budget_guard.status("acme")[0]["spent_usd"])
+
+
+@pytest.mark.parametrize("on_error", ["open", "closed"])
+def test_async_calls_fail_open_or_closed_as_sync_ones_when_redis_is_down(emulator, own_redis_server, on_error):
+    llm = router(
+        Clock(),
+        [Budget("app", 0.01)],
+        budget_redis_url=own_redis_server.url,
+        budget_on_redis_error=on_error,
+        classifier=Medium(),
+    )
+    own_redis_server.stop()
+
+    async def two() -> list[str]:
+        answers = []
+        for prompt in ("hello", "hello again"):
+            try:
+                answers.append((await llm.ainvoke(prompt)).text)
+            except BudgetUnavailableError as error:
+                answers.append(type(error).__name__)
+        return answers
+
+    answers, used = run_recorded(two)
+    assert used == []
+    counts = llm.budget_guard.counts
+    assert counts["ledger_errors"] == 1  # the second call did not wait on Redis
+    if on_error == "open":
+        assert all(answers)
+        assert "BudgetUnavailableError" not in answers
+        assert counts["unchecked"] == 2
+    else:
+        assert answers == ["BudgetUnavailableError"] * 2
+        assert emulator.requests == []

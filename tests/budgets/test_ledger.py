@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from langchain_bedrock_routing.core.redis_conn import RedisConnection
 from langchain_bedrock_routing.routing.budget_ledger import MemoryLedger, RedisLedger
+from tests.routing.test_native_async import run_recorded
 
 KEYS = ["b:{t}:app", "b:{t}:tenant"]
 LIMITS = [1_000, 500]
@@ -52,3 +54,23 @@ def test_memory_entries_are_gone_after_their_expiry():
     ledger.settle(KEYS[:1], [int(NOW) + 100], "r", 7, NOW)
     assert ledger.read(KEYS[:1], NOW + 99) == [(7, 0)]
     assert ledger.read(KEYS[:1], NOW + 100) == [(0, 0)]
+
+
+@pytest.mark.parametrize("kind", ["redis", "memory"])
+def test_the_async_methods_hold_and_settle_as_the_sync_ones(kind, redis_url):
+    """Through ``redis.asyncio`` on the event loop (a connection made from a URL), no executor thread."""
+    ledger = MemoryLedger() if kind == "memory" else RedisLedger(RedisConnection(redis_url))
+
+    async def steps() -> list[object]:
+        seen: list[object] = [await ledger.areserve(KEYS, LIMITS, EXPIRES, "r1", 300, NOW, NOW + 60)]
+        seen.append(await ledger.areserve(KEYS, LIMITS, EXPIRES, "r2", 201, NOW, NOW + 60))
+        seen.append(await ledger.aread(KEYS, NOW))
+        seen.append(await ledger.asettle(KEYS, EXPIRES, "r1", 120, NOW))
+        if isinstance(ledger, RedisLedger):
+            await ledger.connection.aclose()
+        return seen
+
+    seen, used = run_recorded(steps)
+    assert used == []
+    assert seen == [None, (1, 0, 300), [(0, 300), (0, 300)], [(120, 0), (120, 0)]]
+    assert ledger.read(KEYS, NOW) == [(120, 0), (120, 0)]

@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+from typing import Any
 
 import pytest
 
 from langchain_bedrock_routing.core.redis_conn import RedisConnection
-from langchain_bedrock_routing.routing.limits import KEY_PREFIX, WINDOW_S, LocalLimits, RedisLimits, make_limits
+from langchain_bedrock_routing.routing.limits import (
+    KEY_PREFIX,
+    WINDOW_S,
+    LocalLimits,
+    RedisLimits,
+    Reservation,
+    Usage,
+    make_limits,
+)
 from langchain_bedrock_routing.testing import RedisServer
 from langchain_bedrock_routing.testing.redis_cluster import RedisClusterServers
+
+from .test_native_async import run_recorded
+
+MICRO = "amazon.nova-micro-v1:0"
 
 
 class Clock:
@@ -117,3 +130,74 @@ def test_a_bad_limits_url_is_refused_at_construction(bad):
 
     with pytest.raises(ValueError, match=r"Redis URL|redis_url"):
         RoutedChatBedrock(limits_redis_url=bad)
+
+
+def test_async_reservations_share_the_redis_window_with_sync_ones_on_the_loop(redis_url):
+    limits = make_limits(redis_url)
+    name = "amazon.nova-micro-v1:0@us-west-2"
+    assert limits.reserve(name, 100, rpm=3, tpm=None) is not None
+
+    async def reserve() -> list[Reservation | None]:
+        return [await limits.areserve(name, 100, rpm=3, tpm=None) for _ in range(3)]
+
+    reservations, used = run_recorded(reserve)
+    assert used == []
+    assert [r is not None and r.shared for r in reservations] == [True, True, False]
+    assert limits.usage(name) == Usage(3, 300)
+    assert limits.reserve(name, 100, rpm=3, tpm=None) is None  # the sync path sees the async reservations
+    assert reservations[0] is not None
+    limits.settle(reservations[0], 40)  # the correction travels with the next reservation, sync or async
+    assert run_recorded(lambda: limits.areserve(name, 0, None, None))[0] is not None
+    fresh = RedisLimits(RedisConnection(redis_url))
+    fresh.reserve(name, 0, None, None)
+    assert fresh.usage(name).tokens == 240
+
+
+def test_a_dead_redis_counts_async_reservations_in_process_and_never_raises(own_redis_server: RedisServer, caplog):
+    limits = make_limits(own_redis_server.url)
+    own_redis_server.stop()
+
+    async def reserve() -> list[Reservation | None]:
+        return [await limits.areserve("d", 1, rpm=2, tpm=None) for _ in range(3)]
+
+    with caplog.at_level(logging.WARNING):
+        in_process, used = run_recorded(reserve)
+    assert used == []
+    assert [r is not None and not r.shared for r in in_process] == [True, True, False]
+    assert caplog.text.count("rate limits count in process") == 1  # Redis rests after one failure
+
+
+def test_async_reservations_on_a_cluster_node_url():
+    with RedisClusterServers(primaries=3) as cluster:
+        limits = make_limits(cluster.url)
+        names = [f"amazon.nova-micro-v1:0@{region}" for region in ("us-east-1", "us-west-2", "eu-west-1", "ap-south-1")]
+
+        async def reserve() -> list[list[bool]]:
+            return [[await limits.areserve(n, 1, rpm=2, tpm=None) is not None for _ in range(3)] for n in names]
+
+        admitted, used = run_recorded(reserve)
+        assert used == []
+        assert admitted == [[True, True, False]] * len(names)
+        assert sum(1 for node in cluster.keys_per_node() if node) >= 2
+
+
+def test_a_router_s_async_calls_count_in_the_shared_window_on_the_loop(regions, redis_url):
+    from langchain_bedrock_routing import RoutedChatBedrock
+
+    from .conftest import deployment
+    from .test_native_async import SimpleTier
+
+    west, east = deployment(regions, "us-west-2", rpm=1), deployment(regions, "us-east-1", rpm=1)
+    llm = RoutedChatBedrock(tiers={"simple": [west, east]}, classifier=SimpleTier(), limits_redis_url=redis_url)
+
+    async def three() -> list[Any]:
+        async with llm:
+            return [await llm.ainvoke(f"question {i}") for i in range(3)]
+
+    answers, used = run_recorded(three)
+    assert used == []
+    routings = [answer.response_metadata["routing"] for answer in answers]
+    assert sorted(r["deployment"] for r in routings[:2]) == [f"{MICRO}@us-east-1", f"{MICRO}@us-west-2"]
+    assert routings[2]["limited"]  # both windows full: passed over, then called anyway
+    fresh = RedisLimits(RedisConnection(redis_url))
+    assert fresh.reserve(f"{MICRO}@us-west-2", 0, rpm=1, tpm=None) is None  # counted in Redis, seen by others

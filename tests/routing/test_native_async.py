@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from langchain_aws import BedrockEmbeddings, ChatBedrockConverse
+from langchain_core.caches import InMemoryCache
 from langchain_core.globals import set_llm_cache
 from langchain_core.messages import AIMessageChunk, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
@@ -25,7 +26,10 @@ from langchain_bedrock_routing.core.async_embeddings import AsyncBedrockEmbeddin
 from langchain_bedrock_routing.emulator import BedrockEmulator
 from langchain_bedrock_routing.errors import AllModelsFailedError, StreamInterruptedError
 from langchain_bedrock_routing.routing import ModelCallError, RoutedChatBedrock
+from langchain_bedrock_routing.routing.async_converse import AsyncChatBedrockConverse
 from langchain_bedrock_routing.routing.classifiers import ComplexityClassifier
+from langchain_bedrock_routing.routing.classifiers.banded import BandedClassifier
+from langchain_bedrock_routing.routing.classifiers.llm import LLMComplexityClassifier
 from langchain_bedrock_routing.routing.decision import RouteDecision
 
 from .conftest import NOVA_TIERS
@@ -33,6 +37,7 @@ from .conftest import NOVA_TIERS
 MICRO = "amazon.nova-micro-v1:0"
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 PROMPT = "Hi! What is the capital of France?"
+QUESTION = "Compare two sorting algorithms and explain when each is faster."
 
 
 class RecordingExecutor(ThreadPoolExecutor):
@@ -285,6 +290,94 @@ def test_async_with_closes_the_connections(emulator: BedrockEmulator):
     assert closed
 
 
+@pytest.mark.parametrize("fail", [False, True])
+def test_the_llm_classifier_rates_on_the_loop_as_on_the_sync_path(emulator: BedrockEmulator, fail: bool):
+    if fail:
+        emulator.set_faults(fail_models=[MICRO])
+    classifier = LLMComplexityClassifier(region_name="us-east-1")
+    sync = classifier.invoke(QUESTION)
+    sync_usage = classifier.usage
+
+    async def rate() -> RouteDecision:
+        decision = await classifier.ainvoke(QUESTION)
+        await classifier.aclose()
+        return decision
+
+    decision, used = run_recorded(rate)
+    assert used == []
+    assert decision == sync
+    assert decision.classifier == ("heuristic" if fail else "llm")
+    usage = classifier.usage
+    assert (usage.calls, usage.failures) == (2 * sync_usage.calls, 2 * sync_usage.failures)
+    assert (usage.input_tokens, usage.output_tokens) == (2 * sync_usage.input_tokens, 2 * sync_usage.output_tokens)
+    assert [r.operation for r in emulator.requests] == ["Converse", "Converse"]
+
+
+def test_the_llm_classifier_s_async_repeat_is_served_by_the_langchain_cache(emulator: BedrockEmulator):
+    set_llm_cache(InMemoryCache())
+    classifier = LLMComplexityClassifier(region_name="us-east-1")
+
+    async def twice() -> tuple[RouteDecision, RouteDecision]:
+        first, second = await classifier.ainvoke(QUESTION), await classifier.ainvoke(QUESTION)
+        await classifier.aclose()
+        return first, second
+
+    (first, second), used = run_recorded(twice)
+    assert used == []
+    assert second == first
+    assert len(emulator.requests) == 1
+    usage = classifier.usage
+    assert (usage.calls, usage.cache_hits, usage.failures) == (2, 1, 0)
+    assert usage.input_tokens == emulator.requests[0].input_tokens
+
+
+def test_a_router_with_the_cascade_classifier_classifies_and_answers_on_the_loop(emulator: BedrockEmulator):
+    cascade = BandedClassifier(bands=((0.0, 1.0),), second=LLMComplexityClassifier(region_name="us-east-1"))
+    router = RoutedChatBedrock(tiers=NOVA_TIERS, classifier=cascade, **emulator.client_kwargs())
+
+    async def ask() -> Any:
+        async with router:
+            return await router.ainvoke(QUESTION)
+
+    answer, used = run_recorded(ask)
+    assert used == []
+    routing = answer.response_metadata["routing"]
+    assert routing["classifier"] == "llm"
+    assert "inside uncertainty band [0.00, 1.00)" in routing["reason"]
+    rating, _answer = emulator.requests  # the rating, then the answer
+    assert (rating.operation, rating.model_id) == ("Converse", MICRO)
+
+
+def test_the_named_llm_classifier_uses_the_router_s_connection_on_the_loop(emulator: BedrockEmulator):
+    router = RoutedChatBedrock(tiers=NOVA_TIERS, classifier="llm", **emulator.client_kwargs())
+
+    async def stream() -> list[AIMessageChunk]:
+        async with router:
+            return [chunk async for chunk in router.astream(QUESTION)]
+
+    chunks, used = run_recorded(stream)
+    assert used == []
+    assert chunks[-1].response_metadata["routing"]["classifier"] == "llm"
+    assert [r.operation for r in emulator.requests] == ["Converse", "ConverseStream"]
+
+
+def test_async_chat_bedrock_converse_streams_on_the_loop_as_the_sync_model(emulator: BedrockEmulator):
+    native = AsyncChatBedrockConverse(model=MICRO, **emulator.client_kwargs())
+    plain = ChatBedrockConverse(model=MICRO, **emulator.client_kwargs())
+
+    async def both() -> tuple[Any, list[AIMessageChunk]]:
+        answer = await native.ainvoke(PROMPT)
+        chunks = [chunk async for chunk in native.astream(PROMPT)]
+        await native.aclose()
+        return answer, chunks
+
+    (answer, chunks), used = run_recorded(both)
+    assert used == []
+    assert answer.content == plain.invoke(PROMPT).content
+    assert "".join(c.text for c in chunks) == "".join(c.text for c in plain.stream(PROMPT))
+    assert answer.usage_metadata == plain.invoke(PROMPT).usage_metadata
+
+
 def test_titan_embeddings_fetch_the_same_vectors_on_the_loop(emulator: BedrockEmulator):
     titan = "amazon.titan-embed-text-v2:0"
     native = AsyncBedrockEmbeddings(model_id=titan, **emulator.client_kwargs())
@@ -301,6 +394,26 @@ def test_titan_embeddings_fetch_the_same_vectors_on_the_loop(emulator: BedrockEm
     assert query == plain.embed_query("hello world")
     assert documents == plain.embed_documents(["a hash map", "a binary tree"])
     assert {(r.operation, r.model_id, r.status) for r in emulator.requests} == {("InvokeModel", titan, 200)}
+
+
+@pytest.mark.parametrize("cohere", ["cohere.embed-english-v3", "cohere.embed-v4:0"])
+def test_cohere_embeddings_fetch_the_same_vectors_on_the_loop(emulator: BedrockEmulator, cohere: str):
+    native = AsyncBedrockEmbeddings(model_id=cohere, **emulator.client_kwargs())
+    plain = BedrockEmbeddings(model_id=cohere, **emulator.client_kwargs())
+    texts = [f"document number {i}\nabout topic {i % 7}" for i in range(100)]  # two batches of at most 96
+
+    async def embed() -> tuple[list[float], list[list[float]]]:
+        query = await native.aembed_query("hello world")
+        documents = await native.aembed_documents(texts)
+        await native.aclose()
+        return query, documents
+
+    (query, documents), used = run_recorded(embed)
+    assert used == []
+    assert [(r.operation, r.status) for r in emulator.requests] == [("InvokeModel", 200)] * 3
+    assert query == plain.embed_query("hello world")
+    assert documents == plain.embed_documents(texts)
+    assert len(documents) == 100
 
 
 def test_embedding_errors_are_botocore_s(emulator: BedrockEmulator):

@@ -8,6 +8,7 @@ from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable, RunnableConfig
 from pydantic import Field, model_validator
 
+from langchain_bedrock_routing.core.closing import aclose_parts
 from langchain_bedrock_routing.routing.classifiers.base import ComplexityClassifier
 from langchain_bedrock_routing.routing.classifiers.heuristic import HeuristicComplexityClassifier
 from langchain_bedrock_routing.routing.classifiers.llm import LLMComplexityClassifier
@@ -57,6 +58,10 @@ class BandedClassifier(ComplexityClassifier):
         if band is None:
             return self._annotate(decision, decision, band)
         return self._annotate(decision, await self.second.ainvoke(messages, config), band)
+
+    async def aclose(self) -> None:
+        """Close both classifiers' connections of the running event loop."""
+        await aclose_parts(self.first, self.second)
 
     def _band_of(self, decision: RouteDecision) -> tuple[float, float] | None:
         return next(((low, high) for low, high in self.bands if low <= decision.score < high), None)

@@ -100,8 +100,14 @@ class ComplexityClassifier(RunnableSerializable[ClassifierInput, RouteDecision],
     async def aclassify_messages(
         self, messages: list[BaseMessage], config: RunnableConfig | None = None
     ) -> RouteDecision:
-        """Async :meth:`classify_messages`; the default runs the sync one in the executor."""
+        """Async :meth:`classify_messages`; the default runs the sync one inline when it calls no model (CPU only),
+        else in the executor."""
+        if not self.calls_models:
+            return self.classify_messages(messages, config)
         return await run_in_executor(config, self.classify_messages, messages, config)
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections this classifier's async calls opened on the running event loop (none here)."""
 
     def invoke(self, input: ClassifierInput, config: RunnableConfig | None = None, **kwargs: Any) -> RouteDecision:
         """Classify ``input`` (str, PromptValue or messages) as a traced Runnable call."""

@@ -24,8 +24,13 @@ from numpy.typing import NDArray
 from pydantic import Field
 
 from langchain_bedrock_routing.catalog import TIERS
+from langchain_bedrock_routing.core.closing import aclose_parts
 from langchain_bedrock_routing.embeddings import HashingEmbeddings
-from langchain_bedrock_routing.routing.classifiers.base import ScoringClassifier, last_human_index, message_parts
+from langchain_bedrock_routing.routing.classifiers.base import (
+    ScoringClassifier,
+    last_human_index,
+    message_parts,
+)
 from langchain_bedrock_routing.routing.decision import RouteDecision
 
 FORMAT = "embedding-complexity-classifier/1"
@@ -164,6 +169,10 @@ class EmbeddingComplexityClassifier(ScoringClassifier):
     ) -> RouteDecision:
         """Async :meth:`classify_messages`, through the embeddings' ``aembed_documents``."""
         return self._decision(await self.ascore_texts([_last_human_text(messages)]))
+
+    async def aclose(self) -> None:
+        """Close the embeddings' connections of the running event loop (``AsyncBedrockEmbeddings``)."""
+        await aclose_parts(self.embeddings)
 
     def _decision(self, scores: NDArray[np.float64]) -> RouteDecision:
         score, name = float(scores[0]), self._decision_name

@@ -1,6 +1,7 @@
 """A cheap chat model rates the request's complexity (structured output); the heuristic covers its failures.
 
-The chain is ``prompt | llm.with_structured_output(ComplexityRating, include_raw=True)``. The model's
+The rating is ``prompt | llm.with_structured_output(ComplexityRating)``, run as the model call then the parse of its
+reply (CPU only, inline: the async path makes no executor hop). The model's
 own calls go through LangChain's cache like any chat model call (``set_llm_cache`` or the model's
 ``cache``), and their tokens and cost (catalog prices) are counted in :attr:`LLMComplexityClassifier.usage`.
 """
@@ -11,15 +12,19 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, cast
+from functools import partial
+from typing import Any, TypeAlias
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.output_parsers import BaseOutputParser
+from langchain_core.outputs import ChatGeneration
 from langchain_core.prompts import ChatPromptTemplate
-from langchain_core.runnables import Runnable, RunnableConfig
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableSequence
 from pydantic import BaseModel, Field, PrivateAttr
 
 from langchain_bedrock_routing.catalog import UnknownModelError, get_catalog
+from langchain_bedrock_routing.core.closing import aclose_parts
 from langchain_bedrock_routing.routing.classifiers.base import (
     ComplexityClassifier,
     ScoringClassifier,
@@ -42,6 +47,10 @@ _SYSTEM = (
 _PROMPT = ChatPromptTemplate.from_messages(
     [("system", _SYSTEM), ("human", "Conversation so far:\n{context}\n\nLatest request:\n{request}")]
 )
+
+
+_Rating: TypeAlias = "tuple[Runnable[dict[str, str], Any], Callable[[Any], dict[str, Any]]]"
+"""The rating call and the parse of its output (see :meth:`LLMComplexityClassifier._rating`)."""
 
 
 class ComplexityRating(BaseModel):
@@ -71,7 +80,8 @@ class LLMComplexityClassifier(ScoringClassifier):
     """
 
     llm: BaseChatModel | None = None
-    """The rating model; ``None`` builds ``ChatBedrockConverse(model=model_id, ...)`` on first use."""
+    """The rating model; ``None`` builds an ``AsyncChatBedrockConverse(model=model_id, ...)`` on first use (its
+    async calls stay on the event loop; a plain ``ChatBedrockConverse`` runs them in the loop's executor)."""
     model_id: str = DEFAULT_MODEL_ID
     region_name: str | None = None
     endpoint_url: str | None = None
@@ -87,7 +97,8 @@ class LLMComplexityClassifier(ScoringClassifier):
     max_context_chars: int = Field(default=1500, gt=0)
     """Earlier turns are summarized into at most this many characters (most recent kept)."""
     fallback: ComplexityClassifier = Field(default_factory=HeuristicComplexityClassifier)
-    _chain: Runnable[dict[str, str], dict[str, Any]] | None = PrivateAttr(default=None)
+    _steps: _Rating | None = PrivateAttr(default=None)
+    _model: BaseChatModel | None = PrivateAttr(default=None)
     _usage: ClassifierUsage = PrivateAttr(default_factory=ClassifierUsage)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
@@ -104,7 +115,8 @@ class LLMComplexityClassifier(ScoringClassifier):
     def classify_messages(self, messages: list[BaseMessage], config: RunnableConfig | None = None) -> RouteDecision:
         """Rate the conversation's latest request; on any error, ``fallback``'s decision."""
         try:
-            outcome = self._rate(self._rating_chain().invoke(self._prompt_input(messages), config))
+            call, parse = self._rating()
+            outcome = self._rate(parse(call.invoke(self._prompt_input(messages), config)))
         except Exception as error:  # the optional classifier must never fail a request
             outcome = error
         if isinstance(outcome, RouteDecision):
@@ -116,12 +128,17 @@ class LLMComplexityClassifier(ScoringClassifier):
     ) -> RouteDecision:
         """Async :meth:`classify_messages` through the model's async path."""
         try:
-            outcome = self._rate(await self._rating_chain().ainvoke(self._prompt_input(messages), config))
+            call, parse = self._rating()
+            outcome = self._rate(parse(await call.ainvoke(self._prompt_input(messages), config)))
         except Exception as error:  # the optional classifier must never fail a request
             outcome = error
         if isinstance(outcome, RouteDecision):
             return outcome
         return self._fall_back(await self.fallback.aclassify_messages(messages, config), outcome)
+
+    async def aclose(self) -> None:
+        """Close the rating model's HTTP connections of the running event loop (when it has any to close)."""
+        await aclose_parts(self._model)
 
     def _rate(self, result: dict[str, Any]) -> RouteDecision | Exception:
         self._count(result.get("raw"))
@@ -178,17 +195,29 @@ class LLMComplexityClassifier(ScoringClassifier):
             + (attachments if request.images or request.documents else ""),
         }
 
-    def _rating_chain(self) -> Runnable[dict[str, str], dict[str, Any]]:
+    def _rating(self) -> _Rating:
+        """The rating call (prompt and model) and the parse of its output into ``raw`` / ``parsed`` /
+        ``parsing_error``. A model whose structured output is ``model | parser`` (chat models' usual shape) is
+        split there, so the parse runs inline; any other shape runs whole, with ``include_raw=True``."""
         with self._lock:
-            if self._chain is None:
-                llm = self.llm if self.llm is not None else self._default_llm()
-                structured = llm.with_structured_output(ComplexityRating, include_raw=True)
-                self._chain = cast("Runnable[dict[str, str], dict[str, Any]]", _PROMPT | structured)
-            return self._chain
+            if self._steps is None:
+                llm = self._model = self.llm if self.llm is not None else self._default_llm()
+                structured = llm.with_structured_output(ComplexityRating)
+                if (
+                    isinstance(structured, RunnableSequence)
+                    and len(structured.steps) == 2
+                    and isinstance(structured.last, BaseOutputParser)
+                ):
+                    self._steps = (_PROMPT | structured.first, partial(_parsed, structured.last))
+                else:
+                    whole = llm.with_structured_output(ComplexityRating, include_raw=True)
+                    self._steps = (_PROMPT | whole, _as_is)
+            return self._steps
 
     def _default_llm(self) -> BaseChatModel:
         from botocore.config import Config
-        from langchain_aws import ChatBedrockConverse
+
+        from langchain_bedrock_routing.routing.async_converse import AsyncChatBedrockConverse
 
         config = Config(
             retries={"mode": "standard", "total_max_attempts": 1},
@@ -196,7 +225,7 @@ class LLMComplexityClassifier(ScoringClassifier):
             read_timeout=self.timeout_s,
         )
         client = None if self.client_factory is None else self.client_factory(config)
-        model: BaseChatModel = ChatBedrockConverse(
+        model: BaseChatModel = AsyncChatBedrockConverse(
             model=self.model_id,
             client=client,
             region_name=self.region_name,
@@ -206,3 +235,15 @@ class LLMComplexityClassifier(ScoringClassifier):
             config=config,
         )
         return model
+
+
+def _parsed(parser: BaseOutputParser[Any], message: Any) -> dict[str, Any]:
+    """``message`` with its rating as ``with_structured_output(..., include_raw=True)`` gives them."""
+    try:
+        return {"raw": message, "parsed": parser.parse_result([ChatGeneration(message=message)]), "parsing_error": None}
+    except Exception as error:  # as include_raw's fallback: the raw reply, no rating
+        return {"raw": message, "parsed": None, "parsing_error": error}
+
+
+def _as_is(result: dict[str, Any]) -> dict[str, Any]:
+    return result

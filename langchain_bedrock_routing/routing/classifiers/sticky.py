@@ -18,6 +18,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from pydantic import Field, PrivateAttr
 
 from langchain_bedrock_routing.catalog import TIERS
+from langchain_bedrock_routing.core.closing import aclose_parts
 from langchain_bedrock_routing.routing.classifiers.base import ComplexityClassifier, message_parts
 from langchain_bedrock_routing.routing.classifiers.heuristic import HeuristicComplexityClassifier
 from langchain_bedrock_routing.routing.decision import RouteDecision
@@ -54,6 +55,10 @@ class StickyClassifier(ComplexityClassifier):
     ) -> RouteDecision:
         """Async :meth:`classify_messages` (the inner classifier runs async)."""
         return self._remember(messages, config, await self.classifier.ainvoke(messages, config))
+
+    async def aclose(self) -> None:
+        """Close the wrapped classifier's connections of the running event loop."""
+        await aclose_parts(self.classifier)
 
     def forget(self) -> None:
         """Drop every remembered conversation."""
