@@ -26,7 +26,14 @@ from functools import cache, cached_property, lru_cache
 from importlib import resources
 from typing import Any, NamedTuple
 
-from langchain_bedrock_routing.caching.guard_align import Alignment, AlignWord, align, content_words, polarity_reason
+from langchain_bedrock_routing.caching.guard_align import (
+    Alignment,
+    AlignWord,
+    align,
+    content_words,
+    coordination_reason,
+    polarity_reason,
+)
 from langchain_bedrock_routing.caching.guard_slots import root, substitution_reason
 from langchain_bedrock_routing.caching.guard_words import (
     Content,
@@ -34,6 +41,7 @@ from langchain_bedrock_routing.caching.guard_words import (
     changed_reason,
     content,
     content_stems,
+    neighbour_swap_reason,
     relations,
     stem,
     swap_reason,
@@ -229,6 +237,7 @@ class _Analysis:
     negations: int
     entities: frozenset[str]
     words: frozenset[str]
+    stems: tuple[str | None, ...]
     content: Content
     relations: frozenset[Relation]
     surrogates: tuple[str, ...]
@@ -251,6 +260,7 @@ def _analyse(text: str) -> _Analysis:
         _negations(tokens),
         frozenset(_entity_candidates(tokens)),
         words,
+        tuple(stems),
         content(stems),
         relations(tokens, stems, lex.directional_words),
         () if text.isascii() else tuple(sorted(_LONE_SURROGATES.findall(text))),
@@ -282,7 +292,13 @@ def near_miss_reason(query: str, cached: str) -> str | None:
     return (
         swap_reason(q.relations, c.relations)
         or changed_reason(q.content, c.content)
+        or (
+            neighbour_swap_reason(q.tokens, q.stems, c.tokens, c.stems)
+            if q.content.counts == c.content.counts
+            else None
+        )
         or substitution_reason(q.content, c.content, _lexicon().synonyms)
+        or coordination_reason(q.lowered, c.lowered, q.align_words, c.align_words)
     )
 
 

@@ -159,6 +159,34 @@ def align(query: Sequence[AlignWord], cached: Sequence[AlignWord]) -> Alignment:
     return Alignment(tuple(dict.fromkeys(w.text for w in q_only)), tuple(dict.fromkeys(w.text for w in c_only)))
 
 
+COORDINATORS = frozenset({"and", "or", "&"})
+"""Words that join a second item to the first: "causes *and* consequences of ..."."""
+_DETERMINERS = frozenset({"a", "an", "the", "my", "your", "its", "their", "our", "his", "her"})
+
+
+def coordination_reason(
+    query: Sequence[str], cached: Sequence[str], q_words: Sequence[AlignWord], c_words: Sequence[AlignWord]
+) -> str | None:
+    """Why one question asks about more than the other: a content word only it has is joined by "and" / "or" to a
+    content word both have, an article aside ("the causes *and consequences* of ..." / "the causes of ..."), else
+    ``None``. ``query`` / ``cached``: lowercased words; ``*_words``: their :func:`content_words`."""
+    if COORDINATORS.isdisjoint(query) and COORDINATORS.isdisjoint(cached):
+        return None  # most questions: no alignment needed
+    found = align(q_words, c_words)
+    for words, only, mine in ((query, found.query_only, q_words), (cached, found.cached_only, c_words)):
+        added = set(only)
+        shared = {w.text for w in mine} - added
+        for i, word in enumerate(words):
+            if word not in COORDINATORS or i == 0 or i + 1 == len(words):
+                continue
+            before, after = words[i - 1], words[i + 1]
+            if after in _DETERMINERS and i + 2 < len(words):  # "the fence or *the* gate"
+                after = words[i + 2]
+            if (after in added and before in shared) or (before in added and after in shared):
+                return f"items added with {word!r}: {sorted(added & {before, after})}"
+    return None
+
+
 FRAME_WINDOW = 5
 """Words looked at after a frame's verb for its particle ("keep my cat *from* ...")."""
 

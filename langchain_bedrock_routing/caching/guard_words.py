@@ -8,7 +8,11 @@ elsewhere; plural "-s"/"-es"/"-ies" folded):
   the other way round in the other text ("12 inches to centimeters" / "12 centimeters to inches");
 - *exchanged words*: both texts have the same content words, but two of them traded places around a word between
   them ("the dog chases the cat" / "the cat chases the dog"); moving a phrase as a block ("at sea level, what is
-  the boiling point" / "what is the boiling point at sea level") or swapping neighbours ("TCP and UDP") is not;
+  the boiling point" / "what is the boiling point at sea level") is not;
+- *swapped neighbours*: two neighbouring content words trade places around the same words, articles aside, that are
+  not only a connector ("substitute butter *for* oil" / "oil for butter", "cups *are in a* liter" / "liters are in
+  a cup"); "TCP and UDP" / "UDP and TCP" and a moved phrase ("reverse a list in Python" / "in Python, reverse a
+  list") are the same question;
 - *changed words in a long text*: once two texts share :data:`LONG_TEXT_SHARED_WORDS` content words, a content
   word that only one of them has is a difference, wherever it sits (a one-word change deep in a long prompt).
 """
@@ -28,6 +32,10 @@ RELATION_WINDOW = 3
 """Tokens looked at on each side of a directional word ("Convert 12 inches to ...": "inches", "12", "convert")."""
 
 Relation = tuple[str, str]
+
+CONNECTORS = frozenset({"and", "or", "nor", "plus"})
+"""Words that join two content words symmetrically: neighbours swapped across only these keep the question."""
+_ARTICLES = frozenset({"a", "an", "the"})
 
 
 class Word(Protocol):
@@ -57,6 +65,28 @@ def stem(word: str) -> str:
 def content_stems(words: Sequence[Word], skip: frozenset[str]) -> list[str | None]:
     """Per token, its stem when it is a content word (not in ``skip``, not a number), else ``None``."""
     return [None if w.lower in skip or w.lower[:1].isdigit() else stem(w.lower) for w in words]
+
+
+def neighbour_swap_reason(
+    q_words: Sequence[Word], q_stems: Sequence[str | None], c_words: Sequence[Word], c_stems: Sequence[str | None]
+) -> str | None:
+    """Why two texts whose content words differ only by two neighbours trading places ask different things (see the
+    module docstring), else ``None``. ``*_stems``: per token, from :func:`content_stems`."""
+    q_at = [i for i, s in enumerate(q_stems) if s is not None]
+    c_at = [i for i, s in enumerate(c_stems) if s is not None]
+    q = [q_stems[i] for i in q_at]
+    c = [c_stems[i] for i in c_at]
+    if len(q) != len(c):
+        return None
+    differ = [k for k, (a, b) in enumerate(zip(q, c, strict=True)) if a != b]
+    if len(differ) != 2 or differ[1] != differ[0] + 1 or q[differ[0]] != c[differ[1]] or q[differ[1]] != c[differ[0]]:
+        return None
+    k = differ[0]
+    between = [w.lower for w in q_words[q_at[k] + 1 : q_at[k + 1]] if w.lower not in _ARTICLES]
+    c_between = [w.lower for w in c_words[c_at[k] + 1 : c_at[k + 1]] if w.lower not in _ARTICLES]
+    if between != c_between or all(w in CONNECTORS for w in between):
+        return None  # a phrase moved ("reverse a list in Python" / "in Python, reverse a list"), or "TCP and UDP"
+    return f"neighbours swapped: {q[k]!r} and {q[k + 1]!r}"
 
 
 def relations(words: Sequence[Word], stems: Sequence[str | None], directional: frozenset[str]) -> frozenset[Relation]:

@@ -42,6 +42,10 @@ TRAPS = [  # the guard refuses these outright, whatever the score
     ("How do I convert pounds to kilograms?", "How do I convert kilograms to pounds?", "swapped"),
     ("How tall is Mount Kenya?", "How tall is Mount Rainier?", "named entities differ"),
     ("Can I prune roses in winter?", "Can I not prune roses in winter?", "negation differs"),
+    ("Can I swap rice for quinoa in this salad?", "Can I swap quinoa for rice in this salad?", "neighbours swapped"),
+    ("How many grams are in an ounce?", "How many ounces are in a gram?", "neighbours swapped"),
+    ("What are the benefits and risks of fasting?", "What are the benefits of fasting?", "items added with 'and'"),
+    ("Should I repaint the fence or the gate first?", "Should I repaint the fence first?", "items added with 'or'"),
 ]
 
 
@@ -80,6 +84,32 @@ def test_each_trap_kind_is_refused_by_the_guard(query: str, cached: str, reason:
     assert found is not None
     assert reason in found
     assert near_miss_reason(cached, query) is not None  # in both directions
+
+
+@pytest.mark.parametrize(
+    ("query", "cached"),
+    [
+        ("What is the difference between TCP and UDP?", "What is the difference between UDP and TCP?"),
+        ("How do I read a JSON file in Go?", "How do I read a Go JSON file?"),  # neighbours, nothing between
+        ("What is the best lens for portraits and landscapes?", "What is the best lens for landscapes and portraits?"),
+    ],
+)
+def test_neighbours_swapped_across_a_connector_or_nothing_are_the_same_question(query: str, cached: str):
+    assert near_miss_reason(query, cached) is None
+    assert near_miss_reason(cached, query) is None
+
+
+@pytest.mark.parametrize(
+    ("query", "cached"),
+    [
+        ("In your opinion, which chess opening is best?", "Which chess opening is best?"),
+        ("How do I sort the items of a list in Lua?", "How do I sort a list in Lua?"),
+        ("What role does ozone play in the atmosphere?", "What is the role of ozone in the atmosphere?"),
+    ],
+)
+def test_framing_words_added_on_one_side_need_no_margin(query: str, cached: str):
+    assert alignment(query, cached).margin == 0.0, alignment(query, cached)
+    assert near_miss_reason(query, cached) is None
 
 
 def test_the_same_number_of_negative_words_is_no_trap():
