@@ -4,6 +4,7 @@ The rating is ``prompt | llm.with_structured_output(ComplexityRating)``, run as 
 reply (CPU only, inline: the async path makes no executor hop). The model's
 own calls go through LangChain's cache like any chat model call (``set_llm_cache`` or the model's
 ``cache``), and their tokens and cost (catalog prices) are counted in :attr:`LLMComplexityClassifier.usage`.
+The rating comes back as a tool call, which this package's caches store only with ``cache_tool_calls=True``.
 """
 
 from __future__ import annotations
