@@ -1,9 +1,9 @@
 """Run the vendored langchain-aws integration tests (see PROVENANCE.md) against the in-process emulator.
 
 VCR is off (every call reaches the emulator), credentials are fake, and the files the tests download are served
-from local bytes by :mod:`evals.langchain_aws_parity.assets`. Only the tests named in :data:`SUBSET` run here;
-the rest of the vendored files are deselected (pytest reports how many) and run with ``python -m
-evals.langchain_aws_parity``, which measures the full figure.
+from local bytes by :mod:`evals.langchain_aws_parity.assets`. Only the tests named in :data:`SUBSET` run here
+(the vendored chat-model file holds only those, see PROVENANCE.md); ``python -m evals.langchain_aws_parity`` runs
+every test of the sdist and measures the full figure.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ SUBSET = frozenset(
     }
 )
 """Test classes, functions (all their parameters) and whole files of the vendored copies that ``make test`` runs.
-The upstream ``xfail`` markers all sit on Mistral Large 3 tests outside this subset (deselected, not run)."""
+Upstream's tests outside it, with their ``xfail`` markers, are not vendored."""
 UNSKIPPED = frozenset({"test_bedrock_cohere_v4_large_input"})
 """Tests upstream skips because its CI has no access to the model ("CI does not have access to v4 embeddings"), a
 reason that does not hold against the emulator, so they run here."""
