@@ -175,7 +175,10 @@ class RedisLimits:
         """True once the server was asked whether it runs in cluster mode."""
 
     def usage(self, name: str) -> Usage:
-        """The usage the last Redis reply about ``name`` gave (plus this process's corrections since)."""
+        """The usage the last Redis reply about ``name`` gave (plus this process's corrections since); while Redis
+        is failing, the in-process count that reservations go to meanwhile."""
+        if self._clock() < self._down_until:
+            return self._local.usage(name)
         return self._seen.get(name) or self._local.usage(name)
 
     def reserve(
