@@ -1,4 +1,5 @@
-"""evals/semantic_cache.py's report: the blind set E is scored with the strict protocol's setting, never tuned on."""
+"""evals/semantic_cache.py's report: the blind sets (E to P) are scored with the strict protocol's setting, never tuned
+on."""
 
 from evals.semantic_cache import GUARDS, HELD_OUT_SETS, report
 from evals.semantic_cv import Scored, Setting, rates
@@ -16,7 +17,7 @@ def test_the_blind_set_is_scored_with_the_setting_chosen_on_the_tuning_pairs_alo
     blind = _pairs("E", paraphrase=0.92, trap=0.97)  # would pull the threshold above 0.97 if it were tuned on
     sets = {name: _pairs(name, paraphrase=0.95, trap=0.80) for name in ("dev", "B", "C", "D")}
     out = report({"toy": {**sets, "E": blind}})["toy"]
-    assert list(HELD_OUT_SETS) == ["E"]
+    assert list(HELD_OUT_SETS) == list("EFGHIJKLMNOP")
     assert out["strict on"]["chosen"] == {"guard": "on", "threshold": 0.95}
     alone = rates(blind, Setting("on", 0.95))
     assert (alone.true_hits, alone.wrong) == (0, 10)
