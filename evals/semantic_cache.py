@@ -58,6 +58,8 @@ HELD_OUT_SETS = {name: ROOT / "evals" / "data" / f"semantic_pairs_{name.lower()}
 """Sets written blind to the guard and never tuned on (2,204 pairs by twelve authors in 99 domains): only scored, by the
 strict protocol; its figures on them together are printed on their own as well (evals/data/NOTICE.md)."""
 NOT_CROSS_VALIDATED = TUNING_SETS.keys() | HELD_OUT_SETS.keys()
+HELD_OUT_CURVE = (0.85, 0.88, 0.9, 0.92, 0.95)
+"""Thresholds at which the blind sets' rates are printed as well, guard on (a table in docs/caches.md)."""
 
 
 def embedders() -> dict[str, Callable[[], Embeddings]]:
@@ -220,6 +222,10 @@ def report(scored: dict[str, dict[str, list[Scored]]]) -> dict[str, Any]:
                     alone = rates(blind, setting)
                     print(f"{'':<16}of which {label} alone: {_rates_text(alone)}")
                     out[embedder][f"strict {guard} {label}"] = {"rates": asdict(alone), "chosen": asdict(setting)}
+            for threshold in HELD_OUT_CURVE if blind else ():
+                points = rates(blind, Setting("on", threshold))
+                print(f"{embedder:<9} {label} at {threshold} (descriptive, nothing chosen): {_rates_text(points)}")
+                out[embedder][f"descriptive {label} at {threshold}"] = {"rates": asdict(points)}
         for test in sets if len(sets) > 1 else ():
             tune = [name for name in sets if name != test]
             setting = choose([p for name in tune for p in sets[name]], list(sets[test][0].scores))
