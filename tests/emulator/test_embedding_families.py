@@ -81,6 +81,7 @@ def test_image_embeddings_titan_multimodal_cohere_v4_and_nova(emulator: BedrockE
     ("model_id", "body", "needle"),
     [
         ("amazon.titan-embed-text-v1", {"inputText": "hi", "dimensions": 256}, "extraneous key [dimensions]"),
+        ("amazon.titan-embed-text-v2:0", {"inputText": ""}, "not found or empty"),  # as Bedrock answers ""
         ("cohere.embed-english-v3", {"texts": ["hi"]}, "input_type"),
         (
             "cohere.embed-english-v3",

@@ -38,14 +38,8 @@ SUBSET = frozenset(
         "test_bedrock_multimodal.py",
     }
 )
-"""Test classes, functions (all their parameters) and whole files of the vendored copies that ``make test`` runs.
-Upstream's tests outside it, with their ``xfail`` markers, are not vendored."""
-UNSKIPPED = frozenset({"test_bedrock_cohere_v4_large_input"})
-"""Tests upstream skips because its CI has no access to the model ("CI does not have access to v4 embeddings"), a
-reason that does not hold against the emulator, so they run here."""
-REFUSED_BY_BEDROCK = frozenset({"test_bedrock_embedding_with_empty_string"})
-"""Tests upstream skips ("TODO: fix") because Bedrock refuses them: Titan answers an empty ``inputText`` with a
-ValidationException, and so does the emulator. Deselected, not skipped."""
+"""Test classes, functions (all their parameters) and whole files of the vendored copies that ``make test`` runs;
+the vendored copies hold nothing else (PROVENANCE.md)."""
 
 
 def _selected(item: pytest.Item) -> bool:
@@ -56,15 +50,10 @@ def _selected(item: pytest.Item) -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Deselect the vendored tests outside :data:`SUBSET` (tests elsewhere in the suite are untouched)."""
     here = __file__.rsplit("/", 1)[0]
-    dropped = [
-        i for i in items if str(i.path).startswith(here) and (not _selected(i) or i.originalname in REFUSED_BY_BEDROCK)
-    ]
+    dropped = [i for i in items if str(i.path).startswith(here) and not _selected(i)]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = [i for i in items if i not in dropped]
-    for item in items:
-        if item.originalname in UNSKIPPED and str(item.path).startswith(here):
-            item.own_markers = [m for m in item.own_markers if m.name != "skip"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -103,15 +103,6 @@ async def test_bedrock_embedding_async_query(bedrock_embeddings) -> None:
     assert len(output) == 1536
 
 
-@pytest.mark.skip(reason="Unblock scheduled testing. TODO: fix.")
-@pytest.mark.scheduled
-def test_bedrock_embedding_with_empty_string(bedrock_embeddings) -> None:
-    document = ["", "abc"]
-    output = bedrock_embeddings.embed_documents(document)
-    assert len(output) == 2
-    assert len(output[0]) == 1536
-
-
 @pytest.mark.scheduled
 def test_embed_documents_normalized(bedrock_embeddings) -> None:
     bedrock_embeddings.normalize = True
@@ -202,7 +193,6 @@ def test_bedrock_embedding_provider_arg(
 
 
 # @pytest.mark.scheduled
-@pytest.mark.skip(reason="CI does not have access to v4 embeddings.")
 def test_bedrock_cohere_v4_large_input(cohere_embeddings_v4) -> None:
     """Test that Cohere v4 can handle inputs larger than v3's 2048 char limit."""
     # Create a text slightly larger than v3's 2048 char limit
