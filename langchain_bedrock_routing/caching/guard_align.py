@@ -23,7 +23,7 @@ from importlib import resources
 from typing import Any
 
 from langchain_bedrock_routing.caching.guard_slots import root, same_word
-from langchain_bedrock_routing.caching.guard_words import stem
+from langchain_bedrock_routing.caching.guard_words import stem, strip_ending
 
 _DERIVATIONS = (
     "izations", "ization", "isation", "ations", "ation", "ments", "ment", "nesses", "ness", "ences", "ence",
@@ -74,14 +74,7 @@ def _lexicon() -> _AlignLexicon:
 def base(word: str) -> str:
     """``word`` without one inflectional or derivational ending and a doubled final consonant ("differences" ->
     "differ", "summarize" -> "summar", "running" -> "run")."""
-    word = stem(word)
-    for suffix in _DERIVATIONS:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            word = word[: -len(suffix)]
-            break
-    if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "aeiou":
-        word = word[:-1]
-    return word
+    return strip_ending(stem(word), _DERIVATIONS, keep=4)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import lru_cache
 
-from langchain_bedrock_routing.caching.guard_words import Content
+from langchain_bedrock_routing.caching.guard_words import Content, strip_ending
 
 SLOT_CONTEXT_WORDS = 5
 """Content words that must surround the replaced span (before plus after) for the slot check to apply: shorter
@@ -31,13 +31,7 @@ _SUFFIXES = ("ations", "ation", "ions", "ion", "ings", "ing", "ed", "es", "e")
 @lru_cache(maxsize=16384)
 def root(word: str) -> str:
     """``word`` without one inflectional ending and a doubled final consonant ("running" -> "run")."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiou":
-        word = word[:-1]
-    return word
+    return strip_ending(word, _SUFFIXES, keep=3)
 
 
 def _one_edit(a: str, b: str) -> bool:

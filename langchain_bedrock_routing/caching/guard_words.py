@@ -50,6 +50,18 @@ class Word(Protocol):
         """True when only space or a sentence end stands before it."""
 
 
+def strip_ending(word: str, endings: Sequence[str], keep: int) -> str:
+    """``word`` without the first of ``endings`` it has that leaves at least ``keep`` letters, then without a doubled
+    final consonant when more than ``keep`` letters remain ("running" -> "run")."""
+    for ending in endings:
+        if word.endswith(ending) and len(word) - len(ending) >= keep:
+            word = word[: -len(ending)]
+            break
+    if len(word) > keep and word[-1] == word[-2] and word[-1] not in "aeiou":
+        word = word[:-1]
+    return word
+
+
 @lru_cache(maxsize=16384)
 def stem(word: str) -> str:
     """``word`` with a plural ending folded ("centimeters" -> "centimeter", "boxes" -> "box", "cities" -> "city")."""
